@@ -1,0 +1,325 @@
+"""Product folders -> Product values; every check on post.yaml and its photos lives here."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sokasi_post.config import Settings, describe_type
+from sokasi_post.errors import ConfigError
+from sokasi_post.i18n import _
+from sokasi_post.models import Problem, Product
+from sokasi_post.publishers import PLATFORMS
+from sokasi_post.yamlfile import YamlFileError, display_path, read_yaml_mapping
+
+POST_FILE = "post.yaml"
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+POST_KEYS = ("title", "caption", "price", "maker", "hashtags", "platforms", "publish_at", "photos", "alt", "status")
+STATUSES = ("ready", "draft")
+
+# The first bytes of each photo format we accept; the rest of the decoding is media.py's job.
+_MAGIC = (
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every product folder that loaded, and every problem found on the way."""
+
+    products: tuple[Product, ...]
+    problems: tuple[Problem, ...]
+
+
+def load_catalog(settings: Settings) -> Catalog:
+    """Load every product folder under posts_dir; a bad folder is reported, never fatal."""
+    products: list[Product] = []
+    problems: list[Problem] = []
+    posts_dir = settings.posts_dir
+    if not posts_dir.is_dir():
+        raise ConfigError([_("{config}: posts_dir: the products folder {folder} does not exist; create it or fix posts_dir")
+                           .format(config=display_path(settings.config_path), folder=display_path(posts_dir))])
+    for folder in sorted(posts_dir.iterdir(), key=lambda p: p.name):
+        if not folder.is_dir() or folder.name.startswith((".", "_")):
+            continue
+        product, found = load_product(folder, settings)
+        problems.extend(replace(problem, slug=folder.name) for problem in found)
+        if product is not None:
+            products.append(product)
+    return Catalog(tuple(products), tuple(problems))
+
+
+def load_product(folder: Path, settings: Settings) -> tuple[Product | None, list[Problem]]:
+    """Read one product folder; return the product (None when unusable) and its problems."""
+    post_file = folder / POST_FILE
+    if not SLUG_PATTERN.match(folder.name):
+        suggestion = slugify(folder.name) or "sokasi-baru"
+        return None, [Problem(folder, _(
+            "the folder name is not a valid product name: use lowercase letters, digits and dashes, e.g. {slug}"
+        ).format(slug=suggestion))]
+    if not post_file.is_file():
+        return None, [Problem(post_file, _("missing; every product folder needs one (create it with `sokasi-post new {slug}`)")
+                              .format(slug=folder.name))]
+    outside = _outside_problem(post_file, folder)
+    if outside:
+        return None, [outside]
+    try:
+        raw = read_yaml_mapping(post_file)
+    except YamlFileError as error:
+        return None, [Problem(post_file, str(error))]
+    checker = _PostChecker(folder, post_file, raw, settings)
+    product = checker.product()
+    return product, checker.problems
+
+
+def slugify(text: str) -> str:
+    """A readable product name from any text: lowercase ASCII words joined by dashes."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return "-".join(re.findall(r"[a-z0-9]+", ascii_text.lower()))
+
+
+def natural_key(name: str) -> list:
+    """Sort key that puts foto2.jpg before foto10.jpg."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+
+
+def photo_kind(path: Path) -> str | None:
+    """JPEG, PNG or WebP when the file's first bytes say so, else None."""
+    with path.open("rb") as handle:
+        head = handle.read(12)
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP"
+    return None
+
+
+def _outside_problem(path: Path, folder: Path) -> Problem | None:
+    """A problem when `path` is a link that leads outside the product folder."""
+    if not path.is_symlink():
+        return None
+    target = path.resolve()
+    if target.is_relative_to(folder.resolve()):
+        return None
+    return Problem(path, _("is a link to a file outside the product folder ({target}); copy the file in instead")
+                   .format(target=target))
+
+
+class _PostChecker:
+    """Checks one post.yaml key by key, collecting every problem rather than stopping at the first."""
+
+    def __init__(self, folder: Path, post_file: Path, raw: dict, settings: Settings):
+        self.folder = folder
+        self.post_file = post_file
+        self.raw = raw
+        self.settings = settings
+        self.problems: list[Problem] = []
+
+    def fail(self, message: str, path: Path | None = None) -> None:
+        self.problems.append(Problem(path or self.post_file, message))
+
+    def warn(self, message: str) -> None:
+        self.problems.append(Problem(self.post_file, message, warning=True))
+
+    def product(self) -> Product | None:
+        for key in self.raw:
+            if key not in POST_KEYS:
+                close = difflib.get_close_matches(str(key), POST_KEYS, n=1)
+                hint = _(" (did you mean {key}?)").format(key=close[0]) if close else ""
+                self.fail(_("unknown key {key!r}{hint}; the keys are: {known}").format(
+                    key=key, hint=hint, known=", ".join(POST_KEYS)))
+        title = self.text("title", required=True)
+        caption = self.text("caption", required=True)
+        maker = self.text("maker")
+        price = self.price()
+        status = self.status()
+        hashtags = self.text_list("hashtags")
+        platforms = self.platforms()
+        publish_at = self.publish_at()
+        photos = self.photos()
+        alt = self.alt(photos)
+        if any(not p.warning for p in self.problems):
+            return None
+        return Product(
+            slug=self.folder.name,
+            folder=self.folder,
+            title=title.strip(),
+            caption=caption.strip(),
+            photos=photos,
+            platforms=platforms,
+            price=price,
+            maker=maker.strip() if maker else None,
+            hashtags=hashtags,
+            publish_at=publish_at,
+            alt=alt,
+            status=status,
+        )
+
+    def text(self, key: str, required: bool = False) -> str | None:
+        value = self.raw.get(key)
+        if value is None:
+            if required:
+                self.fail(_("{key}: missing; add a line like `{key}: ...`").format(key=key))
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            self.fail(_("{key}: expected text, got {got}").format(key=key, got=describe_type(value)))
+            return None
+        if required and not value.strip():
+            self.fail(_("{key}: is empty").format(key=key))
+            return None
+        return value
+
+    def price(self) -> int | None:
+        value = self.raw.get("price")
+        if value is None:
+            return None
+        if isinstance(value, float) and value == int(value) and value < 1000:
+            # YAML reads "price: 150.000" as the number 150.0: the Indonesian thousands dot is a decimal point.
+            self.fail(_("price: {value!r} reads as {number}; write whole rupiah without dots, e.g. price: {fixed}")
+                      .format(value=value, number=value, fixed=int(value * 1000)))
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(_("price: expected whole rupiah as a number, e.g. price: 150000, got {got}")
+                      .format(got=describe_type(value)))
+            return None
+        if value <= 0:
+            self.fail(_("price: must be more than zero, got {value}").format(value=value))
+            return None
+        return value
+
+    def status(self) -> str:
+        value = self.raw.get("status", "ready")
+        if value not in STATUSES:
+            self.fail(_("status: expected ready or draft, got {got}").format(got=describe_type(value)))
+            return "draft"
+        return value
+
+    def text_list(self, key: str) -> tuple[str, ...]:
+        value = self.raw.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.fail(_("{key}: expected a list, e.g. {key}: [sokasi, bambu], got {got}").format(
+                key=key, got=describe_type(value)))
+            return ()
+        items = []
+        for number, item in enumerate(value, start=1):
+            if item is None:
+                self.fail(_("{key}: item {n} is empty; in YAML a # starts a comment, so write sokasi or \"#sokasi\" "
+                            "in quotes").format(key=key, n=number))
+            elif isinstance(item, (str, int)) and not isinstance(item, bool):
+                items.append(str(item))
+            else:
+                self.fail(_("{key}: item {n} should be text, got {got}").format(key=key, n=number, got=describe_type(item)))
+        return tuple(items)
+
+    def platforms(self) -> tuple[str, ...]:
+        enabled = self.settings.enabled_platforms
+        if "platforms" not in self.raw:
+            return enabled
+        chosen = self.text_list("platforms")
+        for name in chosen:
+            if name not in PLATFORMS:
+                self.fail(_("platforms: unknown platform {name!r}; expected {known}").format(
+                    name=name, known=" or ".join(PLATFORMS)))
+            elif name not in enabled:
+                self.warn(_("platforms: {name} is switched off in the config, so this product will not go there")
+                          .format(name=name))
+        return tuple(name for name in PLATFORMS if name in chosen and name in enabled)
+
+    def publish_at(self) -> datetime | None:
+        value = self.raw.get("publish_at")
+        if value is None:
+            return None
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value.strip())
+            except ValueError:
+                value = None
+        elif isinstance(value, date) and not isinstance(value, datetime):
+            self.fail(_("publish_at: {value} has no time; add one, e.g. publish_at: {value} 09:00").format(value=value))
+            return None
+        if not isinstance(value, datetime):
+            self.fail(_("publish_at: expected a date and time like 2026-12-01 09:00 (or 2026-12-01T09:00+08:00), got {got}")
+                      .format(got=describe_type(self.raw["publish_at"])))
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=self.settings.timezone)
+        return value
+
+    def photos(self) -> tuple[Path, ...]:
+        listed = self.raw.get("photos")
+        if listed is None:
+            paths = sorted(
+                (p for p in self.folder.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES and not p.name.startswith(".")),
+                key=lambda p: natural_key(p.name),
+            )
+            if not paths:
+                self.fail(_("no photos in the folder; add .jpg, .jpeg, .png or .webp files next to post.yaml"))
+                return ()
+        else:
+            names = self.text_list("photos")
+            if not names and isinstance(listed, list):
+                self.fail(_("photos: the list is empty; list the photo files or remove the photos key"))
+            paths = []
+            for name in names:
+                path = self.folder / name
+                if Path(name).name != name or name in (".", ".."):
+                    self.fail(_("photos: {name!r} must be a file name in the product folder, not a path").format(name=name))
+                elif not path.exists() and not path.is_symlink():
+                    present = [p.name for p in self.folder.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES]
+                    close = difflib.get_close_matches(name, present, n=1)
+                    hint = _(" (did you mean {name}?)").format(name=close[0]) if close else ""
+                    self.fail(_("photos: {name} is listed but not in the folder{hint}").format(name=name, hint=hint))
+                elif path.suffix.lower() not in PHOTO_SUFFIXES:
+                    self.fail(_("photos: {name} is not a .jpg, .jpeg, .png or .webp file").format(name=name))
+                else:
+                    paths.append(path)
+        good = []
+        for path in paths:
+            outside = _outside_problem(path, self.folder)
+            if outside:
+                self.problems.append(outside)
+                continue
+            try:
+                kind = photo_kind(path)
+            except OSError as error:
+                self.fail(_("cannot be read ({reason})").format(reason=error.strerror or error), path)
+                continue
+            if kind is None:
+                self.fail(_("is not a JPEG, PNG or WebP image although its name says so; export it again as a photo"),
+                          path)
+                continue
+            good.append(path)
+        return tuple(good)
+
+    def alt(self, photos: tuple[Path, ...]) -> dict[str, str]:
+        value = self.raw.get("alt")
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.fail(_("alt: expected photo names with their descriptions, e.g. alt: {{depan.jpg: Sokasi dari depan}}, "
+                        "got {got}").format(got=describe_type(value)))
+            return {}
+        names = {p.name for p in photos}
+        alt = {}
+        for name, text in value.items():
+            if not isinstance(text, str) or not text.strip():
+                self.fail(_("alt: {name}: expected a description as text").format(name=name))
+            elif str(name) not in names and photos:
+                self.fail(_("alt: {name} is not one of this product's photos ({names})").format(
+                    name=name, names=", ".join(sorted(names))))
+            else:
+                alt[str(name)] = text.strip()
+        return alt

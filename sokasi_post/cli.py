@@ -1,0 +1,226 @@
+"""Click commands only: read options, call the core, print. Errors become a message and an exit code."""
+
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from sokasi_post.captions import LIMITS
+from sokasi_post.catalog import load_catalog
+from sokasi_post.config import Settings, find_config, load_settings
+from sokasi_post.errors import ConfigError, SokasiError, UsageError
+from sokasi_post.i18n import _
+from sokasi_post.models import PlannedPost, Problem
+from sokasi_post.publishers import PLATFORMS
+from sokasi_post.publishing import plan, select_products
+from sokasi_post.yamlfile import display_path
+
+DEBUG_ENV = "SOKASI_POST_DEBUG"  # set to 1 to let errors raise with a full traceback
+
+
+@dataclass
+class _App:
+    """What the global options say, and the settings once a command needs them."""
+
+    config_option: str | None
+    verbose: int
+    quiet: bool
+
+    def settings(self) -> Settings:
+        settings = load_settings(find_config(self.config_option))
+        for warning in settings.warnings:
+            self.warn(warning)
+        return settings
+
+    def say(self, message: str) -> None:
+        """Progress and summaries, on stderr; silenced by -q."""
+        if not self.quiet:
+            click.echo(message, err=True)
+
+    def warn(self, message: str) -> None:
+        if not self.quiet:
+            click.echo(_("warning: {message}").format(message=message), err=True)
+
+
+class _Cli(click.Group):
+    """The command group; turns every SokasiError into a clear message and its exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SokasiError as error:
+            if os.environ.get(DEBUG_ENV):
+                raise
+            for line in str(error).splitlines():
+                click.echo(_("error: {message}").format(message=line), err=True)
+            app = ctx.obj
+            if app is not None and app.verbose:
+                click.echo(traceback.format_exc(), err=True)
+            ctx.exit(error.exit_code)
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_option", metavar="PATH",
+              help=_("The config file (default: $SOKASI_POST_CONFIG, else ./config.yaml)."))
+@click.option("-v", "--verbose", count=True, help=_("Say more; show details of errors."))
+@click.option("-q", "--quiet", is_flag=True, help=_("Say only what went wrong."))
+@click.version_option(package_name="sokasi-post", prog_name="sokasi-post")
+@click.pass_context
+def cli(ctx: click.Context, config_option: str | None, verbose: int, quiet: bool) -> None:
+    """Post the bamboo crafts of Tigawasa on a Facebook Page and Instagram.
+
+    Each product is a folder in posts/ with a post.yaml and its photos.
+
+    Example: sokasi-post check && sokasi-post publish --dry-run
+    """
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=logging.ERROR if quiet else level, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = _App(config_option=config_option, verbose=verbose, quiet=quiet)
+
+
+def _problem_line(problem: Problem) -> str:
+    prefix = _("warning: ") if problem.warning else ""
+    return f"{display_path(problem.path)}: {prefix}{problem.message}"
+
+
+def _plan_problems(planned: list[PlannedPost]) -> list[Problem]:
+    return [
+        Problem(post.product.folder / "post.yaml", problem, slug=post.product.slug)
+        for post in planned
+        for problem in post.problems
+    ]
+
+
+@cli.command()
+@click.pass_obj
+def check(app: _App) -> None:
+    """Check config.yaml and every product folder, and list every problem.
+
+    Exit code 0 when all is well, 1 when a product has a problem, 2 when the config is unusable.
+
+    Example: sokasi-post check
+    """
+    settings = app.settings()
+    catalog = load_catalog(settings)
+    problems = [*catalog.problems, *_plan_problems(plan(catalog.products, settings))]
+    problems.sort(key=lambda p: (p.slug or "", p.warning))
+    for problem in problems:
+        click.echo(_problem_line(problem))
+    errors = [p for p in problems if not p.warning]
+    bad = len({p.slug for p in errors})
+    total = len(catalog.products) + len({p.slug for p in catalog.problems if not p.warning})
+    if errors:
+        app.say(_("{bad} of {total} products have problems; fix them and run `sokasi-post check` again")
+                .format(bad=bad, total=total))
+        raise SystemExit(1)
+    app.say(_("All good: {total} products, config {config}").format(
+        total=total, config=display_path(settings.config_path)))
+
+
+def _show_post(post: PlannedPost, settings: Settings) -> None:
+    """Print what one planned post would send."""
+    product = post.product
+    click.echo(f"== {product.slug} → {post.platform.capitalize()} ==")
+    if product.is_draft:
+        click.echo(_("Draft: will not be posted (set status: ready in post.yaml)"))
+    if product.publish_at:
+        when = product.publish_at.astimezone(settings.timezone)
+        click.echo(_("Not before: {when}").format(when=when.strftime("%Y-%m-%d %H:%M %Z")))
+    click.echo(_("Photos ({count}): {names}").format(
+        count=len(post.photos), names=", ".join(photo.name for photo in post.photos)))
+    for photo in post.photos:
+        if photo.name in product.alt:
+            click.echo(_("  alt {name}: {text}").format(name=photo.name, text=product.alt[photo.name]))
+    click.echo(_("Caption ({length:,} of {limit:,} characters):").format(
+        length=len(post.caption), limit=LIMITS[post.platform]["characters"]))
+    for line in post.caption.splitlines():
+        click.echo(f"    {line}".rstrip())
+    for problem in post.problems:
+        click.echo(_("BLOCKED: {problem}").format(problem=problem))
+    click.echo()
+
+
+@cli.command()
+@click.argument("slugs", nargs=-1, metavar="[SLUG]...")
+@click.option("--dry-run", is_flag=True, help=_("Show what would be posted; send nothing, need no password."))
+@click.option("--platform", type=click.Choice(PLATFORMS), help=_("Only this platform."))
+@click.pass_obj
+def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | None) -> None:
+    """Publish the ready products (all, or the SLUGs named) on Facebook and Instagram.
+
+    With --dry-run, show per product and platform the final caption, the photos in order and anything
+    that would block it; nothing is sent and no token or password is needed. Exit code 1 when a product
+    is blocked or has a problem (the others are still shown).
+
+    Example: sokasi-post publish --dry-run sokasi-bundar-poleng --platform instagram
+    """
+    settings = app.settings()
+    catalog = load_catalog(settings)
+    products = select_products(catalog, slugs)
+    if not dry_run:
+        raise UsageError(_("posting to Facebook and Instagram is not in this version yet; "
+                           "run `sokasi-post publish --dry-run` to see what would be posted"))
+    planned = plan(products, settings, platform)
+    for post in planned:
+        _show_post(post, settings)
+    problems = [p for p in catalog.problems if not slugs or p.slug in slugs]
+    for problem in problems:
+        click.echo(_problem_line(problem))
+    blocked = [post for post in planned if post.blocked and not post.product.is_draft]
+    failed = blocked or [p for p in problems if not p.warning]
+    drafts = [post for post in planned if post.product.is_draft]
+    ready = len(planned) - len(blocked) - len(drafts)
+    app.say(_("Dry run, nothing was sent: {ready} posts ready, {blocked} blocked, {drafts} drafts, "
+              "{broken} product folders with problems").format(
+        ready=ready, blocked=len(blocked), drafts=len(drafts),
+        broken=len({p.slug for p in problems if not p.warning})))
+    if failed:
+        raise SystemExit(1)
+
+
+@cli.command()
+@click.argument("slug")
+@click.pass_obj
+def new(app: _App, slug: str) -> None:
+    """Create a product folder SLUG with a commented post.yaml to fill in (a draft).
+
+    Example: sokasi-post new sokasi-bundar-poleng
+    """
+    from sokasi_post.starter import new_product
+
+    settings = app.settings()
+    if not settings.posts_dir.is_dir():
+        raise ConfigError([_("{config}: posts_dir: the products folder {folder} does not exist").format(
+            config=display_path(settings.config_path), folder=display_path(settings.posts_dir))])
+    post_file = new_product(settings.posts_dir, slug)
+    click.echo(display_path(post_file))
+    app.say(_("Created {path}: fill it in, put the photos in {folder}, then set status: ready").format(
+        path=display_path(post_file), folder=display_path(post_file.parent)))
+
+
+@cli.command()
+@click.argument("folder", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_obj
+def init(app: _App, folder: Path) -> None:
+    """Write a starter config.yaml and one example product into FOLDER (default: here).
+
+    Refuses to overwrite an existing config.yaml or posts folder.
+
+    Example: sokasi-post init tigawasa && cd tigawasa && sokasi-post check
+    """
+    from sokasi_post.starter import init_project
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in init_project(folder):
+        click.echo(display_path(path))
+    app.say(_("Done. Edit config.yaml (Page ID, Instagram account, WhatsApp number), then run `sokasi-post check`"))
+
+
+def main() -> None:
+    """Entry point of the `sokasi-post` command."""
+    cli(prog_name="sokasi-post")

@@ -1,0 +1,386 @@
+"""config.yaml and the environment -> a frozen Settings; the only module that reads the environment."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import string
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sokasi_post.errors import ConfigError
+from sokasi_post.i18n import _
+from sokasi_post.yamlfile import YamlFileError, display_path, read_yaml_mapping
+
+CONFIG_ENV = "SOKASI_POST_CONFIG"
+CONFIG_NAME = "config.yaml"
+
+DEFAULT_FACEBOOK_TEMPLATE = """\
+{title}
+
+{caption}
+
+Harga: {price}
+Karya: {maker}
+Pesan lewat WhatsApp: {order}
+
+{hashtags}"""
+
+DEFAULT_INSTAGRAM_TEMPLATE = """\
+{title}
+
+{caption}
+
+Harga: {price}
+Karya: {maker}
+Pesan lewat WhatsApp: {order}
+
+{hashtags}"""
+
+DEFAULT_GREETING = "Halo, saya tertarik dengan {title}."
+
+# Graph API versions and the day Meta stops serving them (developers.facebook.com/docs/graph-api/changelog).
+GRAPH_VERSION_ENDS = {
+    "v21.0": date(2027, 1, 21),
+    "v22.0": date(2027, 5, 20),
+    "v23.0": date(2027, 10, 8),
+    "v24.0": date(2028, 2, 18),
+    "v25.0": date(2028, 7, 29),
+}
+OLDEST_SERVED_GRAPH_MAJOR = 21
+
+# The {fields} a caption template may use (see captions.render_caption).
+CAPTION_FIELDS = ("title", "caption", "price", "maker", "order", "whatsapp", "contact_name", "hashtags")
+
+_REQUIRED = object()
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class _Key:
+    types: tuple[type, ...]
+    default: Any
+    expected: str
+
+
+def _text(default: Any = None) -> _Key:
+    return _Key((str,), default, _("text"))
+
+
+def _flag(default: bool) -> _Key:
+    return _Key((bool,), default, _("true or false"))
+
+
+def _text_list(default: Any = ()) -> _Key:
+    return _Key((list,), default, _("a list of text, e.g. [sokasi, bambu]"))
+
+
+# Every key config.yaml may hold, with its default. Documented key by key in docs/config.md.
+SCHEMA: dict[str, Any] = {
+    "posts_dir": _text("posts"),
+    "state_dir": _text(".sokasi-post"),
+    "timezone": _text("Asia/Makassar"),
+    "facebook": {
+        "enabled": _flag(True),
+        "page_id": _Key((str, int), None, _("the Page's numeric ID")),
+        "token_env": _text("FACEBOOK_PAGE_TOKEN"),
+        "graph_url": _text("https://graph.facebook.com"),
+        "api_version": _text("v25.0"),
+    },
+    "instagram": {
+        "enabled": _flag(True),
+        "username": _text(),
+        "password_env": _text("INSTAGRAM_PASSWORD"),
+        "session_file": _text(),
+    },
+    "contact": {
+        "whatsapp": _Key((str, int), _REQUIRED, _("a phone number, e.g. \"+62 812-3456-7890\"")),
+        "name": _text(),
+        "greeting": _text(DEFAULT_GREETING),
+    },
+    "captions": {
+        "facebook": _text(DEFAULT_FACEBOOK_TEMPLATE),
+        "instagram": _text(DEFAULT_INSTAGRAM_TEMPLATE),
+        "hashtags": _text_list(),
+    },
+}
+
+
+@dataclass(frozen=True)
+class FacebookSettings:
+    """Where and how to post on the Facebook Page."""
+
+    enabled: bool
+    page_id: str | None
+    token_env: str
+    graph_url: str
+    api_version: str
+
+
+@dataclass(frozen=True)
+class InstagramSettings:
+    """Which Instagram account to post on, and where its saved session lives."""
+
+    enabled: bool
+    username: str | None
+    password_env: str
+    session_file: Path
+
+
+@dataclass(frozen=True)
+class ContactSettings:
+    """How buyers reach the cooperative."""
+
+    whatsapp: str
+    name: str | None
+    greeting: str
+
+
+@dataclass(frozen=True)
+class CaptionSettings:
+    """Caption templates per platform and the hashtags every post gets."""
+
+    templates: dict[str, str]
+    hashtags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything config.yaml says, checked, with paths made absolute."""
+
+    config_path: Path
+    posts_dir: Path
+    state_dir: Path
+    timezone: ZoneInfo
+    facebook: FacebookSettings
+    instagram: InstagramSettings
+    contact: ContactSettings
+    captions: CaptionSettings
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def enabled_platforms(self) -> tuple[str, ...]:
+        """The platforms switched on in config, in a fixed order."""
+        return tuple(
+            name for name, on in (("facebook", self.facebook.enabled), ("instagram", self.instagram.enabled)) if on
+        )
+
+
+def find_config(explicit: str | None) -> Path:
+    """The config file to use: --config, else $SOKASI_POST_CONFIG, else ./config.yaml."""
+    if explicit:
+        return Path(explicit)
+    from_env = os.environ.get(CONFIG_ENV)
+    if from_env:
+        return Path(from_env)
+    return Path(CONFIG_NAME)
+
+
+def load_settings(path: Path, today: date | None = None) -> Settings:
+    """Read and check config.yaml; raise ConfigError listing every problem found."""
+    shown = display_path(path)
+    if not path.is_file():
+        raise ConfigError(
+            [
+                _("{path}: no config file here. Use --config PATH, set {env}, or run `sokasi-post init` to create one.")
+                .format(path=shown, env=CONFIG_ENV)
+            ]
+        )
+    try:
+        raw = read_yaml_mapping(path, allow_empty=True)
+    except YamlFileError as error:
+        raise ConfigError([f"{shown}: {error}"]) from None
+    problems: list[str] = []
+    values = _check_section(raw, SCHEMA, "", problems)
+    if problems:
+        raise ConfigError([f"{shown}: {p}" for p in problems])
+    settings = _build(path.resolve(), shown, values, problems, today or date.today())
+    if problems:
+        raise ConfigError([f"{shown}: {p}" for p in problems])
+    return settings
+
+
+def _check_section(raw: dict, schema: dict, prefix: str, problems: list[str]) -> dict:
+    """Check one mapping against its schema; fill defaults; collect problems."""
+    values: dict[str, Any] = {}
+    for key in raw:
+        if key not in schema:
+            where = prefix + str(key)
+            close = difflib.get_close_matches(str(key), list(schema), n=1)
+            hint = _(" (did you mean {key}?)").format(key=prefix + close[0]) if close else ""
+            problems.append(
+                _("{key}: unknown key{hint}; the keys here are: {known}").format(
+                    key=where, hint=hint, known=", ".join(schema)
+                )
+            )
+    for key, spec in schema.items():
+        where = prefix + key
+        value = raw.get(key)
+        if isinstance(spec, dict):
+            if value is None:
+                value = {}
+            if not isinstance(value, dict):
+                problems.append(_("{key}: expected a section of keys ({keys}), got {got}").format(
+                    key=where, keys=", ".join(spec), got=describe_type(value)))
+                value = {}
+            values[key] = _check_section(value, spec, where + ".", problems)
+            continue
+        if value is None:
+            if spec.default is _REQUIRED:
+                problems.append(_("{key}: missing; expected {expected}").format(key=where, expected=spec.expected))
+            values[key] = None if spec.default is _REQUIRED else spec.default
+            continue
+        # bool is an int in Python; a flag must be a real true/false and a number never a flag.
+        wrong_bool = isinstance(value, bool) and bool not in spec.types
+        if wrong_bool or not isinstance(value, spec.types):
+            problems.append(_("{key}: expected {expected}, got {got}").format(
+                key=where, expected=spec.expected, got=describe_type(value)))
+            values[key] = spec.default if spec.default is not _REQUIRED else None
+            continue
+        if isinstance(value, list):
+            value = _check_text_list(value, where, problems)
+        values[key] = value
+    return values
+
+
+def _check_text_list(items: list, where: str, problems: list[str]) -> tuple[str, ...]:
+    checked = []
+    for number, item in enumerate(items, start=1):
+        if item is None:
+            problems.append(_(
+                "{key}: item {n} is empty; in YAML a # starts a comment, so write sokasi or \"#sokasi\" in quotes"
+            ).format(key=where, n=number))
+        elif isinstance(item, (str, int)) and not isinstance(item, bool):
+            checked.append(str(item))
+        else:
+            problems.append(_("{key}: item {n} should be text, got {got}").format(
+                key=where, n=number, got=describe_type(item)))
+    return tuple(checked)
+
+
+def describe_type(value: Any) -> str:
+    """Name a YAML value's type the way a user would: text, a number, a list..."""
+    if value is None:
+        return _("nothing")
+    if isinstance(value, bool):
+        return _("true/false")
+    if isinstance(value, (int, float)):
+        return _("a number ({value})").format(value=value)
+    if isinstance(value, str):
+        return _("text ({value!r})").format(value=value[:40])
+    if isinstance(value, list):
+        return _("a list")
+    if isinstance(value, dict):
+        return _("a section of keys")
+    return _("a {kind}").format(kind=type(value).__name__)
+
+
+def whatsapp_digits(number: str) -> str:
+    """The international digits of a phone number as wa.me wants them (0812… -> 62812…)."""
+    digits = re.sub(r"\D", "", number)
+    if digits.startswith("0"):
+        digits = "62" + digits[1:]
+    return digits
+
+
+def template_problems(template: str, fields: tuple[str, ...] = CAPTION_FIELDS) -> list[str]:
+    """What is wrong with a caption template: unknown {fields} or unbalanced braces."""
+    try:
+        used = [name for _text_part, name, _spec, _conv in string.Formatter().parse(template) if name is not None]
+    except ValueError as error:
+        return [_("the template is not valid ({error}); write a literal brace as {{{{ or }}}}").format(error=error)]
+    unknown = [name for name in used if name not in fields]
+    if unknown:
+        return [_("unknown field {{{name}}}; the fields are: {known}").format(
+            name=unknown[0], known=", ".join("{" + f + "}" for f in fields))]
+    return []
+
+
+def _build(path: Path, shown: str, v: dict, problems: list[str], today: date) -> Settings | None:
+    """Turn checked values into Settings, checking what depends on more than one key."""
+    base = path.parent
+    warnings: list[str] = []
+
+    def resolve(value: str) -> Path:
+        return (base / Path(value).expanduser()).resolve()
+
+    try:
+        zone = ZoneInfo(v["timezone"])
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(_("timezone: unknown time zone {name!r}; Bali is Asia/Makassar").format(name=v["timezone"]))
+        zone = ZoneInfo("Asia/Makassar")
+
+    fb = v["facebook"]
+    page_id = None if fb["page_id"] is None else str(fb["page_id"]).strip()
+    if fb["enabled"]:
+        if not page_id:
+            problems.append(_("facebook.page_id: missing; expected the Page's numeric ID (or set facebook.enabled: false)"))
+        elif not page_id.isdigit():
+            problems.append(_("facebook.page_id: expected the Page's numeric ID, got {value!r}").format(value=page_id))
+    for key, section in (("facebook.token_env", fb["token_env"]), ("instagram.password_env", v["instagram"]["password_env"])):
+        if not _ENV_NAME.match(section):
+            # Never echo the value: a token pasted here by mistake must not reach the screen.
+            problems.append(_(
+                "{key}: expected the NAME of an environment variable (like FACEBOOK_PAGE_TOKEN), not a secret itself; "
+                "if you pasted a token or password here, remove it from the file and change it"
+            ).format(key=key))
+    if not re.match(r"^https?://[^\s/]+", fb["graph_url"]):
+        problems.append(_("facebook.graph_url: expected an http(s) address, got {value!r}").format(value=fb["graph_url"]))
+    version = fb["api_version"]
+    match = re.fullmatch(r"v(\d+)\.0", version)
+    if not match:
+        problems.append(_("facebook.api_version: expected a Graph API version like v25.0, got {value!r}").format(value=version))
+    elif fb["enabled"]:
+        end = GRAPH_VERSION_ENDS.get(version)
+        if int(match.group(1)) < OLDEST_SERVED_GRAPH_MAJOR or (end and end <= today):
+            problems.append(_("facebook.api_version: {version} is no longer served by Facebook; use v25.0 or newer")
+                            .format(version=version))
+        elif end and (end - today).days < 120:
+            warnings.append(_("facebook.api_version: {version} stops working on {end}; change it to v25.0 or newer")
+                            .format(version=version, end=end.isoformat()))
+
+    ig = v["instagram"]
+    if ig["enabled"] and not ig["username"]:
+        problems.append(_("instagram.username: missing; expected the account name (or set instagram.enabled: false)"))
+
+    contact = v["contact"]
+    whatsapp = None if contact["whatsapp"] is None else str(contact["whatsapp"]).strip()
+    if whatsapp is not None and not 8 <= len(whatsapp_digits(whatsapp)) <= 15:
+        problems.append(_("contact.whatsapp: expected a phone number with country code, e.g. \"+62 812-3456-7890\", got {value!r}")
+                        .format(value=whatsapp))
+
+    templates = {"facebook": v["captions"]["facebook"], "instagram": v["captions"]["instagram"]}
+    for platform, template in templates.items():
+        problems.extend(f"captions.{platform}: {p}" for p in template_problems(template))
+    greeting_problems = template_problems(contact["greeting"], fields=("title",))
+    problems.extend(f"contact.greeting: {p}" for p in greeting_problems)
+
+    if problems:
+        return None
+    state_dir = resolve(v["state_dir"])
+    return Settings(
+        config_path=path,
+        posts_dir=resolve(v["posts_dir"]),
+        state_dir=state_dir,
+        timezone=zone,
+        facebook=FacebookSettings(
+            enabled=fb["enabled"],
+            page_id=page_id,
+            token_env=fb["token_env"],
+            graph_url=fb["graph_url"].rstrip("/"),
+            api_version=version,
+        ),
+        instagram=InstagramSettings(
+            enabled=ig["enabled"],
+            username=ig["username"],
+            password_env=ig["password_env"],
+            session_file=resolve(ig["session_file"]) if ig["session_file"] else state_dir / "instagram-session.json",
+        ),
+        contact=ContactSettings(whatsapp=whatsapp, name=contact["name"], greeting=contact["greeting"]),
+        captions=CaptionSettings(templates=templates, hashtags=v["captions"]["hashtags"]),
+        warnings=tuple(f"{shown}: {w}" for w in warnings),
+    )

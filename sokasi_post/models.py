@@ -1,0 +1,56 @@
+"""Plain values passed between the modules: what a product is, and what would be posted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with one file, said so the user knows what to fix."""
+
+    path: Path
+    message: str
+    warning: bool = False
+    slug: str | None = None
+
+
+@dataclass(frozen=True)
+class Product:
+    """One product folder: a post.yaml and its photos, validated."""
+
+    slug: str
+    folder: Path
+    title: str
+    caption: str
+    photos: tuple[Path, ...]
+    platforms: tuple[str, ...]
+    price: int | None = None
+    maker: str | None = None
+    hashtags: tuple[str, ...] = ()
+    publish_at: datetime | None = None
+    alt: dict[str, str] = field(default_factory=dict, hash=False)
+    status: str = "ready"
+
+    @property
+    def is_draft(self) -> bool:
+        """True when the product must not be published yet."""
+        return self.status == "draft"
+
+
+@dataclass(frozen=True)
+class PlannedPost:
+    """What publishing one product on one platform would send, and what would stop it."""
+
+    product: Product
+    platform: str
+    caption: str
+    photos: tuple[Path, ...]
+    problems: tuple[str, ...] = ()
+
+    @property
+    def blocked(self) -> bool:
+        """True when this post cannot be sent as it is."""
+        return bool(self.problems)
