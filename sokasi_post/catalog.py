@@ -7,13 +7,11 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 from sokasi_post.config import Settings, describe_type
 from sokasi_post.errors import ConfigError
 from sokasi_post.i18n import _
-from sokasi_post.models import Problem, Product
-from sokasi_post.publishers import PLATFORMS
+from sokasi_post.models import PLATFORMS, Problem, Product
 from sokasi_post.yamlfile import YamlFileError, display_path, read_yaml_mapping
 
 POST_FILE = "post.yaml"

@@ -15,8 +15,7 @@ from sokasi_post.catalog import load_catalog
 from sokasi_post.config import Settings, find_config, load_settings
 from sokasi_post.errors import ConfigError, SokasiError, UsageError
 from sokasi_post.i18n import _
-from sokasi_post.models import PlannedPost, Problem
-from sokasi_post.publishers import PLATFORMS
+from sokasi_post.models import PLATFORMS, PlannedPost, Problem
 from sokasi_post.publishing import plan, select_products
 from sokasi_post.yamlfile import display_path
 

@@ -57,7 +57,8 @@ OLDEST_SERVED_GRAPH_MAJOR = 21
 CAPTION_FIELDS = ("title", "caption", "price", "maker", "order", "whatsapp", "contact_name", "hashtags")
 
 _REQUIRED = object()
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Variable names are upper case by convention; a mixed-case value is most likely a token pasted by mistake.
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,63}$")
 
 
 @dataclass(frozen=True)
@@ -325,7 +326,7 @@ def _build(path: Path, shown: str, v: dict, problems: list[str], today: date) ->
         if not _ENV_NAME.match(section):
             # Never echo the value: a token pasted here by mistake must not reach the screen.
             problems.append(_(
-                "{key}: expected the NAME of an environment variable (like FACEBOOK_PAGE_TOKEN), not a secret itself; "
+                "{key}: expected the NAME of an environment variable in capitals (like FACEBOOK_PAGE_TOKEN), not a secret; "
                 "if you pasted a token or password here, remove it from the file and change it"
             ).format(key=key))
     if not re.match(r"^https?://[^\s/]+", fb["graph_url"]):

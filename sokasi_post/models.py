@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+# The platforms the tool posts to, in the order it posts and shows them.
+PLATFORMS = ("facebook", "instagram")
+
 
 @dataclass(frozen=True)
 class Problem:

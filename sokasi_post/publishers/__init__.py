@@ -1,3 +1,1 @@
-"""Publishers: one module per platform; the names below are the platforms the tool knows."""
-
-PLATFORMS = ("facebook", "instagram")
+"""Publishers: one module per platform, each the only home of that platform's library."""

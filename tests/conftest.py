@@ -1,0 +1,69 @@
+"""Shared test helpers: a project folder with a real config and real photos, and a CLI runner."""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from sokasi_post.cli import cli
+
+CONFIG = """\
+posts_dir: posts
+facebook:
+  page_id: "111222333444555"
+instagram:
+  username: sokasi.tigawasa
+contact:
+  whatsapp: "+62 812-3456-7890"
+captions:
+  hashtags: [sokasi, tigawasa]
+"""
+
+
+def jpeg_bytes(size: tuple[int, int] = (640, 480), colour: tuple[int, int, int] = (200, 160, 100)) -> bytes:
+    """A small real JPEG."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+class Project:
+    """A throw-away project folder: config.yaml, posts/, and helpers to add products and run commands."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.posts = root / "posts"
+        self.posts.mkdir()
+        self.config = root / "config.yaml"
+        self.config.write_text(CONFIG, encoding="utf-8")
+
+    def product(self, slug: str, post_yaml: str | None, photos: tuple[str, ...] = ("foto.jpg",)) -> Path:
+        folder = self.posts / slug
+        folder.mkdir()
+        if post_yaml is not None:
+            (folder / "post.yaml").write_text(textwrap.dedent(post_yaml), encoding="utf-8")
+        for name in photos:
+            (folder / name).write_bytes(jpeg_bytes())
+        return folder
+
+    def good(self, slug: str, **extra: str) -> Path:
+        body = f"title: {slug.replace('-', ' ').capitalize()}\ncaption: Anyaman bambu dari Tigawasa.\nprice: 150000\n"
+        body += "".join(f"{key}: {value}\n" for key, value in extra.items())
+        return self.product(slug, body)
+
+    def run(self, *args: str, env: dict[str, str] | None = None):
+        runner = CliRunner()
+        return runner.invoke(cli, ["--config", str(self.config), *args], env=env, catch_exceptions=False)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SOKASI_POST_CONFIG", raising=False)
+    monkeypatch.delenv("SOKASI_POST_DEBUG", raising=False)
+    return Project(tmp_path)

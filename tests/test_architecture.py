@@ -1,0 +1,73 @@
+"""The shape of the code stays as STYLE.md describes: one home per library, data flowing one way."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "sokasi_post"
+
+# Each third-party library is imported by one module only, so replacing it touches one file.
+HOMES = {
+    "click": "cli",
+    "yaml": "yamlfile",
+    "PIL": "media",
+    "facebook": "publishers.facebook",
+    "instagrapi": "publishers.instagram",
+    "sqlite3": "ledger",
+}
+
+# Lower layers never import higher ones: config/catalog -> captions/media -> publishers -> ledger -> flow -> cli.
+LAYERS = [
+    {"__init__", "errors", "i18n", "models"},
+    {"yamlfile"},
+    {"config"},
+    {"catalog", "captions", "media"},
+    {"publishers"},
+    {"ledger"},
+    {"publishing", "starter"},
+    {"cli", "__main__"},
+]
+
+
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__")
+
+
+def imports_of(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def layer_of(module: str) -> int:
+    top = module.split(".")[0]
+    return next(i for i, layer in enumerate(LAYERS) if top in layer or module in layer)
+
+
+MODULES = {module_name(p): imports_of(p) for p in PACKAGE.rglob("*.py")}
+
+
+def test_each_library_is_imported_by_its_home_module_only():
+    for module, imported in MODULES.items():
+        for name in imported:
+            library = name.split(".")[0]
+            if library in HOMES:
+                assert module == HOMES[library], f"{module} imports {library}; only {HOMES[library]} may"
+
+
+def test_nothing_imports_upward():
+    for module, imported in MODULES.items():
+        for name in imported:
+            if name.startswith("sokasi_post."):
+                target = name.removeprefix("sokasi_post.")
+                assert layer_of(target) <= layer_of(module), f"{module} imports {target}, a higher layer"
+
+
+def test_every_module_has_a_layer():
+    for module in MODULES:
+        layer_of(module)

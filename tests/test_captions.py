@@ -1,0 +1,130 @@
+"""Captions: the exact text per platform, rupiah, the order line, hashtags and the limits."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sokasi_post.captions import LIMITS, caption_problems, format_rupiah, normalise_hashtag, render_caption
+from sokasi_post.config import load_settings
+from sokasi_post.models import Product
+
+from .conftest import CONFIG
+
+
+def settings_for(tmp_path: Path, extra: str = ""):
+    path = tmp_path / "config.yaml"
+    path.write_text(CONFIG + extra, encoding="utf-8")
+    return load_settings(path)
+
+
+PRODUCT = Product(
+    slug="sokasi-bundar",
+    folder=Path("posts/sokasi-bundar"),
+    title="Sokasi bundar motif poleng",
+    caption="Anyaman bambu hitam-putih. 🌺\n\nDiameter 30 cm.",
+    photos=(Path("posts/sokasi-bundar/a.jpg"),),
+    platforms=("facebook", "instagram"),
+    price=175000,
+    maker="Ni Ketut Sari",
+    hashtags=("#Sokasi Bundar", "poleng", "sokasi"),
+)
+
+
+def test_instagram_caption_is_exact(tmp_path):
+    text = render_caption(PRODUCT, "instagram", settings_for(tmp_path))
+    assert text == (
+        "Sokasi bundar motif poleng\n\n"
+        "Anyaman bambu hitam-putih. 🌺\n\nDiameter 30 cm.\n\n"
+        "Harga: Rp 175.000\n"
+        "Karya: Ni Ketut Sari\n"
+        "Pesan lewat WhatsApp: +62 812-3456-7890\n\n"
+        "#sokasi #tigawasa #SokasiBundar #poleng"
+    )
+
+
+def test_facebook_order_line_is_a_wa_me_link_with_a_greeting_naming_the_product(tmp_path):
+    text = render_caption(PRODUCT, "facebook", settings_for(tmp_path))
+    link = next(word for word in text.split() if word.startswith("https://wa.me/"))
+    parsed = urlparse(link)
+    assert parsed.path == "/6281234567890"
+    assert parse_qs(parsed.query)["text"] == ["Halo, saya tertarik dengan Sokasi bundar motif poleng."]
+
+
+def test_local_number_gets_the_indonesian_country_code(tmp_path):
+    settings = settings_for(tmp_path)
+    settings = replace(settings, contact=replace(settings.contact, whatsapp="0812-3456-7890"))
+    assert "https://wa.me/6281234567890?" in render_caption(PRODUCT, "facebook", settings)
+
+
+def test_lines_of_missing_facts_are_left_out(tmp_path):
+    bare = replace(PRODUCT, price=None, maker=None, hashtags=())
+    text = render_caption(bare, "instagram", settings_for(tmp_path))
+    assert "Harga" not in text
+    assert "Karya" not in text
+    assert "\n\n\n" not in text
+    assert text.endswith("Pesan lewat WhatsApp: +62 812-3456-7890\n\n#sokasi #tigawasa")
+
+
+def test_hashtags_already_in_the_caption_are_not_added_again(tmp_path):
+    product = replace(PRODUCT, caption="Sokasi #Tigawasa asli", hashtags=())
+    text = render_caption(product, "instagram", settings_for(tmp_path))
+    assert text.endswith("#sokasi")
+    assert text.lower().count("#tigawasa") == 1
+
+
+def test_custom_template_per_platform(tmp_path):
+    settings = settings_for(tmp_path, '  instagram: "{title} — {price}\\n{hashtags}"\n')
+    assert render_caption(PRODUCT, "instagram", settings) == (
+        "Sokasi bundar motif poleng — Rp 175.000\n#sokasi #tigawasa #SokasiBundar #poleng")
+
+
+def test_caption_over_the_instagram_limit_says_by_how_much(tmp_path):
+    text = "a" * 2_345
+    assert caption_problems(text, "instagram") == [
+        "the Instagram caption is 2,345 characters; the limit is 2,200: shorten it by 145"]
+    assert caption_problems(text, "facebook") == []
+
+
+def test_too_many_hashtags_and_mentions(tmp_path):
+    tags = " ".join(f"#tag{i}" for i in range(33))
+    mentions = " ".join(f"@orang{i}" for i in range(21)) + " tulis ke info@tigawasa.id"
+    assert caption_problems(tags + " " + mentions, "instagram") == [
+        "the Instagram caption has 33 hashtags; the limit is 30: remove 3",
+        "the Instagram caption has 21 @-mentions; the limit is 20: remove 1",
+    ]
+
+
+def test_an_over_long_product_is_blocked_in_the_dry_run_not_cut(project):
+    project.product("sokasi-panjang", "title: Sokasi\ncaption: " + "panjang " * 300 + "\n")
+    result = project.run("publish", "--dry-run")
+    assert result.exit_code == 1
+    assert "BLOCKED: the Instagram caption is 2," in result.stdout
+    assert "panjang " * 299 in result.stdout  # shown whole, never silently cut
+    assert "0 blocked" not in result.stderr
+
+
+@given(st.integers(min_value=1, max_value=10**12))
+def test_rupiah_uses_dots_for_thousands_and_reads_back(amount):
+    text = format_rupiah(amount)
+    assert text.startswith("Rp ")
+    assert int(text[3:].replace(".", "")) == amount
+    assert all(len(group) == 3 for group in text[3:].split(".")[1:])
+
+
+@given(st.text())
+def test_normalised_hashtags_are_single_words_without_hash(tag):
+    normal = normalise_hashtag(tag)
+    assert "#" not in normal
+    assert not any(ch.isspace() for ch in normal)
+    assert normalise_hashtag(normal) == normal
+
+
+@given(st.text(max_size=3000))
+def test_a_caption_within_every_limit_has_no_problems(text):
+    problems = caption_problems(text, "instagram")
+    assert (len(text) > LIMITS["instagram"]["characters"]) == any("characters" in p for p in problems)

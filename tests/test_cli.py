@@ -1,0 +1,220 @@
+"""The command line: each command's output, exit codes, help, and the starter commands."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sokasi_post.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMANDS = sorted(cli.commands)
+
+
+def test_dry_run_shows_caption_photos_and_alt_per_platform(project):
+    folder = project.product(
+        "sokasi-bundar",
+        "title: Sokasi bundar\ncaption: Anyaman poleng.\nprice: 175000\nmaker: Ni Ketut Sari\n"
+        "photos: [b.jpg, a.jpg]\nalt: {b.jpg: Sokasi dari depan}\n",
+        photos=("a.jpg", "b.jpg"),
+    )
+    result = project.run("publish", "--dry-run", "--platform", "instagram")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "== sokasi-bundar → Instagram ==\n"
+        "Photos (2): b.jpg, a.jpg\n"
+        "  alt b.jpg: Sokasi dari depan\n"
+        "Caption (129 of 2,200 characters):\n"
+        "    Sokasi bundar\n"
+        "\n"
+        "    Anyaman poleng.\n"
+        "\n"
+        "    Harga: Rp 175.000\n"
+        "    Karya: Ni Ketut Sari\n"
+        "    Pesan lewat WhatsApp: +62 812-3456-7890\n"
+        "\n"
+        "    #sokasi #tigawasa\n"
+        "\n"
+    )
+    assert result.stderr == ("Dry run, nothing was sent: 1 posts ready, 0 blocked, 0 drafts, "
+                             "0 product folders with problems\n")
+    assert folder.exists()
+
+
+def test_dry_run_needs_no_credentials_and_reads_no_secret(project):
+    project.good("sokasi-a")
+    result = project.run("publish", "--dry-run", env={"FACEBOOK_PAGE_TOKEN": "", "INSTAGRAM_PASSWORD": ""})
+    assert result.exit_code == 0
+
+
+def test_dry_run_of_named_products_only(project):
+    project.good("sokasi-a")
+    project.good("sokasi-b")
+    result = project.run("publish", "--dry-run", "sokasi-b")
+    assert "sokasi-a" not in result.stdout
+    assert "== sokasi-b → Facebook ==" in result.stdout
+
+
+def test_dry_run_of_an_unknown_product_is_a_usage_error(project):
+    project.good("sokasi-a")
+    result = project.run("publish", "--dry-run", "sokasi-z")
+    assert result.exit_code == 2
+    assert result.stderr == ("error: no product named sokasi-z in the products folder; "
+                             "`sokasi-post check` lists them\n")
+
+
+def test_drafts_are_shown_but_neither_posted_nor_counted_as_blocked(project):
+    project.good("sokasi-a", status="draft", publish_at="2026-12-05 09:00")
+    result = project.run("publish", "--dry-run", "--platform", "facebook")
+    assert result.exit_code == 0
+    assert "Draft: will not be posted (set status: ready in post.yaml)" in result.stdout
+    assert "Not before: 2026-12-05 09:00 WITA" in result.stdout
+    assert "0 posts ready, 0 blocked, 1 drafts" in result.stderr
+
+
+def test_publish_at_with_an_offset_is_shown_in_bali_time(project):
+    project.good("sokasi-a", publish_at="2026-12-05T01:00:00Z")
+    result = project.run("publish", "--dry-run", "--platform", "facebook")
+    assert "Not before: 2026-12-05 09:00 WITA" in result.stdout
+
+
+def test_platforms_key_limits_where_a_product_goes(project):
+    project.good("sokasi-a", platforms="[instagram]")
+    result = project.run("publish", "--dry-run")
+    assert "Facebook" not in result.stdout
+    assert "== sokasi-a → Instagram ==" in result.stdout
+
+
+def test_a_disabled_platform_is_skipped_with_a_warning_from_check(project):
+    project.config.write_text(project.config.read_text().replace("instagram:\n", "instagram:\n  enabled: false\n"))
+    project.good("sokasi-a", platforms="[instagram, facebook]")
+    result = project.run("check")
+    assert result.exit_code == 0
+    assert result.stdout == ("posts/sokasi-a/post.yaml: warning: platforms: instagram is switched off in the config, "
+                             "so this product will not go there\n")
+    assert "Instagram" not in project.run("publish", "--dry-run").stdout
+
+
+def test_more_than_ten_photos_is_blocked(project):
+    project.product("sokasi-banyak", "title: S\ncaption: C\n", photos=tuple(f"f{i}.jpg" for i in range(11)))
+    result = project.run("publish", "--dry-run", "--platform", "instagram")
+    assert result.exit_code == 1
+    assert ("BLOCKED: Instagram takes at most 10 photos in one post; this product has 11: list the best 10 under "
+            "photos:") in result.stdout
+
+
+def test_publish_without_dry_run_says_plainly_it_cannot_post_yet(project):
+    project.good("sokasi-a")
+    result = project.run("publish")
+    assert result.exit_code == 2
+    assert "run `sokasi-post publish --dry-run`" in result.stderr
+
+
+def test_check_reports_caption_limits_too(project):
+    project.product("sokasi-panjang", "title: S\ncaption: " + "x" * 2300 + "\n")
+    result = project.run("check")
+    assert result.exit_code == 1
+    assert "posts/sokasi-panjang/post.yaml: the Instagram caption is 2,3" in result.stdout
+
+
+def test_quiet_keeps_output_but_drops_the_summary(project):
+    project.good("sokasi-a")
+    result = project.run("-q", "check")
+    assert result.exit_code == 0
+    assert result.stderr == ""
+
+
+def test_new_creates_a_commented_draft_that_check_explains(project):
+    result = project.run("new", "sokasi-baru")
+    assert result.exit_code == 0, result.output
+    post = project.posts / "sokasi-baru" / "post.yaml"
+    assert result.stdout == "posts/sokasi-baru/post.yaml\n"
+    text = post.read_text(encoding="utf-8")
+    assert "title: Sokasi baru\n" in text
+    assert "status: draft" in text
+    assert "# price: 175000" in text
+    check = project.run("check")
+    assert check.stdout.startswith("posts/sokasi-baru/post.yaml: no photos in the folder")
+
+
+def test_new_refuses_an_existing_folder_and_a_bad_name(project):
+    project.good("sokasi-a")
+    existing = project.run("new", "sokasi-a")
+    assert existing.exit_code == 2
+    assert existing.stderr == "error: posts/sokasi-a already exists; choose another name\n"
+    bad = project.run("new", "Sokasi Bundar!")
+    assert bad.exit_code == 2
+    assert bad.stderr == ("error: 'Sokasi Bundar!' is not a valid product name: use lowercase letters, digits and "
+                          "dashes, e.g. sokasi-bundar\n")
+
+
+def test_init_writes_a_project_that_checks_clean(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["init", "tigawasa"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "tigawasa/config.yaml",
+        "tigawasa/posts/contoh-sokasi/post.yaml",
+        "tigawasa/posts/contoh-sokasi/sokasi.jpg",
+        "tigawasa/.gitignore",
+    ]
+    assert ".sokasi-post/" in (tmp_path / "tigawasa" / ".gitignore").read_text()
+    check = CliRunner().invoke(cli, ["--config", "tigawasa/config.yaml", "check"])
+    assert check.exit_code == 0, check.output
+    dry = CliRunner().invoke(cli, ["--config", "tigawasa/config.yaml", "publish", "--dry-run"])
+    assert "== contoh-sokasi → Instagram ==" in dry.stdout
+    assert "Draft" not in dry.stdout
+
+
+def test_init_refuses_to_overwrite(tmp_path):
+    (tmp_path / "config.yaml").write_text("mine: true\n")
+    result = CliRunner().invoke(cli, ["init", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "config.yaml already exists" in result.stderr
+    assert (tmp_path / "config.yaml").read_text() == "mine: true\n"
+    assert not (tmp_path / "posts").exists()
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command):
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example: sokasi-post " in result.output
+
+
+def test_global_options_and_version():
+    result = CliRunner().invoke(cli, ["--help"])
+    for option in ("--config PATH", "-v, --verbose", "-q, --quiet", "--version"):
+        assert option in result.output
+    version = CliRunner().invoke(cli, ["--version"])
+    assert version.output.startswith("sokasi-post, version ")
+
+
+def test_verbose_shows_details_of_an_error(project):
+    result = project.run("-v", "publish", "--dry-run", "nope")
+    assert result.exit_code == 2
+    assert "Traceback" in result.stderr
+    assert "UsageError" in result.stderr
+
+
+def test_runs_as_a_module_and_as_the_installed_command(tmp_path):
+    module = subprocess.run([sys.executable, "-m", "sokasi_post", "--config", str(ROOT / "config.yaml"), "check"],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert module.returncode == 0, module.stderr
+    assert "All good: 3 products" in module.stderr
+    script = Path(sys.executable).with_name("sokasi-post")
+    if script.exists():
+        installed = subprocess.run([str(script), "--config", str(ROOT / "config.yaml"), "check"],
+                                   capture_output=True, text=True, cwd=tmp_path)
+        assert installed.returncode == 0, installed.stderr
+
+
+def test_start_up_does_not_import_the_platform_libraries():
+    code = ("import sys; from sokasi_post.cli import cli; "
+            "print(sorted(m for m in ('facebook', 'instagrapi', 'PIL', 'requests') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
