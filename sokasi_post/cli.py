@@ -114,10 +114,10 @@ def check(app: _App) -> None:
     bad = len({p.slug for p in errors})
     total = len(catalog.products) + len({p.slug for p in catalog.problems if not p.warning})
     if errors:
-        app.say(_("{bad} of {total} products have problems; fix them and run `sokasi-post check` again")
+        app.say(_("Products with problems: {bad} of {total}; fix them and run `sokasi-post check` again")
                 .format(bad=bad, total=total))
         raise SystemExit(1)
-    app.say(_("All good: {total} products, config {config}").format(
+    app.say(_("All good. Products: {total}; config: {config}").format(
         total=total, config=display_path(settings.config_path)))
 
 
@@ -174,8 +174,8 @@ def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | No
     failed = blocked or [p for p in problems if not p.warning]
     drafts = [post for post in planned if post.product.is_draft]
     ready = len(planned) - len(blocked) - len(drafts)
-    app.say(_("Dry run, nothing was sent: {ready} posts ready, {blocked} blocked, {drafts} drafts, "
-              "{broken} product folders with problems").format(
+    app.say(_("Dry run, nothing was sent. Posts ready: {ready}; blocked: {blocked}; drafts: {drafts}; "
+              "product folders with problems: {broken}").format(
         ready=ready, blocked=len(blocked), drafts=len(drafts),
         broken=len({p.slug for p in problems if not p.warning})))
     if failed:

@@ -105,7 +105,7 @@ def test_an_over_long_product_is_blocked_in_the_dry_run_not_cut(project):
     assert result.exit_code == 1
     assert "BLOCKED: the Instagram caption is 2," in result.stdout
     assert "panjang " * 299 in result.stdout  # shown whole, never silently cut
-    assert "0 blocked" not in result.stderr
+    assert "blocked: 0;" not in result.stderr
 
 
 @given(st.integers(min_value=1, max_value=10**12))

@@ -21,7 +21,7 @@ def test_a_clean_catalogue_passes(project):
     result = project.run("check")
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
-    assert "All good: 1 products" in result.stderr
+    assert "All good. Products: 1;" in result.stderr
 
 
 def test_yaml_syntax_error_names_the_line_and_the_rest_still_checks(project):
@@ -33,7 +33,7 @@ def test_yaml_syntax_error_names_the_line_and_the_rest_still_checks(project):
     assert line.startswith("posts/sokasi-rusak/post.yaml: line ")
     assert "YAML syntax error" in line
     assert "sokasi-baik" not in result.stdout
-    assert "1 of 2 products have problems" in result.stderr
+    assert "Products with problems: 1 of 2;" in result.stderr
 
 
 def test_yaml_error_line_number_is_the_real_line(project):

@@ -40,8 +40,8 @@ def test_dry_run_shows_caption_photos_and_alt_per_platform(project):
         "    #sokasi #tigawasa\n"
         "\n"
     )
-    assert result.stderr == ("Dry run, nothing was sent: 1 posts ready, 0 blocked, 0 drafts, "
-                             "0 product folders with problems\n")
+    assert result.stderr == ("Dry run, nothing was sent. Posts ready: 1; blocked: 0; drafts: 0; "
+                             "product folders with problems: 0\n")
     assert folder.exists()
 
 
@@ -73,7 +73,7 @@ def test_drafts_are_shown_but_neither_posted_nor_counted_as_blocked(project):
     assert result.exit_code == 0
     assert "Draft: will not be posted (set status: ready in post.yaml)" in result.stdout
     assert "Not before: 2026-12-05 09:00 WITA" in result.stdout
-    assert "0 posts ready, 0 blocked, 1 drafts" in result.stderr
+    assert "Posts ready: 0; blocked: 0; drafts: 1;" in result.stderr
 
 
 def test_publish_at_with_an_offset_is_shown_in_bali_time(project):
@@ -205,7 +205,7 @@ def test_runs_as_a_module_and_as_the_installed_command(tmp_path):
     module = subprocess.run([sys.executable, "-m", "sokasi_post", "--config", str(ROOT / "config.yaml"), "check"],
                             capture_output=True, text=True, cwd=tmp_path)
     assert module.returncode == 0, module.stderr
-    assert "All good: 3 products" in module.stderr
+    assert "All good. Products: 3;" in module.stderr
     script = Path(sys.executable).with_name("sokasi-post")
     if script.exists():
         installed = subprocess.run([str(script), "--config", str(ROOT / "config.yaml"), "check"],

@@ -73,7 +73,7 @@ def test_config_is_found_by_option_then_environment_then_current_folder(tmp_path
     def used(args, env=None):
         result = runner.invoke(cli, [*args, "check"], env=env)
         assert result.exit_code == 0, result.output
-        return result.stderr.strip().rsplit("config ", 1)[1]
+        return result.stderr.strip().rsplit("config: ", 1)[1]
 
     env = {"SOKASI_POST_CONFIG": str(tmp_path / "by-env" / "config.yaml")}
     assert used(["--config", str(tmp_path / "by-option" / "config.yaml")], env) == str(
@@ -192,4 +192,4 @@ def test_the_bundled_config_and_samples_check_clean():
     root = Path(__file__).resolve().parent.parent
     result = CliRunner().invoke(cli, ["--config", str(root / "config.yaml"), "check"])
     assert result.exit_code == 0, result.output
-    assert "All good: 3 products" in result.stderr
+    assert "All good. Products: 3;" in result.stderr
