@@ -46,7 +46,10 @@ def load_catalog(settings: Settings) -> Catalog:
     for folder in sorted(posts_dir.iterdir(), key=lambda p: p.name):
         if not folder.is_dir() or folder.name.startswith((".", "_")):
             continue
-        product, found = load_product(folder, settings)
+        try:
+            product, found = load_product(folder, settings)
+        except OSError as error:
+            product, found = None, [Problem(folder, _("cannot be read ({reason})").format(reason=error.strerror or error))]
         problems.extend(replace(problem, slug=folder.name) for problem in found)
         if product is not None:
             products.append(product)

@@ -61,6 +61,12 @@ class _Cli(click.Group):
             if app is not None and app.verbose:
                 click.echo(traceback.format_exc(), err=True)
             ctx.exit(error.exit_code)
+        except OSError as error:  # a file that cannot be read or written: say which, and why
+            if os.environ.get(DEBUG_ENV):
+                raise
+            where = display_path(Path(error.filename)) if error.filename else _("a file")
+            click.echo(_("error: {path}: {reason}").format(path=where, reason=error.strerror or error), err=True)
+            ctx.exit(1)
 
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})

@@ -223,3 +223,10 @@ def test_every_bad_folder_is_reported_and_good_ones_still_publish(project):
     assert "posts/sokasi-list/post.yaml:" in result.stdout
     assert "posts/sokasi-harga/post.yaml: price: must be more than zero" in result.stdout
     assert "Traceback" not in result.output
+
+
+def test_a_photo_that_cannot_be_read_is_named(project):
+    folder = project.product("sokasi-folder", "title: S\ncaption: C\n", photos=("a.jpg",))
+    (folder / "b.jpg").mkdir()
+    line = only_problem(project.run("check"), "sokasi-folder")
+    assert line == "posts/sokasi-folder/b.jpg: cannot be read (Is a directory)"

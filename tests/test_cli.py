@@ -179,6 +179,13 @@ def test_init_refuses_to_overwrite(tmp_path):
     assert not (tmp_path / "posts").exists()
 
 
+def test_a_file_that_cannot_be_written_is_one_line_not_a_traceback(tmp_path):
+    (tmp_path / "posts").symlink_to(tmp_path / "nowhere")  # a dangling link where init wants a folder
+    result = CliRunner().invoke(cli, ["init", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {tmp_path / 'posts'}: File exists\n"
+
+
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_with_an_example(command):
     result = CliRunner().invoke(cli, [command, "--help"])
