@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from sokasi_post.config import Settings, describe_type
+from sokasi_post.config import FITS, Settings, describe_type
 from sokasi_post.errors import ConfigError
 from sokasi_post.i18n import _
 from sokasi_post.models import PLATFORMS, Problem, Product
@@ -17,7 +18,12 @@ from sokasi_post.yamlfile import YamlFileError, display_path, read_yaml_mapping
 POST_FILE = "post.yaml"
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-POST_KEYS = ("title", "caption", "price", "maker", "hashtags", "platforms", "publish_at", "photos", "alt", "status")
+POST_KEYS = ("title", "caption", "price", "maker", "hashtags", "platforms", "publish_at", "photos", "alt", "focus", "fit",
+             "status")
+# iPhones save HEIC; Pillow reads it only with the optional pillow-heif package.
+HEIC_SUFFIXES = (".heic", ".heif")
+HEIC_HELP = _("is a HEIC photo, which this computer cannot read: convert it to JPEG (on the iPhone: Settings > Camera > "
+              "Formats > Most Compatible), or install HEIC support with `pip install pillow-heif`")
 STATUSES = ("ready", "draft")
 
 # The first bytes of each photo format we accept; the rest of the decoding is media.py's job.
@@ -92,8 +98,18 @@ def natural_key(name: str) -> list:
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
 
 
+def heic_supported() -> bool:
+    """True when the optional pillow-heif package is installed (checked without importing it)."""
+    return importlib.util.find_spec("pillow_heif") is not None
+
+
+def photo_suffixes() -> tuple[str, ...]:
+    """The file name endings taken as photos on this computer."""
+    return PHOTO_SUFFIXES + HEIC_SUFFIXES if heic_supported() else PHOTO_SUFFIXES
+
+
 def photo_kind(path: Path) -> str | None:
-    """JPEG, PNG or WebP when the file's first bytes say so, else None."""
+    """JPEG, PNG, WebP or HEIC when the file's first bytes say so, else None."""
     with path.open("rb") as handle:
         head = handle.read(12)
     for magic, kind in _MAGIC:
@@ -101,6 +117,8 @@ def photo_kind(path: Path) -> str | None:
             return kind
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "WebP"
+    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"hevc", b"heim", b"heis"):
+        return "HEIC"
     return None
 
 
@@ -148,6 +166,10 @@ class _PostChecker:
         publish_at = self.publish_at()
         photos = self.photos()
         alt = self.alt(photos)
+        focus = self.focus(photos)
+        fit = self.raw.get("fit")
+        if fit is not None and fit not in FITS:
+            self.fail(_("fit: expected crop or pad, got {got}").format(got=describe_type(fit)))
         if any(not p.warning for p in self.problems):
             return None
         return Product(
@@ -163,6 +185,8 @@ class _PostChecker:
             publish_at=publish_at,
             alt=alt,
             status=status,
+            fit=fit,
+            focus=focus,
         )
 
     def text(self, key: str, required: bool = False) -> str | None:
@@ -261,12 +285,13 @@ class _PostChecker:
 
     def photos(self) -> tuple[Path, ...]:
         listed = self.raw.get("photos")
+        suffixes = photo_suffixes()
         if listed is None:
-            paths = sorted(
-                (p for p in self.folder.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES and not p.name.startswith(".")),
-                key=lambda p: natural_key(p.name),
-            )
-            if not paths:
+            files = [p for p in self.folder.iterdir() if not p.name.startswith(".")]
+            paths = sorted((p for p in files if p.suffix.lower() in suffixes), key=lambda p: natural_key(p.name))
+            for heic in sorted(p for p in files if p.suffix.lower() in HEIC_SUFFIXES and p.suffix.lower() not in suffixes):
+                self.fail(HEIC_HELP, heic)
+            if not paths and not any(p.suffix.lower() in HEIC_SUFFIXES for p in files):
                 self.fail(_("no photos in the folder; add .jpg, .jpeg, .png or .webp files next to post.yaml"))
                 return ()
         else:
@@ -283,7 +308,9 @@ class _PostChecker:
                     close = difflib.get_close_matches(name, present, n=1)
                     hint = _(" (did you mean {name}?)").format(name=close[0]) if close else ""
                     self.fail(_("photos: {name} is listed but not in the folder{hint}").format(name=name, hint=hint))
-                elif path.suffix.lower() not in PHOTO_SUFFIXES:
+                elif path.suffix.lower() in HEIC_SUFFIXES and path.suffix.lower() not in suffixes:
+                    self.fail(HEIC_HELP, path)
+                elif path.suffix.lower() not in suffixes:
                     self.fail(_("photos: {name} is not a .jpg, .jpeg, .png or .webp file").format(name=name))
                 else:
                     paths.append(path)
@@ -298,12 +325,38 @@ class _PostChecker:
             except OSError as error:
                 self.fail(_("cannot be read ({reason})").format(reason=error.strerror or error), path)
                 continue
+            if kind == "HEIC" and not heic_supported():
+                self.fail(HEIC_HELP, path)
+                continue
             if kind is None:
                 self.fail(_("is not a JPEG, PNG or WebP image although its name says so; export it again as a photo"),
                           path)
                 continue
             good.append(path)
         return tuple(good)
+
+    def focus(self, photos: tuple[Path, ...]) -> dict[str, tuple[float, float]]:
+        value = self.raw.get("focus")
+        if value is None:
+            return {}
+        example = _("e.g. focus: {{depan.jpg: [0.5, 0.4]}} (across, down; 0 to 1)")
+        if not isinstance(value, dict):
+            self.fail(_("focus: expected photo names with a point to keep in view, {example}, got {got}").format(
+                example=example, got=describe_type(value)))
+            return {}
+        names = {p.name for p in photos}
+        focus = {}
+        for name, point in value.items():
+            good = (isinstance(point, list) and len(point) == 2
+                    and all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in point))
+            if not good:
+                self.fail(_("focus: {name}: expected two fractions from 0 to 1, {example}").format(name=name, example=example))
+            elif str(name) not in names and photos:
+                self.fail(_("focus: {name} is not one of this product's photos ({names})").format(
+                    name=name, names=", ".join(sorted(names))))
+            else:
+                focus[str(name)] = (float(point[0]), float(point[1]))
+        return focus
 
     def alt(self, photos: tuple[Path, ...]) -> dict[str, str]:
         value = self.raw.get("alt")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from sokasi_post.config import Settings, find_config, load_settings
 from sokasi_post.errors import ConfigError, SokasiError, UsageError
 from sokasi_post.i18n import _
 from sokasi_post.models import PLATFORMS, PlannedPost, Problem
-from sokasi_post.publishing import plan, select_products
+from sokasi_post.publishing import Plan, export_photos, photo_count, plan, select_products
 from sokasi_post.yamlfile import display_path
 
 DEBUG_ENV = "SOKASI_POST_DEBUG"  # set to 1 to let errors raise with a full traceback
@@ -88,16 +89,28 @@ def cli(ctx: click.Context, config_option: str | None, verbose: int, quiet: bool
     ctx.obj = _App(config_option=config_option, verbose=verbose, quiet=quiet)
 
 
+def _plan_with_progress(app: _App, products, settings: Settings, platform: str | None = None) -> Plan:
+    """Plan (and prepare the photos of) `products`, with a progress bar on a terminal for more than a few photos."""
+    total = photo_count(products, platform)
+    if app.quiet or total <= 4 or not sys.stderr.isatty():
+        return plan(products, settings, platform)
+    with click.progressbar(length=total, label=_("Preparing photos"), file=sys.stderr) as bar:
+        return plan(products, settings, platform, progress=bar.update)
+
+
 def _problem_line(problem: Problem) -> str:
     prefix = _("warning: ") if problem.warning else ""
     return f"{display_path(problem.path)}: {prefix}{problem.message}"
 
 
-def _plan_problems(planned: list[PlannedPost]) -> list[Problem]:
+def _plan_problems(planned: Plan) -> list[Problem]:
+    """The photo problems, then each post's caption and size problems, as lines for `check`."""
+    photo_messages = {p.message for p in planned.photo_problems}
     return [
-        Problem(post.product.folder / "post.yaml", problem, slug=post.product.slug)
-        for post in planned
-        for problem in post.problems
+        *planned.photo_problems,
+        *(Problem(post.product.folder / "post.yaml", problem, slug=post.product.slug)
+          for post in planned.posts for problem in post.problems
+          if not any(problem.endswith(message) for message in photo_messages)),
     ]
 
 
@@ -112,7 +125,7 @@ def check(app: _App) -> None:
     """
     settings = app.settings()
     catalog = load_catalog(settings)
-    problems = [*catalog.problems, *_plan_problems(plan(catalog.products, settings))]
+    problems = [*catalog.problems, *_plan_problems(_plan_with_progress(app, catalog.products, settings))]
     problems.sort(key=lambda p: (p.slug or "", p.warning))
     for problem in problems:
         click.echo(_problem_line(problem))
@@ -127,6 +140,10 @@ def check(app: _App) -> None:
         total=total, config=display_path(settings.config_path)))
 
 
+def _kilobytes(size: int) -> str:
+    return _("{size:,} KB").format(size=round(size / 1024))
+
+
 def _show_post(post: PlannedPost, settings: Settings) -> None:
     """Print what one planned post would send."""
     product = post.product
@@ -136,11 +153,16 @@ def _show_post(post: PlannedPost, settings: Settings) -> None:
     if product.publish_at:
         when = product.publish_at.astimezone(settings.timezone)
         click.echo(_("Not before: {when}").format(when=when.strftime("%Y-%m-%d %H:%M %Z")))
-    click.echo(_("Photos ({count}): {names}").format(
-        count=len(post.photos), names=", ".join(photo.name for photo in post.photos)))
-    for photo in post.photos:
+    prepared = {photo.source: photo for photo in post.prepared}
+    click.echo(_("Photos ({count}, {size} to upload):").format(
+        count=len(post.photos), size=_kilobytes(sum(photo.size for photo in post.prepared))))
+    for number, photo in enumerate(post.photos, start=1):
+        ready = prepared.get(photo)
+        made = (_("{width} × {height}, {size}").format(width=ready.width, height=ready.height, size=_kilobytes(ready.size))
+                if ready else _("cannot be prepared"))
+        click.echo(f"  {number}. {photo.name} → {made}")
         if photo.name in product.alt:
-            click.echo(_("  alt {name}: {text}").format(name=photo.name, text=product.alt[photo.name]))
+            click.echo(_("     alt: {text}").format(text=product.alt[photo.name]))
     click.echo(_("Caption ({length:,} of {limit:,} characters):").format(
         length=len(post.caption), limit=LIMITS[post.platform]["characters"]))
     for line in post.caption.splitlines():
@@ -170,21 +192,52 @@ def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | No
     if not dry_run:
         raise UsageError(_("posting to Facebook and Instagram is not in this version yet; "
                            "run `sokasi-post publish --dry-run` to see what would be posted"))
-    planned = plan(products, settings, platform)
-    for post in planned:
+    planned = _plan_with_progress(app, products, settings, platform)
+    for post in planned.posts:
         _show_post(post, settings)
     problems = [p for p in catalog.problems if not slugs or p.slug in slugs]
-    for problem in problems:
+    for problem in [*problems, *(p for p in planned.photo_problems if p.warning)]:
         click.echo(_problem_line(problem))
-    blocked = [post for post in planned if post.blocked and not post.product.is_draft]
+    blocked = [post for post in planned.posts if post.blocked and not post.product.is_draft]
     failed = blocked or [p for p in problems if not p.warning]
-    drafts = [post for post in planned if post.product.is_draft]
-    ready = len(planned) - len(blocked) - len(drafts)
+    drafts = [post for post in planned.posts if post.product.is_draft]
+    ready = len(planned.posts) - len(blocked) - len(drafts)
     app.say(_("Dry run, nothing was sent. Posts ready: {ready}; blocked: {blocked}; drafts: {drafts}; "
               "product folders with problems: {broken}").format(
         ready=ready, blocked=len(blocked), drafts=len(drafts),
         broken=len({p.slug for p in problems if not p.warning})))
     if failed:
+        raise SystemExit(1)
+
+
+@cli.command()
+@click.argument("slugs", nargs=-1, metavar="[SLUG]...")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help=_("Folder to write the photos into."))
+@click.option("--platform", type=click.Choice(PLATFORMS), help=_("Only this platform."))
+@click.pass_obj
+def prepare(app: _App, slugs: tuple[str, ...], out_dir: Path, platform: str | None) -> None:
+    """Write the platform-ready photos of the products (all, or the SLUGs named) into a folder.
+
+    Each photo becomes OUT/<slug>/<platform>-NN.jpg (NN = its place in the post): upright, cropped or
+    padded for Instagram, small, and without hidden location data. Handy for the WhatsApp group or a
+    marketplace too. Exit code 1 when a photo could not be prepared (all the others still are).
+
+    Example: sokasi-post prepare sokasi-bundar-poleng --out siap-kirim
+    """
+    settings = app.settings()
+    catalog = load_catalog(settings)
+    products = select_products(catalog, slugs)
+    planned = _plan_with_progress(app, products, settings, platform)
+    written = export_photos(planned.posts, out_dir)
+    for path in written:
+        click.echo(display_path(path))
+    problems = [*(p for p in catalog.problems if not slugs or p.slug in slugs), *planned.photo_problems]
+    for problem in problems:
+        click.echo(_problem_line(problem), err=True)
+    app.say(_("Photos written: {count}; total {size}").format(
+        count=len(written), size=_kilobytes(sum(path.stat().st_size for path in written))))
+    if any(not p.warning for p in problems):
         raise SystemExit(1)
 
 

@@ -103,6 +103,19 @@ SCHEMA: dict[str, Any] = {
         "name": _text(),
         "greeting": _text(DEFAULT_GREETING),
     },
+    "media": {
+        "quality": _Key((int,), 85, _("a JPEG quality from 50 to 95")),
+        "background": _text("#ffffff"),
+        "credit": _flag(False),
+        "workers": _Key((int,), 0, _("how many photos to prepare at once (0: one per processor core)")),
+        "instagram": {
+            "width": _Key((int,), 1080, _("an output width from 320 to 1440 pixels")),
+            "fit": _text("crop"),
+        },
+        "facebook": {
+            "max_side": _Key((int,), 2048, _("the longest side in pixels, from 720 to 4096")),
+        },
+    },
     "captions": {
         "facebook": _text(DEFAULT_FACEBOOK_TEMPLATE),
         "instagram": _text(DEFAULT_INSTAGRAM_TEMPLATE),
@@ -142,6 +155,19 @@ class ContactSettings:
 
 
 @dataclass(frozen=True)
+class MediaSettings:
+    """How photos are made ready for each platform (media.py applies them)."""
+
+    quality: int
+    background: tuple[int, int, int]
+    credit: bool
+    workers: int
+    instagram_width: int
+    instagram_fit: str
+    facebook_max_side: int
+
+
+@dataclass(frozen=True)
 class CaptionSettings:
     """Caption templates per platform and the hashtags every post gets."""
 
@@ -161,6 +187,7 @@ class Settings:
     instagram: InstagramSettings
     contact: ContactSettings
     captions: CaptionSettings
+    media: MediaSettings
     warnings: tuple[str, ...] = ()
 
     @property
@@ -288,6 +315,41 @@ def whatsapp_digits(number: str) -> str:
     return digits
 
 
+FITS = ("crop", "pad")
+
+
+def parse_colour(text: str) -> tuple[int, int, int] | None:
+    """'#f5efe6' -> (245, 239, 230); None when it is not a #rrggbb colour."""
+    match = re.fullmatch(r"#([0-9a-fA-F]{6})", text.strip())
+    if not match:
+        return None
+    value = match.group(1)
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+
+
+def _media_settings(m: dict, problems: list[str]) -> MediaSettings:
+    def within(key: str, value: int, low: int, high: int) -> int:
+        if not low <= value <= high:
+            problems.append(_("{key}: expected a number from {low} to {high}, got {value}").format(
+                key=key, low=low, high=high, value=value))
+        return value
+
+    background = parse_colour(m["background"])
+    if background is None:
+        problems.append(_("media.background: expected a colour like \"#ffffff\", got {value!r}").format(value=m["background"]))
+    if m["instagram"]["fit"] not in FITS:
+        problems.append(_("media.instagram.fit: expected crop or pad, got {value!r}").format(value=m["instagram"]["fit"]))
+    return MediaSettings(
+        quality=within("media.quality", m["quality"], 50, 95),
+        background=background or (255, 255, 255),
+        credit=m["credit"],
+        workers=within("media.workers", m["workers"], 0, 64),
+        instagram_width=within("media.instagram.width", m["instagram"]["width"], 320, 1440),
+        instagram_fit=m["instagram"]["fit"],
+        facebook_max_side=within("media.facebook.max_side", m["facebook"]["max_side"], 720, 4096),
+    )
+
+
 def template_problems(template: str, fields: tuple[str, ...] = CAPTION_FIELDS) -> list[str]:
     """What is wrong with a caption template: unknown {fields} or unbalanced braces."""
     try:
@@ -355,6 +417,7 @@ def _build(path: Path, shown: str, v: dict, problems: list[str], today: date) ->
                         .format(value=whatsapp))
 
     templates = {"facebook": v["captions"]["facebook"], "instagram": v["captions"]["instagram"]}
+    media = _media_settings(v["media"], problems)
     for platform, template in templates.items():
         problems.extend(f"captions.{platform}: {p}" for p in template_problems(template))
     greeting_problems = template_problems(contact["greeting"], fields=("title",))
@@ -383,5 +446,6 @@ def _build(path: Path, shown: str, v: dict, problems: list[str], today: date) ->
         ),
         contact=ContactSettings(whatsapp=whatsapp, name=contact["name"], greeting=contact["greeting"]),
         captions=CaptionSettings(templates=templates, hashtags=v["captions"]["hashtags"]),
+        media=media,
         warnings=tuple(f"{shown}: {w}" for w in warnings),
     )

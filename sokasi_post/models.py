@@ -36,11 +36,24 @@ class Product:
     publish_at: datetime | None = None
     alt: dict[str, str] = field(default_factory=dict, hash=False)
     status: str = "ready"
+    fit: str | None = None
+    focus: dict[str, tuple[float, float]] = field(default_factory=dict, hash=False)
 
     @property
     def is_draft(self) -> bool:
         """True when the product must not be published yet."""
         return self.status == "draft"
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """One photo made ready for one platform: a JPEG in the cache, never the original file."""
+
+    source: Path
+    path: Path
+    width: int
+    height: int
+    size: int
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,7 @@ class PlannedPost:
     caption: str
     photos: tuple[Path, ...]
     problems: tuple[str, ...] = ()
+    prepared: tuple[PreparedPhoto, ...] = ()
 
     @property
     def blocked(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from PIL import Image
 
 from sokasi_post.yamlfile import MAX_YAML_BYTES
 
@@ -96,11 +97,13 @@ def test_a_text_file_named_jpg_is_refused_naming_the_photo(project):
 
 
 def test_photo_suffixes_are_case_insensitive_and_sorted_naturally(project):
-    folder = project.product("sokasi-urut", "title: S\ncaption: C\n", photos=("foto10.JPG", "foto2.jpeg", "foto1.Png"))
-    (folder / "foto1.Png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)
+    folder = project.product("sokasi-urut", "title: S\ncaption: C\n", photos=("foto10.JPG", "foto2.jpeg"))
+    Image.new("RGB", (640, 480)).save(folder / "foto1.Png", "PNG")
     (folder / "catatan.txt").write_text("bukan foto")
     result = project.run("publish", "--dry-run", "--platform", "facebook")
-    assert "Photos (3): foto1.Png, foto2.jpeg, foto10.JPG" in result.stdout
+    assert result.exit_code == 0, result.output
+    listed = [line.split(" → ")[0] for line in result.stdout.splitlines() if " → 640 × 480" in line]
+    assert listed == ["  1. foto1.Png", "  2. foto2.jpeg", "  3. foto10.JPG"]
 
 
 @pytest.mark.skipif(os.name == "nt", reason="symlinks need extra rights on Windows")

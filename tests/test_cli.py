@@ -26,8 +26,10 @@ def test_dry_run_shows_caption_photos_and_alt_per_platform(project):
     assert result.exit_code == 0, result.output
     assert result.stdout == (
         "== sokasi-bundar → Instagram ==\n"
-        "Photos (2): b.jpg, a.jpg\n"
-        "  alt b.jpg: Sokasi dari depan\n"
+        "Photos (2, 5 KB to upload):\n"
+        "  1. b.jpg → 640 × 480, 2 KB\n"
+        "     alt: Sokasi dari depan\n"
+        "  2. a.jpg → 640 × 480, 2 KB\n"
         "Caption (129 of 2,200 characters):\n"
         "    Sokasi bundar\n"
         "\n"
@@ -222,6 +224,6 @@ def test_runs_as_a_module_and_as_the_installed_command(tmp_path):
 
 def test_start_up_does_not_import_the_platform_libraries():
     code = ("import sys; from sokasi_post.cli import cli; "
-            "print(sorted(m for m in ('facebook', 'instagrapi', 'PIL', 'requests') if m in sys.modules))")
+            "print(sorted(m for m in ('facebook', 'instagrapi', 'requests', 'curl_cffi') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -1,0 +1,416 @@
+"""Product photos -> platform-ready JPEGs (cached in state_dir); Pillow is used only here.
+
+Each source photo is decoded once, at the smallest JPEG scale that still covers the largest output,
+turned upright, and rendered for every platform its product goes to. Outputs are cached by the
+source's content hash and the exact rules, so an unchanged catalogue is never re-encoded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from io import BytesIO
+from pathlib import Path
+
+from PIL import Image, ImageCms, UnidentifiedImageError
+
+from sokasi_post.config import Settings
+from sokasi_post.i18n import _
+from sokasi_post.models import PreparedPhoto, Problem, Product
+
+# Bump when the pipeline's output changes, so cached files from an older version are not reused.
+PIPELINE_VERSION = 1
+
+# What each platform accepts (PLATFORM-FACTS.md, sections D and E). The choices within these limits
+# (Instagram width and fit, Facebook's longest side, quality) come from config's `media` section.
+INSTAGRAM_MIN_RATIO = 4 / 5  # portrait 4:5
+INSTAGRAM_MAX_RATIO = 1.91  # landscape 1.91:1
+MIN_SOURCE_WIDTH = 320  # Instagram scales anything narrower up; a photo this small is not worth posting
+MAX_THINNESS = 20  # a photo more than 20 times longer than wide cannot become a post on any platform
+
+# Photos from 200-megapixel phones are JPEGs, which decode at 1/8 scale cheaply; other formats decode
+# whole, so they are held to a lower size. Anything above is refused before decoding (a "bomb").
+MAX_JPEG_PIXELS = 210_000_000
+MAX_OTHER_PIXELS = 60_000_000
+# `_open` checks the size from the header before anything is decoded, with a message that says what
+# to do; Pillow's own check would only repeat it with a less helpful one.
+Image.MAX_IMAGE_PIXELS = None
+
+_SRGB = ImageCms.createProfile("sRGB")
+_ORIENTATION = 0x0112
+_TRANSPOSE = {
+    2: [Image.Transpose.FLIP_LEFT_RIGHT],
+    3: [Image.Transpose.ROTATE_180],
+    4: [Image.Transpose.FLIP_TOP_BOTTOM],
+    5: [Image.Transpose.TRANSPOSE],
+    6: [Image.Transpose.ROTATE_270],
+    7: [Image.Transpose.TRANSVERSE],
+    8: [Image.Transpose.ROTATE_90],
+}
+
+
+def _register_heic() -> None:
+    """Let Pillow read HEIC when the optional pillow-heif package is installed."""
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:
+        return
+    register_heif_opener()
+
+
+_register_heic()
+
+
+class PhotoError(Exception):
+    """A photo that cannot be made ready; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Exactly how one photo is rendered for one platform; also the cache key's content."""
+
+    platform: str
+    ratio: float | None  # width / height of the output, or None to keep the photo's own
+    width: int | None  # output width when the ratio is fixed
+    max_side: int | None  # longest output side when the ratio is kept
+    fit: str  # crop | pad | keep
+    focus: tuple[float, float]
+    background: tuple[int, int, int]
+    quality: int
+    artist: str | None
+    copyright: str | None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Every product's photos made ready, per (slug, platform), and what went wrong per photo."""
+
+    photos: dict[tuple[str, str], tuple[PreparedPhoto, ...]]
+    failures: dict[tuple[str, str], tuple[Problem, ...]]
+    warnings: tuple[Problem, ...]
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Each failed photo once, then the warnings."""
+        unique = {(p.path, p.message): p for failed in self.failures.values() for p in failed}
+        return [*unique.values(), *self.warnings]
+
+
+def prepare_products(
+    products: tuple[Product, ...],
+    settings: Settings,
+    progress: Callable[[int], None] | None = None,
+) -> Prepared:
+    """Make every photo of `products` ready for each of their platforms, in parallel, using the cache."""
+    cache = _Cache(settings.state_dir / "cache" / "photos")
+    jobs: list[tuple[Product, Path, list[Target]]] = []
+    for product in products:
+        ratio = _carousel_ratio(product.photos) if "instagram" in product.platforms else None
+        for photo in product.photos:
+            jobs.append((product, photo, [_target(product, photo, platform, ratio, settings)
+                                          for platform in product.platforms]))
+    warned: list[Problem] = []
+
+    def run(job: tuple[Product, Path, list[Target]]) -> list[PreparedPhoto | PhotoError]:
+        product, photo, targets = job
+        try:
+            return prepare_photo(photo, targets, cache, warned, product.slug)
+        except PhotoError as error:
+            return [error] * len(targets)
+
+    workers = settings.media.workers or os.cpu_count() or 1
+    results: dict[Path, list[PreparedPhoto | PhotoError]] = {}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for job, result in zip(jobs, pool.map(run, jobs), strict=True):
+            results[job[1]] = result
+            if progress:
+                progress(1)
+    cache.save()
+
+    photos: dict[tuple[str, str], tuple[PreparedPhoto, ...]] = {}
+    failures: dict[tuple[str, str], tuple[Problem, ...]] = {}
+    for product in products:
+        for index, platform in enumerate(product.platforms):
+            outcomes = [results[photo][index] for photo in product.photos]
+            photos[(product.slug, platform)] = tuple(o for o in outcomes if isinstance(o, PreparedPhoto))
+            failures[(product.slug, platform)] = tuple(
+                Problem(photo, str(o), slug=product.slug)
+                for photo, o in zip(product.photos, outcomes, strict=True) if isinstance(o, PhotoError))
+    return Prepared(photos, failures, tuple(warned))
+
+
+def _target(product: Product, photo: Path, platform: str, ratio: float | None, settings: Settings) -> Target:
+    media = settings.media
+    credit = media.credit
+    common = dict(
+        platform=platform,
+        focus=product.focus.get(photo.name, (0.5, 0.5)),
+        background=media.background,
+        quality=media.quality,
+        artist=product.maker if credit else None,
+        copyright=(settings.contact.name or product.maker) if credit else None,
+    )
+    if platform == "instagram":
+        return Target(ratio=ratio, width=media.instagram_width, max_side=None,
+                      fit=product.fit or media.instagram_fit, **common)
+    return Target(ratio=None, width=None, max_side=media.facebook_max_side, fit="keep", **common)
+
+
+def _carousel_ratio(photos: tuple[Path, ...]) -> float:
+    """The aspect ratio every photo of an Instagram post shares: the first readable photo's, within range."""
+    for photo in photos:
+        try:
+            with Image.open(photo) as image:
+                width, height = _upright_size(image)
+        except (OSError, ValueError):
+            continue
+        if width and height:
+            return min(max(width / height, INSTAGRAM_MIN_RATIO), INSTAGRAM_MAX_RATIO)
+    return 1.0
+
+
+def _upright_size(image: Image.Image) -> tuple[int, int]:
+    width, height = image.size
+    return (height, width) if image.getexif().get(_ORIENTATION, 1) in (5, 6, 7, 8) else (width, height)
+
+
+def prepare_photo(
+    source: Path, targets: list[Target], cache: _Cache, warned: list[Problem], slug: str
+) -> list[PreparedPhoto | PhotoError]:
+    """Render one source photo for each target, decoding it at most once.
+
+    Raises PhotoError when the photo cannot be used at all; a target it cannot meet gets its PhotoError
+    in the returned list, in the targets' order.
+    """
+    digest = cache.source_digest(source)
+    keys = [_cache_key(digest, target) for target in targets]
+    cached = [cache.lookup(key) for key in keys]
+    if all(cached):
+        return [PreparedPhoto(source, *entry) for entry in cached]
+    with _open(source) as image:
+        if getattr(image, "n_frames", 1) > 1:
+            warned.append(Problem(source, _("is animated; only its first frame is posted"), warning=True, slug=slug))
+        upright = _decode(image, targets)
+        results: list[PreparedPhoto | PhotoError] = []
+        for target, key, entry in zip(targets, keys, cached, strict=True):
+            if entry is None:
+                try:
+                    entry = cache.store(key, *_render(upright, target))
+                except PhotoError as error:
+                    results.append(error)
+                    continue
+            results.append(PreparedPhoto(source, *entry))
+        return results
+
+
+def _open(source: Path) -> Image.Image:
+    """Open a photo, refusing what is not a photo or is too large to decode safely."""
+    try:
+        image = Image.open(source)
+    except UnidentifiedImageError:
+        raise PhotoError(_("is not a photo this tool can read (JPEG, PNG or WebP); export it again as JPEG")) from None
+    except OSError as error:
+        raise PhotoError(_("cannot be read ({reason})").format(reason=error.strerror or error)) from None
+    width, height = image.size
+    limit = MAX_JPEG_PIXELS if image.format == "JPEG" else MAX_OTHER_PIXELS
+    if width * height > limit:
+        image.close()
+        raise PhotoError(_("is too large to open safely ({width} × {height} pixels, over {limit} megapixels); "
+                           "save it smaller or as JPEG").format(width=width, height=height, limit=limit // 1_000_000))
+    return image
+
+
+def _decode(image: Image.Image, targets: list[Target]) -> Image.Image:
+    """Decode at the smallest scale that covers every target, turned upright, in a mode that resizes well."""
+    orientation = image.getexif().get(_ORIENTATION, 1)
+    width, height = _upright_size(image)
+    if width < MIN_SOURCE_WIDTH:
+        raise PhotoError(_("is only {width} pixels wide; a photo must be at least {minimum} pixels wide").format(
+            width=width, minimum=MIN_SOURCE_WIDTH))
+    if max(width, height) > MAX_THINNESS * min(width, height):
+        raise PhotoError(_("is {width} × {height} pixels, far too long and thin for a post; crop it first").format(
+            width=width, height=height))
+    scale = max((_needed_scale(width, height, target) for target in targets), default=1.0)
+    if image.format == "JPEG" and scale < 1:
+        wanted = (int(width * scale) + 1, int(height * scale) + 1)
+        if orientation in (5, 6, 7, 8):
+            wanted = wanted[::-1]
+        image.draft(image.mode if image.mode in ("RGB", "L", "CMYK") else "RGB", wanted)
+    try:
+        image.load()
+    except OSError as error:
+        raise PhotoError(_("is damaged or incomplete ({reason}); copy it from the phone again").format(reason=error)) from None
+    upright = _resizable(image)
+    for method in _TRANSPOSE.get(orientation, []):
+        upright = upright.transpose(method)
+    upright.info["icc_profile"] = image.info.get("icc_profile")
+    return upright
+
+
+def _needed_scale(width: int, height: int, target: Target) -> float:
+    """How much of the source's resolution this target needs (1 = all of it)."""
+    if target.ratio is None:
+        return min(1.0, target.max_side / max(width, height))
+    box_width, _box_height = _box_size(width, height, target)
+    return min(1.0, target.width / box_width)
+
+
+def _box_size(width: int, height: int, target: Target) -> tuple[float, float]:
+    """The part of the photo (crop) or the canvas around it (pad) that has the target's ratio."""
+    ratio = target.ratio
+    wider = width / height > ratio
+    if target.fit == "pad":
+        return (width, width / ratio) if wider else (height * ratio, height)
+    return (min(width, height * ratio), height) if wider else (width, min(height, width / ratio))
+
+
+def _resizable(image: Image.Image) -> Image.Image:
+    """Any Pillow mode -> RGB, RGBA, L, LA or CMYK, with 16-bit values scaled, not clipped."""
+    mode = image.mode
+    if mode in ("RGB", "RGBA", "L", "LA", "CMYK"):
+        return image
+    if mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16-bit greyscale: scale 0..65535 to 0..255 (a plain convert would clip everything to white).
+        return image.point(lambda value: value / 256, "L") if mode == "I" else image.convert("I").point(
+            lambda value: value / 256, "L")
+    if mode == "F":
+        return image.point(lambda value: value * 255 if value <= 1 else value, "L")
+    has_alpha = "transparency" in image.info or mode in ("PA", "RGBa", "La")
+    return image.convert("RGBA" if has_alpha else "RGB")
+
+
+def _render(upright: Image.Image, target: Target) -> tuple[bytes, int, int]:
+    """Crop or pad, resize, convert to sRGB on the background, and encode one output JPEG."""
+    width, height = upright.size
+    if target.ratio is None:
+        scale = min(1.0, target.max_side / max(width, height))
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        picture = _finish(upright.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0), target.background)
+    else:
+        box_width, box_height = _box_size(width, height, target)
+        out_width = min(target.width, int(box_width))
+        if out_width < MIN_SOURCE_WIDTH:
+            raise PhotoError(_("is too small for Instagram once cropped to {ratio:.2f}:1 ({width} pixels wide; "
+                               "at least {minimum} needed); use a larger photo or fit: pad").format(
+                ratio=target.ratio, width=out_width, minimum=MIN_SOURCE_WIDTH))
+        out_height = round(out_width / target.ratio)
+        if target.fit == "pad":
+            scale = out_width / box_width
+            inner = (max(1, round(width * scale)), max(1, round(height * scale)))
+            content = _finish(upright.resize(inner, Image.Resampling.LANCZOS, reducing_gap=2.0), target.background)
+            picture = Image.new("RGB", (out_width, out_height), target.background)
+            picture.paste(content, ((out_width - inner[0]) // 2, (out_height - inner[1]) // 2))
+        else:
+            focus_x, focus_y = target.focus
+            left = max(0.0, min(focus_x * width - box_width / 2, width - box_width))
+            top = max(0.0, min(focus_y * height - box_height / 2, height - box_height))
+            box = (left, top, left + box_width, top + box_height)
+            resized = upright.resize((out_width, out_height), Image.Resampling.LANCZOS, box=box, reducing_gap=2.0)
+            picture = _finish(resized, target.background)
+    buffer = BytesIO()
+    # No exif= and no icc_profile= here: the output carries no metadata (no GPS, no camera serial);
+    # colours are already sRGB, which is what every viewer assumes without a profile.
+    picture.save(buffer, "JPEG", quality=target.quality, optimize=True, progressive=True, exif=_credit(target))
+    return buffer.getvalue(), picture.width, picture.height
+
+
+def _finish(image: Image.Image, background: tuple[int, int, int]) -> Image.Image:
+    """Convert to sRGB through the embedded colour profile, and flatten transparency onto the background."""
+    profile = image.info.get("icc_profile")
+    if image.mode in ("RGBA", "LA"):
+        flat = Image.new("RGB", image.size, background)
+        rgba = image.convert("RGBA")
+        if profile and image.mode == "RGBA":
+            rgba = _to_srgb(rgba, profile, "RGBA")
+            profile = None
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        image = flat
+    if profile:
+        return _to_srgb(image, profile, "RGB")
+    return image.convert("RGB")
+
+
+def _to_srgb(image: Image.Image, profile: bytes, mode: str) -> Image.Image:
+    try:
+        source = ImageCms.ImageCmsProfile(BytesIO(profile))
+        return ImageCms.profileToProfile(image, source, _SRGB, outputMode=mode)
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image.convert(mode)  # a broken profile: use the numbers as they are
+
+
+def _credit(target: Target) -> bytes:
+    """EXIF with only Artist and Copyright when config asks for credit; else nothing at all."""
+    if not (target.artist or target.copyright):
+        return b""
+    exif = Image.Exif()
+    if target.artist:
+        exif[0x013B] = target.artist
+    if target.copyright:
+        exif[0x8298] = target.copyright
+    return exif.tobytes()
+
+
+def _cache_key(digest: str, target: Target) -> str:
+    recipe = json.dumps([PIPELINE_VERSION, digest, asdict(target)], sort_keys=True)
+    return hashlib.sha256(recipe.encode()).hexdigest()
+
+
+class _Cache:
+    """Prepared JPEGs under state_dir/cache/photos, with an index so a re-run neither hashes nor decodes."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.index_path = folder / "index.json"
+        try:
+            index = json.loads(self.index_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            index = {}
+        self.sources: dict[str, list] = index.get("sources", {}) if isinstance(index, dict) else {}
+        self.outputs: dict[str, list] = index.get("outputs", {}) if isinstance(index, dict) else {}
+        self.changed = False
+
+    def source_digest(self, source: Path) -> str:
+        """The content hash of a source photo, remembered by its size and modification time."""
+        stat = source.stat()
+        stamp = [stat.st_size, stat.st_mtime_ns]
+        known = self.sources.get(str(source))
+        if known and known[:2] == stamp:
+            return known[2]
+        digest = hashlib.sha256(source.read_bytes()).hexdigest()
+        self.sources[str(source)] = [*stamp, digest]
+        self.changed = True
+        return digest
+
+    def lookup(self, key: str) -> tuple[Path, int, int, int] | None:
+        entry = self.outputs.get(key)
+        path = self.folder / f"{key}.jpg"
+        if not entry:
+            return None
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return None
+        return path, entry[0], entry[1], size
+
+    def store(self, key: str, data: bytes, width: int, height: int) -> tuple[Path, int, int, int]:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{key}.jpg"
+        temporary = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, path)  # never a half-written JPEG under the final name
+        self.outputs[key] = [width, height]
+        self.changed = True
+        return path, width, height, len(data)
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        temporary = self.index_path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps({"sources": self.sources, "outputs": self.outputs}), encoding="utf-8")
+        os.replace(temporary, self.index_path)
