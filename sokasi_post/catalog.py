@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import importlib.util
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -16,21 +15,13 @@ from sokasi_post.models import PLATFORMS, Problem, Product
 from sokasi_post.yamlfile import YamlFileError, display_path, read_yaml_mapping
 
 POST_FILE = "post.yaml"
-PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+# HEIC (iPhone) is listed so such a photo is never silently left out; media.py says how to convert it
+# when this computer cannot read it.
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 POST_KEYS = ("title", "caption", "price", "maker", "hashtags", "platforms", "publish_at", "photos", "alt", "focus", "fit",
              "status")
-# iPhones save HEIC; Pillow reads it only with the optional pillow-heif package.
-HEIC_SUFFIXES = (".heic", ".heif")
-HEIC_HELP = _("is a HEIC photo, which this computer cannot read: convert it to JPEG (on the iPhone: Settings > Camera > "
-              "Formats > Most Compatible), or install HEIC support with `pip install pillow-heif`")
 STATUSES = ("ready", "draft")
-
-# The first bytes of each photo format we accept; the rest of the decoding is media.py's job.
-_MAGIC = (
-    (b"\xff\xd8\xff", "JPEG"),
-    (b"\x89PNG\r\n\x1a\n", "PNG"),
-)
 
 
 @dataclass(frozen=True)
@@ -96,30 +87,6 @@ def slugify(text: str) -> str:
 def natural_key(name: str) -> list:
     """Sort key that puts foto2.jpg before foto10.jpg."""
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
-
-
-def heic_supported() -> bool:
-    """True when the optional pillow-heif package is installed (checked without importing it)."""
-    return importlib.util.find_spec("pillow_heif") is not None
-
-
-def photo_suffixes() -> tuple[str, ...]:
-    """The file name endings taken as photos on this computer."""
-    return PHOTO_SUFFIXES + HEIC_SUFFIXES if heic_supported() else PHOTO_SUFFIXES
-
-
-def photo_kind(path: Path) -> str | None:
-    """JPEG, PNG, WebP or HEIC when the file's first bytes say so, else None."""
-    with path.open("rb") as handle:
-        head = handle.read(12)
-    for magic, kind in _MAGIC:
-        if head.startswith(magic):
-            return kind
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "WebP"
-    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"hevc", b"heim", b"heis"):
-        return "HEIC"
-    return None
 
 
 def _outside_problem(path: Path, folder: Path) -> Problem | None:
@@ -285,13 +252,12 @@ class _PostChecker:
 
     def photos(self) -> tuple[Path, ...]:
         listed = self.raw.get("photos")
-        suffixes = photo_suffixes()
         if listed is None:
-            files = [p for p in self.folder.iterdir() if not p.name.startswith(".")]
-            paths = sorted((p for p in files if p.suffix.lower() in suffixes), key=lambda p: natural_key(p.name))
-            for heic in sorted(p for p in files if p.suffix.lower() in HEIC_SUFFIXES and p.suffix.lower() not in suffixes):
-                self.fail(HEIC_HELP, heic)
-            if not paths and not any(p.suffix.lower() in HEIC_SUFFIXES for p in files):
+            paths = sorted(
+                (p for p in self.folder.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES and not p.name.startswith(".")),
+                key=lambda p: natural_key(p.name),
+            )
+            if not paths:
                 self.fail(_("no photos in the folder; add .jpg, .jpeg, .png or .webp files next to post.yaml"))
                 return ()
         else:
@@ -308,31 +274,18 @@ class _PostChecker:
                     close = difflib.get_close_matches(name, present, n=1)
                     hint = _(" (did you mean {name}?)").format(name=close[0]) if close else ""
                     self.fail(_("photos: {name} is listed but not in the folder{hint}").format(name=name, hint=hint))
-                elif path.suffix.lower() in HEIC_SUFFIXES and path.suffix.lower() not in suffixes:
-                    self.fail(HEIC_HELP, path)
-                elif path.suffix.lower() not in suffixes:
-                    self.fail(_("photos: {name} is not a .jpg, .jpeg, .png or .webp file").format(name=name))
+                elif path.suffix.lower() not in PHOTO_SUFFIXES:
+                    self.fail(_("photos: {name} is not a .jpg, .jpeg, .png, .webp or .heic file").format(name=name))
                 else:
                     paths.append(path)
+        # Whether each file really is a photo is media.py's to find out: it reads them anyway.
         good = []
         for path in paths:
             outside = _outside_problem(path, self.folder)
             if outside:
                 self.problems.append(outside)
-                continue
-            try:
-                kind = photo_kind(path)
-            except OSError as error:
-                self.fail(_("cannot be read ({reason})").format(reason=error.strerror or error), path)
-                continue
-            if kind == "HEIC" and not heic_supported():
-                self.fail(HEIC_HELP, path)
-                continue
-            if kind is None:
-                self.fail(_("is not a JPEG, PNG or WebP image although its name says so; export it again as a photo"),
-                          path)
-                continue
-            good.append(path)
+            else:
+                good.append(path)
         return tuple(good)
 
     def focus(self, photos: tuple[Path, ...]) -> dict[str, tuple[float, float]]:

@@ -92,8 +92,8 @@ def test_a_text_file_named_jpg_is_refused_naming_the_photo(project):
     folder = project.product("sokasi-palsu", "title: S\ncaption: C\n", photos=("a.jpg",))
     (folder / "b.JPG").write_text("this is not a photo")
     line = only_problem(project.run("check"), "sokasi-palsu")
-    assert line == ("posts/sokasi-palsu/b.JPG: is not a JPEG, PNG or WebP image although its name says so; "
-                    "export it again as a photo")
+    assert line == ("posts/sokasi-palsu/b.JPG: is not a photo this tool can read (JPEG, PNG or WebP), although its "
+                    "name says so; export it again as JPEG")
 
 
 def test_photo_suffixes_are_case_insensitive_and_sorted_naturally(project):
@@ -226,6 +226,15 @@ def test_every_bad_folder_is_reported_and_good_ones_still_publish(project):
     assert "posts/sokasi-list/post.yaml:" in result.stdout
     assert "posts/sokasi-harga/post.yaml: price: must be more than zero" in result.stdout
     assert "Traceback" not in result.output
+
+
+def test_a_zero_byte_photo_is_named_and_its_product_blocked(project):
+    folder = project.product("sokasi-kosong", "title: S\ncaption: C\n", photos=("a.jpg",))
+    (folder / "b.jpg").write_bytes(b"")
+    result = project.run("publish", "--dry-run", "--platform", "facebook")
+    assert result.exit_code == 1
+    assert "  1. a.jpg → 640 × 480" in result.stdout
+    assert "BLOCKED: photo b.jpg is not a photo this tool can read" in result.stdout
 
 
 def test_a_photo_that_cannot_be_read_is_named(project):
