@@ -19,8 +19,8 @@ POST_FILE = "post.yaml"
 # when this computer cannot read it.
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-POST_KEYS = ("title", "caption", "price", "maker", "hashtags", "platforms", "publish_at", "photos", "alt", "focus", "fit",
-             "status")
+POST_KEYS = ("title", "caption", "price", "maker", "maker_instagram", "hashtags", "platforms", "publish_at", "photos", "alt",
+             "focus", "fit", "status")
 STATUSES = ("ready", "draft")
 
 
@@ -126,6 +126,7 @@ class _PostChecker:
         title = self.text("title", required=True)
         caption = self.text("caption", required=True)
         maker = self.text("maker")
+        maker_instagram = self.instagram_handle()
         price = self.price()
         status = self.status()
         hashtags = self.text_list("hashtags")
@@ -153,6 +154,7 @@ class _PostChecker:
             alt=alt,
             status=status,
             fit=fit,
+            maker_instagram=maker_instagram,
             focus=focus,
         )
 
@@ -171,6 +173,17 @@ class _PostChecker:
             self.fail(_("{key}: is empty").format(key=key))
             return None
         return value
+
+    def instagram_handle(self) -> str | None:
+        value = self.text("maker_instagram")
+        if value is None:
+            return None
+        handle = value.strip().removeprefix("@")
+        if not re.fullmatch(r"[A-Za-z0-9._]{1,30}", handle):
+            self.fail(_("maker_instagram: {value!r} is not an Instagram account name (letters, digits, . and _)")
+                      .format(value=value))
+            return None
+        return handle
 
     def price(self) -> int | None:
         value = self.raw.get("price")

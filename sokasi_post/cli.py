@@ -6,21 +6,30 @@ import logging
 import os
 import sys
 import traceback
+from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
+from sokasi_post import publishing
 from sokasi_post.captions import LIMITS
 from sokasi_post.catalog import load_catalog
-from sokasi_post.config import Settings, find_config, load_settings
+from sokasi_post.config import Settings, find_config, load_settings, read_secret
 from sokasi_post.errors import ConfigError, SokasiError, UsageError
 from sokasi_post.i18n import _
+from sokasi_post.ledger import Ledger
 from sokasi_post.models import PLATFORMS, PlannedPost, Problem
+from sokasi_post.publishers import build, secrets_of
 from sokasi_post.publishing import Plan, export_photos, photo_count, plan, select_products
+from sokasi_post.redaction import RedactingFilter, redact
 from sokasi_post.yamlfile import display_path
 
 DEBUG_ENV = "SOKASI_POST_DEBUG"  # set to 1 to let errors raise with a full traceback
+LOG_FILE = "sokasi-post.log"
+# Libraries that log whole URLs or response bodies at INFO or DEBUG (with tokens or session ids in them).
+NOISY_LOGGERS = ("urllib3", "requests", "instagrapi", "private_request", "public_request", "curl_cffi", "facebook")
 
 
 @dataclass
@@ -30,12 +39,29 @@ class _App:
     config_option: str | None
     verbose: int
     quiet: bool
+    secrets: tuple[str, ...] = ()
 
     def settings(self) -> Settings:
         settings = load_settings(find_config(self.config_option))
+        self.secrets = tuple(secrets_of(settings))
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(RedactingFilter(list(self.secrets)))
         for warning in settings.warnings:
             self.warn(warning)
         return settings
+
+    def log_to_file(self, settings: Settings) -> Path:
+        """Also log this run, secrets removed, to state_dir/logs/sokasi-post.log (for cron runs above all)."""
+        folder = settings.state_dir / "logs"
+        folder.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(folder / LOG_FILE, encoding="utf-8")
+        handler.setLevel(logging.INFO)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.addFilter(RedactingFilter(list(self.secrets)))
+        root = logging.getLogger()
+        root.addHandler(handler)
+        root.setLevel(min(root.level, logging.INFO))
+        return folder / LOG_FILE
 
     def say(self, message: str) -> None:
         """Progress and summaries, on stderr; silenced by -q."""
@@ -56,17 +82,29 @@ class _Cli(click.Group):
         except SokasiError as error:
             if os.environ.get(DEBUG_ENV):
                 raise
-            for line in str(error).splitlines():
+            secrets = ctx.obj.secrets if ctx.obj else ()
+            for line in redact(str(error), secrets).splitlines():
                 click.echo(_("error: {message}").format(message=line), err=True)
-            app = ctx.obj
-            if app is not None and app.verbose:
-                click.echo(traceback.format_exc(), err=True)
+            if ctx.obj is not None and ctx.obj.verbose:
+                click.echo(redact(traceback.format_exc(), secrets), err=True)
             ctx.exit(error.exit_code)
         except OSError as error:  # a file that cannot be read or written: say which, and why
             if os.environ.get(DEBUG_ENV):
                 raise
             where = display_path(Path(error.filename)) if error.filename else _("a file")
             click.echo(_("error: {path}: {reason}").format(path=where, reason=error.strerror or error), err=True)
+            ctx.exit(1)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as error:  # a bug: one line without secrets here; the details go to the log
+            if os.environ.get(DEBUG_ENV):
+                raise
+            secrets = ctx.obj.secrets if ctx.obj else ()
+            logging.getLogger("sokasi_post").error("unexpected error", exc_info=True)
+            click.echo(_("error: unexpected {kind}: {message} (run with -v for details; please report it)").format(
+                kind=type(error).__name__, message=redact(str(error), secrets)), err=True)
+            if ctx.obj is not None and ctx.obj.verbose:
+                click.echo(redact(traceback.format_exc(), secrets), err=True)
             ctx.exit(1)
 
 
@@ -86,6 +124,8 @@ def cli(ctx: click.Context, config_option: str | None, verbose: int, quiet: bool
     """
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=logging.ERROR if quiet else level, format="%(levelname)s %(name)s: %(message)s")
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     ctx.obj = _App(config_option=config_option, verbose=verbose, quiet=quiet)
 
 
@@ -190,8 +230,8 @@ def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | No
     catalog = load_catalog(settings)
     products = select_products(catalog, slugs)
     if not dry_run:
-        raise UsageError(_("posting to Facebook and Instagram is not in this version yet; "
-                           "run `sokasi-post publish --dry-run` to see what would be posted"))
+        _publish_for_real(app, settings, catalog, products, platform, slugs)
+        return
     planned = _plan_with_progress(app, products, settings, platform)
     for post in planned.posts:
         _show_post(post, settings)
@@ -207,6 +247,43 @@ def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | No
         ready=ready, blocked=len(blocked), drafts=len(drafts),
         broken=len({p.slug for p in problems if not p.warning})))
     if failed:
+        raise SystemExit(1)
+
+
+def _publish_for_real(app: _App, settings: Settings, catalog, products, platform: str | None,
+                      slugs: tuple[str, ...]) -> None:
+    """Send what is ready, one line per product and platform; exit code 1 when anything needs attention."""
+    log_path = app.log_to_file(settings)
+    planned = _plan_with_progress(app, products, settings, platform)
+    ledger = Ledger.open(settings.state_dir)
+    labels = {
+        publishing.POSTED: _("posted"), publishing.SCHEDULED_THERE: _("scheduled"), publishing.ALREADY: _("already posted"),
+        publishing.DRAFT: _("draft"), publishing.BLOCKED: _("blocked"), publishing.WAITING: _("waiting"),
+        publishing.HELD: _("held back"), publishing.RETRY_LATER: _("not posted, will retry"),
+        publishing.FAILED: _("refused"), publishing.UNKNOWN: _("outcome unknown"),
+    }
+
+    def report(outcome: publishing.Outcome) -> None:
+        post = outcome.post
+        line = f"{post.product.slug} → {post.platform.capitalize()}: {labels[outcome.status]}"
+        click.echo(f"{line}: {outcome.detail}" if outcome.detail else line)
+        logging.getLogger("sokasi_post.publish").info("%s", line + (f": {outcome.detail}" if outcome.detail else ""))
+
+    try:
+        outcomes = publishing.publish(planned, settings, ledger, lambda name: build(name, settings, publishing.sleep),
+                                      now=datetime.now(UTC), report=report)
+    finally:
+        ledger.close()
+    problems = [p for p in catalog.problems if (not slugs or p.slug in slugs) and not p.warning]
+    for problem in problems:
+        click.echo(_problem_line(problem))
+    count = Counter(outcome.status for outcome in outcomes)
+    app.say(_("Posted: {posted}; scheduled: {scheduled}; already there: {already}; waiting: {waiting}; "
+              "need attention: {trouble}. Log: {log}").format(
+        posted=count[publishing.POSTED], scheduled=count[publishing.SCHEDULED_THERE], already=count[publishing.ALREADY],
+        waiting=count[publishing.WAITING] + count[publishing.HELD],
+        trouble=sum(1 for o in outcomes if o.trouble) + len(problems), log=display_path(log_path)))
+    if problems or any(outcome.trouble for outcome in outcomes):
         raise SystemExit(1)
 
 
@@ -277,6 +354,64 @@ def init(app: _App, folder: Path) -> None:
     for path in init_project(folder):
         click.echo(display_path(path))
     app.say(_("Done. Edit config.yaml (Page ID, Instagram account, WhatsApp number), then run `sokasi-post check`"))
+
+
+@cli.command()
+@click.argument("platform", type=click.Choice(["instagram"]))
+@click.pass_obj
+def login(app: _App, platform: str) -> None:
+    """Log in to Instagram once, on this computer, and save the session for `publish` and cron.
+
+    Uses the password in the environment variable named by instagram.password_env, or asks for it;
+    asks for a two-factor or security code when Instagram wants one. The session is saved to
+    instagram.session_file, readable by you only. Facebook needs no login: it uses a Page token.
+
+    Example: sokasi-post login instagram
+    """
+    from sokasi_post.publishers.instagram import login as instagram_login
+
+    settings = app.settings()
+    password = read_secret(settings.instagram.password_env)
+    if not password:
+        if not sys.stdin.isatty():
+            raise UsageError(_("no password: set {variable}, or run `sokasi-post login instagram` in a terminal")
+                             .format(variable=settings.instagram.password_env))
+        password = click.prompt(_("Instagram password for @{user}").format(user=settings.instagram.username),
+                                hide_input=True, err=True)
+    app.secrets = (*app.secrets, password)
+    app.log_to_file(settings)
+    who = instagram_login(settings.instagram, password, ask=lambda question: click.prompt(question, err=True))
+    app.say(_("Logged in as {who}; session saved to {path}").format(
+        who=who, path=display_path(settings.instagram.session_file)))
+
+
+@cli.command()
+@click.pass_obj
+def doctor(app: _App) -> None:
+    """Check, without posting, that everything is ready: config, Facebook token, Instagram session, clock.
+
+    Prints one line per check and what to do about each problem. Exit code 1 when something needs fixing.
+
+    Example: sokasi-post doctor
+    """
+    settings = app.settings()
+    app.log_to_file(settings)
+    now = datetime.now(UTC)
+    local = now.astimezone(settings.timezone)
+    lines = [(True, _("config: {path}").format(path=display_path(settings.config_path))),
+             (True, _("clock: {local} ({zone}), {utc} UTC").format(local=local.strftime("%Y-%m-%d %H:%M %Z"),
+                                                                  zone=settings.timezone.key, utc=now.strftime("%H:%M")))]
+    for platform in settings.enabled_platforms:
+        try:
+            who = build(platform, settings, publishing.sleep).check()
+        except SokasiError as error:
+            lines.append((False, f"{platform.capitalize()}: {redact(str(error), app.secrets)}"))
+        else:
+            lines.append((True, f"{platform.capitalize()}: {who}"))
+    for good, line in lines:
+        click.echo(("[ok] " if good else "[!!] ") + line)
+    if not all(good for good, _line in lines):
+        raise SystemExit(1)
 
 
 def main() -> None:

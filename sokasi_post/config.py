@@ -91,12 +91,22 @@ SCHEMA: dict[str, Any] = {
         "token_env": _text("FACEBOOK_PAGE_TOKEN"),
         "graph_url": _text("https://graph.facebook.com"),
         "api_version": _text("v25.0"),
+        "native_schedule": _flag(False),
     },
     "instagram": {
         "enabled": _flag(True),
         "username": _text(),
         "password_env": _text("INSTAGRAM_PASSWORD"),
         "session_file": _text(),
+        "location": {
+            "name": _text(),
+            "lat": _Key((int, float), None, _("a latitude, e.g. -8.17")),
+            "lng": _Key((int, float), None, _("a longitude, e.g. 115.05")),
+            "facebook_places_id": _Key((str, int), None, _("the place's Facebook ID")),
+        },
+        "pause_min_seconds": _Key((int,), 30, _("whole seconds")),
+        "pause_max_seconds": _Key((int,), 90, _("whole seconds")),
+        "daily_limit": _Key((int,), 5, _("how many posts a day at most")),
     },
     "contact": {
         "whatsapp": _Key((str, int), _REQUIRED, _("a phone number, e.g. \"+62 812-3456-7890\"")),
@@ -133,16 +143,30 @@ class FacebookSettings:
     token_env: str
     graph_url: str
     api_version: str
+    native_schedule: bool = False
+
+
+@dataclass(frozen=True)
+class InstagramLocation:
+    """The place tagged on Instagram posts (the village)."""
+
+    name: str
+    lat: float | None
+    lng: float | None
+    facebook_places_id: str | None
 
 
 @dataclass(frozen=True)
 class InstagramSettings:
-    """Which Instagram account to post on, and where its saved session lives."""
+    """Which Instagram account to post on, where its saved session lives, and how gently to post."""
 
     enabled: bool
     username: str | None
     password_env: str
     session_file: Path
+    location: InstagramLocation | None = None
+    pause_seconds: tuple[int, int] = (30, 90)
+    daily_limit: int = 5
 
 
 @dataclass(frozen=True)
@@ -196,6 +220,11 @@ class Settings:
         return tuple(
             name for name, on in (("facebook", self.facebook.enabled), ("instagram", self.instagram.enabled)) if on
         )
+
+
+def read_secret(variable: str) -> str | None:
+    """The value of the environment variable that holds a token or password (None when unset or empty)."""
+    return os.environ.get(variable) or None
 
 
 def find_config(explicit: str | None) -> Path:
@@ -409,6 +438,18 @@ def _build(path: Path, shown: str, v: dict, problems: list[str], today: date) ->
     ig = v["instagram"]
     if ig["enabled"] and not ig["username"]:
         problems.append(_("instagram.username: missing; expected the account name (or set instagram.enabled: false)"))
+    place = ig["location"]
+    location = None
+    if place["name"]:
+        places_id = None if place["facebook_places_id"] is None else str(place["facebook_places_id"])
+        location = InstagramLocation(place["name"], place["lat"], place["lng"], places_id)
+    elif any(place[key] is not None for key in ("lat", "lng", "facebook_places_id")):
+        problems.append(_("instagram.location.name: missing; a location needs a name, e.g. Tigawasa, Buleleng"))
+    if not 0 <= ig["pause_min_seconds"] <= ig["pause_max_seconds"]:
+        problems.append(_("instagram.pause_min_seconds and pause_max_seconds: expected 0 <= min <= max, got {low} and {high}")
+                        .format(low=ig["pause_min_seconds"], high=ig["pause_max_seconds"]))
+    if ig["daily_limit"] < 1:
+        problems.append(_("instagram.daily_limit: expected at least 1, got {value}").format(value=ig["daily_limit"]))
 
     contact = v["contact"]
     whatsapp = None if contact["whatsapp"] is None else str(contact["whatsapp"]).strip()
@@ -437,12 +478,16 @@ def _build(path: Path, shown: str, v: dict, problems: list[str], today: date) ->
             token_env=fb["token_env"],
             graph_url=fb["graph_url"].rstrip("/"),
             api_version=version,
+            native_schedule=fb["native_schedule"],
         ),
         instagram=InstagramSettings(
             enabled=ig["enabled"],
             username=ig["username"],
             password_env=ig["password_env"],
             session_file=resolve(ig["session_file"]) if ig["session_file"] else state_dir / "instagram-session.json",
+            location=location,
+            pause_seconds=(ig["pause_min_seconds"], ig["pause_max_seconds"]),
+            daily_limit=ig["daily_limit"],
         ),
         contact=ContactSettings(whatsapp=whatsapp, name=contact["name"], greeting=contact["greeting"]),
         captions=CaptionSettings(templates=templates, hashtags=v["captions"]["hashtags"]),

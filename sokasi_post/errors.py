@@ -21,3 +21,29 @@ class ConfigError(SokasiError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+class PublishError(SokasiError):
+    """A platform did not take a post; the subclass tells the publishing flow what to do next."""
+
+
+class TransientError(PublishError):
+    """A passing fault (network, Meta's 'please retry'): nothing was created; try again after a pause."""
+
+
+class ThrottledError(PublishError):
+    """The platform asks us to slow down or to check the account: stop that platform for this run."""
+
+
+class AuthError(PublishError):
+    """The token or session is missing, wrong or expired: stop that platform; the message says how to fix it."""
+
+    exit_code = 2
+
+
+class RejectedError(PublishError):
+    """The platform refused this post's content; retrying the same post will not help."""
+
+
+class UnknownOutcomeError(PublishError):
+    """The request may have created the post, but no clear answer came back: never resend blindly."""

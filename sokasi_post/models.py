@@ -37,6 +37,7 @@ class Product:
     alt: dict[str, str] = field(default_factory=dict, hash=False)
     status: str = "ready"
     fit: str | None = None
+    maker_instagram: str | None = None
     focus: dict[str, tuple[float, float]] = field(default_factory=dict, hash=False)
 
     @property
@@ -71,3 +72,14 @@ class PlannedPost:
     def blocked(self) -> bool:
         """True when this post cannot be sent as it is."""
         return bool(self.problems)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a platform gave back for a post: its id, its address, and when."""
+
+    platform: str
+    remote_id: str
+    permalink: str | None
+    at: datetime
+    scheduled_for: datetime | None = None

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sokasi_post.captions import caption_problems, render_caption
 from sokasi_post.catalog import Catalog
 from sokasi_post.config import Settings
-from sokasi_post.errors import UsageError
+from sokasi_post.errors import (
+    AuthError,
+    RejectedError,
+    ThrottledError,
+    TransientError,
+    UnknownOutcomeError,
+    UsageError,
+)
 from sokasi_post.i18n import _
+from sokasi_post.ledger import DONE, DOUBTFUL, PENDING, Ledger
+from sokasi_post.ledger import FAILED as FAILED_STATE
+from sokasi_post.ledger import UNKNOWN as UNKNOWN_STATE
 from sokasi_post.media import Prepared, prepare_products
 from sokasi_post.models import PlannedPost, Problem, Product
+from sokasi_post.publishers import Publisher, schedules_natively, with_retries
 
 # Both platforms take at most ten photos in one post (an Instagram carousel; a Facebook multi-photo post).
 MAX_PHOTOS = {"facebook": 10, "instagram": 10}
@@ -87,3 +102,149 @@ def export_photos(posts: tuple[PlannedPost, ...], folder: Path) -> list[Path]:
             shutil.copyfile(prepared.path, path)
             written.append(path)
     return written
+
+
+# -- publishing for real ---------------------------------------------------------------------------
+
+# What happened to one planned post in a run.
+POSTED, SCHEDULED_THERE, ALREADY, DRAFT, BLOCKED, WAITING, HELD, RETRY_LATER, FAILED, UNKNOWN = (
+    "posted", "scheduled", "already", "draft", "blocked", "waiting", "held", "retry-later", "failed", "unknown")
+TROUBLE = (BLOCKED, RETRY_LATER, FAILED, UNKNOWN)
+
+sleep = time.sleep  # the one place the flow waits; tests replace it
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a run did with one product on one platform, in words for the coordinator."""
+
+    post: PlannedPost
+    status: str
+    detail: str = ""
+
+    @property
+    def trouble(self) -> bool:
+        """True when this post needs attention (the run's exit code is 1)."""
+        return self.status in TROUBLE
+
+
+def fingerprint(post: PlannedPost) -> str:
+    """A hash of exactly what is sent: the final caption and each prepared photo (named by its content and rules)."""
+    digest = hashlib.sha256(post.caption.encode())
+    for photo in post.prepared:
+        digest.update(photo.path.name.encode())
+    return digest.hexdigest()
+
+
+def publish(
+    planned: Plan,
+    settings: Settings,
+    ledger: Ledger,
+    make_publisher: Callable[[str], Publisher],
+    now: datetime,
+    report: Callable[[Outcome], None] = lambda outcome: None,
+) -> list[Outcome]:
+    """Send every ready post that the ledger does not have yet; one product and platform at a time.
+
+    A platform whose credentials fail, or that asks us to slow down, is left alone for the rest of
+    the run; the other platform carries on. Each outcome is reported as soon as it is known.
+    """
+    run = _Run(settings, ledger, make_publisher, now)
+    outcomes = []
+    for post in planned.posts:
+        outcome = run.one(post)
+        report(outcome)
+        outcomes.append(outcome)
+    return outcomes
+
+
+class _Run:
+    """State of one publishing run: the publishers made so far, and the platforms stopped."""
+
+    def __init__(self, settings: Settings, ledger: Ledger, make_publisher: Callable[[str], Publisher], now: datetime):
+        self.settings = settings
+        self.ledger = ledger
+        self.make_publisher = make_publisher
+        self.now = now
+        self.publishers: dict[str, Publisher] = {}
+        self.stopped: dict[str, str] = {}
+
+    def one(self, post: PlannedPost) -> Outcome:
+        product, platform = post.product, post.platform
+        if product.is_draft:
+            return Outcome(post, DRAFT, _("draft: set status: ready in post.yaml to publish it"))
+        if post.blocked:
+            return Outcome(post, BLOCKED, "; ".join(post.problems))
+        entry = self.ledger.get(product.slug, platform)
+        sent = fingerprint(post)
+        if entry and entry.state in DONE:
+            return Outcome(post, ALREADY, entry.permalink or entry.remote_id or "")
+        if entry and entry.state in DOUBTFUL:
+            return Outcome(post, UNKNOWN, _("an earlier run may have posted it ({error}); not sent again until it is "
+                                            "checked on {platform}").format(error=entry.last_error or _("it was cut off"),
+                                                                            platform=platform.capitalize()))
+        if entry and entry.state == FAILED_STATE and entry.fingerprint == sent:
+            return Outcome(post, FAILED, _("refused before, unchanged since: {error}").format(error=entry.last_error))
+        when = product.publish_at
+        if when and when > self.now and not schedules_natively(platform, self.settings, when, self.now):
+            return Outcome(post, WAITING, _("not before {when}").format(
+                when=when.astimezone(self.settings.timezone).strftime("%Y-%m-%d %H:%M %Z")))
+        if platform in self.stopped:
+            return Outcome(post, HELD, self.stopped[platform])
+        if self._over_daily_limit(platform):
+            return Outcome(post, HELD, _("the daily limit of {limit} {platform} posts is reached; the rest go tomorrow")
+                           .format(limit=self.settings.instagram.daily_limit, platform=platform.capitalize()))
+        publisher = self._publisher(platform)
+        if publisher is None:
+            return Outcome(post, HELD, self.stopped[platform])
+        return self._send(post, publisher, sent, entry.progress if entry else {})
+
+    def _over_daily_limit(self, platform: str) -> bool:
+        if platform != "instagram":
+            return False
+        local = self.now.astimezone(self.settings.timezone)
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        return self.ledger.count_published_since(platform, midnight) >= self.settings.instagram.daily_limit
+
+    def _publisher(self, platform: str) -> Publisher | None:
+        """The platform's publisher, its credentials checked once per run; None (and the platform stopped) if they fail."""
+        if platform not in self.publishers:
+            try:
+                publisher = self.make_publisher(platform)
+                with_retries(publisher.check, sleep)
+            except (AuthError, ThrottledError, TransientError) as error:
+                self.stopped[platform] = str(error)
+                return None
+            self.publishers[platform] = publisher
+        return self.publishers[platform]
+
+    def _send(self, post: PlannedPost, publisher: Publisher, sent: str, progress: dict[str, Any]) -> Outcome:
+        slug, platform = post.product.slug, post.platform
+        state = dict(progress)
+
+        def checkpoint(update: dict[str, Any]) -> None:
+            state.update(update)
+            self.ledger.checkpoint(slug, platform, state)
+
+        self.ledger.begin(slug, platform, sent)  # the intent, before anything public is sent
+        try:
+            receipt = with_retries(lambda: publisher.publish(post, dict(state), checkpoint), sleep)
+        except TransientError as error:
+            self.ledger.settle(slug, platform, PENDING, str(error))
+            return Outcome(post, RETRY_LATER, str(error))
+        except (AuthError, ThrottledError) as error:
+            self.ledger.settle(slug, platform, PENDING, str(error))
+            self.stopped[platform] = str(error)
+            return Outcome(post, RETRY_LATER, str(error))
+        except RejectedError as error:
+            self.ledger.settle(slug, platform, FAILED_STATE, str(error))
+            return Outcome(post, FAILED, str(error))
+        except UnknownOutcomeError as error:
+            self.ledger.settle(slug, platform, UNKNOWN_STATE, str(error))
+            return Outcome(post, UNKNOWN, str(error))
+        self.ledger.succeed(slug, platform, receipt)
+        if receipt.scheduled_for:
+            return Outcome(post, SCHEDULED_THERE, _("{platform} will publish it at {when}: {link}").format(
+                platform=platform.capitalize(), link=receipt.permalink or receipt.remote_id,
+                when=receipt.scheduled_for.astimezone(self.settings.timezone).strftime("%Y-%m-%d %H:%M %Z")))
+        return Outcome(post, POSTED, receipt.permalink or receipt.remote_id)

@@ -19,7 +19,7 @@ HOMES = {
 
 # Lower layers never import higher ones: config/catalog -> captions/media -> publishers -> ledger -> flow -> cli.
 LAYERS = [
-    {"__init__", "errors", "i18n", "models"},
+    {"__init__", "errors", "i18n", "models", "redaction"},
     {"yamlfile"},
     {"config"},
     {"catalog", "captions", "media"},

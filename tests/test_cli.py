@@ -109,13 +109,6 @@ def test_more_than_ten_photos_is_blocked(project):
             "photos:") in result.stdout
 
 
-def test_publish_without_dry_run_says_plainly_it_cannot_post_yet(project):
-    project.good("sokasi-a")
-    result = project.run("publish")
-    assert result.exit_code == 2
-    assert "run `sokasi-post publish --dry-run`" in result.stderr
-
-
 def test_check_reports_caption_limits_too(project):
     project.product("sokasi-panjang", "title: S\ncaption: " + "x" * 2300 + "\n")
     result = project.run("check")

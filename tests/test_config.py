@@ -104,7 +104,7 @@ def test_unknown_nested_key(tmp_path):
     path = write(tmp_path, CONFIG.replace("  page_id:", "  tokn_env: X\n  page_id:"))
     assert errors_of(path)[0].endswith(
         "facebook.tokn_env: unknown key (did you mean facebook.token_env?); "
-        "the keys here are: enabled, page_id, token_env, graph_url, api_version")
+        "the keys here are: enabled, page_id, token_env, graph_url, api_version, native_schedule")
 
 
 @pytest.mark.parametrize(
@@ -141,7 +141,8 @@ def test_unknown_nested_key(tmp_path):
          "contact_name: unknown key (did you mean contact?); the keys here are: posts_dir, state_dir, timezone, "
          "facebook, instagram, contact, media, captions"),
         (("instagram:\n  username: sokasi.tigawasa", "instagram: sokasi.tigawasa"),
-         "instagram: expected a section of keys (enabled, username, password_env, session_file), "
+         "instagram: expected a section of keys (enabled, username, password_env, session_file, location, "
+         "pause_min_seconds, pause_max_seconds, daily_limit), "
          "got text ('sokasi.tigawasa')"),
     ],
 )

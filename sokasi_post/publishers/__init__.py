@@ -1,1 +1,94 @@
-"""Publishers: one module per platform, each the only home of that platform's library."""
+"""Publishers: one module per platform, each the only home of that platform's library.
+
+Every publisher takes a planned post (final caption, prepared photos, alt texts, schedule) and returns
+a Receipt, or raises one of the PublishError kinds in errors.py. The flow above knows nothing else.
+`build` is the one seam tests replace, to point the real libraries at local fakes.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
+
+from sokasi_post.config import Settings, read_secret
+from sokasi_post.errors import AuthError, TransientError
+from sokasi_post.i18n import _
+from sokasi_post.models import PlannedPost, Receipt
+from sokasi_post.redaction import redact
+
+__all__ = ["Checkpoint", "Publisher", "build", "redact", "schedules_natively", "secrets_of", "with_retries"]
+
+T = TypeVar("T")
+
+# How long one request may take before the publisher gives up on it (seconds: connect, read).
+# Uploads on a slow village link are slow, so the read time is generous.
+TIMEOUT = (15, 180)
+RETRY_ATTEMPTS = 4
+RETRY_FIRST_PAUSE = 5.0
+RETRY_TOTAL_PAUSE = 120.0
+
+Checkpoint = Callable[[dict[str, Any]], None]
+
+# Facebook's own scheduler takes times from 10 minutes to 30 days ahead (developers.facebook.com/docs/
+# pages-api/posts); a margin on each side keeps a slow upload from crossing either edge.
+SCHEDULE_EARLIEST = timedelta(minutes=15)
+SCHEDULE_LATEST = timedelta(days=29)
+
+
+def schedules_natively(platform: str, settings: Settings, when: datetime, now: datetime) -> bool:
+    """True when `platform` itself should hold a post for `when` (Facebook with native_schedule: true)."""
+    return (platform == "facebook" and settings.facebook.native_schedule
+            and SCHEDULE_EARLIEST <= when - now <= SCHEDULE_LATEST)
+
+
+class Publisher(Protocol):
+    """What the publishing flow needs from a platform."""
+
+    platform: str
+
+    def check(self) -> str:
+        """Verify the credentials once per run, before any upload; return who we post as. Raises AuthError."""
+
+    def publish(self, post: PlannedPost, resume: dict[str, Any], checkpoint: Checkpoint) -> Receipt:
+        """Create the post. `resume` is what an earlier attempt saved through `checkpoint` (e.g. uploaded photo ids)."""
+
+
+def build(platform: str, settings: Settings, sleep: Callable[[float], None] = time.sleep) -> Publisher:
+    """The publisher for `platform`, with its secret read from the environment; AuthError when it is missing."""
+    if platform == "facebook":
+        from sokasi_post.publishers.facebook import FacebookPublisher
+
+        token = read_secret(settings.facebook.token_env)
+        if not token:
+            raise AuthError(_("the Facebook Page token is not set: put it in the environment variable {name} "
+                              "(see docs/setup.md, \"Facebook Page token\")").format(name=settings.facebook.token_env))
+        return FacebookPublisher(settings, token, sleep=sleep)
+    if platform == "instagram":
+        from sokasi_post.publishers.instagram import InstagramPublisher  # slow to import: only when needed
+
+        return InstagramPublisher(settings, sleep=sleep)
+    raise ValueError(platform)
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    """Every token and password the configured environment variables hold, to keep out of all output."""
+    names = (settings.facebook.token_env, settings.instagram.password_env)
+    return [value for value in (read_secret(name) for name in names) if value]
+
+
+def with_retries(call: Callable[[], T], sleep: Callable[[float], None], attempts: int = RETRY_ATTEMPTS) -> T:
+    """Run `call`, retrying TransientError with exponential backoff and jitter, within bounded attempts and time."""
+    waited = 0.0
+    for attempt in range(1, attempts + 1):
+        try:
+            return call()
+        except TransientError:
+            pause = RETRY_FIRST_PAUSE * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
+            if attempt == attempts or waited + pause > RETRY_TOTAL_PAUSE:
+                raise
+            sleep(pause)
+            waited += pause
+    raise AssertionError("unreachable")

@@ -1,0 +1,181 @@
+"""The publish ledger: what was sent where, and what came back; sqlite3 only here.
+
+One row per product and platform. The intent is written (state in_flight) before any request that
+makes something public, and the receipt right after, each in its own transaction, so a run killed at
+any moment leaves a row that says exactly how far it got. Tokens and passwords never reach it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sokasi_post.models import Receipt
+
+LEDGER_FILE = "ledger.sqlite3"
+
+# States of a product on a platform.
+PENDING = "pending"  # not posted; the next run may send it
+IN_FLIGHT = "in_flight"  # a request that creates the post was about to be sent, or was sent
+PUBLISHED = "published"
+SCHEDULED = "scheduled"  # handed to the platform's own scheduler
+FAILED = "failed"  # the platform refused this content; resent only when the post changes
+UNKNOWN = "unknown"  # sent, but no clear answer came back: look on the platform before resending
+DONE = (PUBLISHED, SCHEDULED)
+DOUBTFUL = (IN_FLIGHT, UNKNOWN)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One product on one platform, as the ledger knows it."""
+
+    slug: str
+    platform: str
+    state: str
+    fingerprint: str | None
+    remote_id: str | None
+    permalink: str | None
+    progress: dict[str, Any]
+    attempts: int
+    last_error: str | None
+    updated_at: datetime
+    published_at: datetime | None
+    scheduled_for: datetime | None
+
+
+def _create_posts(db: sqlite3.Connection) -> None:
+    db.execute("""
+        CREATE TABLE posts (
+            slug TEXT NOT NULL,
+            platform TEXT NOT NULL,
+            state TEXT NOT NULL,
+            fingerprint TEXT,
+            remote_id TEXT,
+            permalink TEXT,
+            progress TEXT NOT NULL DEFAULT '{}',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            published_at TEXT,
+            scheduled_for TEXT,
+            PRIMARY KEY (slug, platform)
+        )""")
+
+
+# Named migrations, applied in order, each once (the table `migrations` remembers which ran).
+MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
+    ("001_create_posts", _create_posts),
+]
+
+
+class Ledger:
+    """The SQLite file in state_dir that remembers every post's state."""
+
+    def __init__(self, path: Path, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.clock = clock
+        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")  # a receipt must survive a power cut right after it is written
+        self._migrate()
+
+    @classmethod
+    def open(cls, state_dir: Path) -> Ledger:
+        """The ledger of this state folder, created on first use."""
+        return cls(state_dir / LEDGER_FILE)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _migrate(self) -> None:
+        with self.db:
+            self.db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        done = {row["name"] for row in self.db.execute("SELECT name FROM migrations")}
+        for name, migration in MIGRATIONS:
+            if name in done:
+                continue
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                migration(self.db)
+                self.db.execute("INSERT INTO migrations VALUES (?, ?)", (name, self._now()))
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+
+    def _now(self) -> str:
+        return self.clock().isoformat()
+
+    def get(self, slug: str, platform: str) -> Entry | None:
+        """The ledger's row for this product and platform, if any."""
+        row = self.db.execute("SELECT * FROM posts WHERE slug = ? AND platform = ?", (slug, platform)).fetchone()
+        return _entry(row) if row else None
+
+    def entries(self) -> list[Entry]:
+        """Every row, by product then platform."""
+        return [_entry(row) for row in self.db.execute("SELECT * FROM posts ORDER BY slug, platform")]
+
+    def begin(self, slug: str, platform: str, fingerprint: str) -> None:
+        """Record the intent to create the post, before the request is sent."""
+        now = self._now()
+        with self.db:
+            self.db.execute(
+                """INSERT INTO posts (slug, platform, state, fingerprint, attempts, created_at, updated_at)
+                   VALUES (?, ?, ?, ?, 1, ?, ?)
+                   ON CONFLICT (slug, platform) DO UPDATE SET
+                       state = excluded.state, fingerprint = excluded.fingerprint, attempts = attempts + 1,
+                       last_error = NULL, updated_at = excluded.updated_at""",
+                (slug, platform, IN_FLIGHT, fingerprint, now, now),
+            )
+
+    def checkpoint(self, slug: str, platform: str, progress: dict[str, Any]) -> None:
+        """Remember partial progress (e.g. uploaded photo ids) so a retry can reuse it."""
+        with self.db:
+            self.db.execute("UPDATE posts SET progress = ?, updated_at = ? WHERE slug = ? AND platform = ?",
+                            (json.dumps(progress), self._now(), slug, platform))
+
+    def succeed(self, slug: str, platform: str, receipt: Receipt) -> None:
+        """Record the platform's receipt: the post exists."""
+        state = SCHEDULED if receipt.scheduled_for else PUBLISHED
+        with self.db:
+            self.db.execute(
+                """UPDATE posts SET state = ?, remote_id = ?, permalink = ?, published_at = ?, scheduled_for = ?,
+                       last_error = NULL, updated_at = ? WHERE slug = ? AND platform = ?""",
+                (state, receipt.remote_id, receipt.permalink, receipt.at.isoformat(),
+                 receipt.scheduled_for.isoformat() if receipt.scheduled_for else None, self._now(), slug, platform),
+            )
+
+    def settle(self, slug: str, platform: str, state: str, error: str) -> None:
+        """Record how an attempt ended without a receipt: pending, failed or unknown, with the reason."""
+        with self.db:
+            self.db.execute("UPDATE posts SET state = ?, last_error = ?, updated_at = ? WHERE slug = ? AND platform = ?",
+                            (state, error, self._now(), slug, platform))
+
+    def count_published_since(self, platform: str, since: datetime) -> int:
+        """How many posts went out on `platform` from `since` on (for a daily limit)."""
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM posts WHERE platform = ? AND state IN (?, ?) AND published_at >= ?",
+            (platform, PUBLISHED, SCHEDULED, since.astimezone(UTC).isoformat()),
+        ).fetchone()
+        return row[0]
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _entry(row: sqlite3.Row) -> Entry:
+    return Entry(
+        slug=row["slug"], platform=row["platform"], state=row["state"], fingerprint=row["fingerprint"],
+        remote_id=row["remote_id"], permalink=row["permalink"], progress=json.loads(row["progress"] or "{}"),
+        attempts=row["attempts"], last_error=row["last_error"], updated_at=_time(row["updated_at"]),
+        published_at=_time(row["published_at"]), scheduled_for=_time(row["scheduled_for"]),
+    )

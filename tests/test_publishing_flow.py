@@ -1,0 +1,215 @@
+"""The publishing flow over our own Publisher interface: ledger states, stopping a platform, waiting, limits.
+
+The publishers themselves run against local fakes of Facebook and Instagram in test_publish_*.py;
+here a scripted publisher lets each decision of the flow be shown on its own.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from sokasi_post import publishing
+from sokasi_post.catalog import load_catalog
+from sokasi_post.config import load_settings
+from sokasi_post.errors import AuthError, RejectedError, ThrottledError, TransientError, UnknownOutcomeError
+from sokasi_post.ledger import Ledger
+from sokasi_post.models import Receipt
+
+NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)  # 10:00 in Bali
+
+
+class ScriptedPublisher:
+    """Answers each publish with the next scripted result (an exception to raise, or None for success)."""
+
+    def __init__(self, platform: str, script=(), check_error: Exception | None = None):
+        self.platform = platform
+        self.script = list(script)
+        self.check_error = check_error
+        self.sent = []
+        self.checks = 0
+
+    def check(self) -> str:
+        self.checks += 1
+        if self.check_error:
+            raise self.check_error
+        return "ok"
+
+    def publish(self, post, resume, checkpoint):
+        result = self.script.pop(0) if self.script else None
+        checkpoint({"tries": resume.get("tries", 0) + 1})
+        if isinstance(result, BaseException):
+            raise result
+        self.sent.append(post.product.slug)
+        return Receipt(self.platform, f"{self.platform}-{post.product.slug}", f"https://example.test/{post.product.slug}", NOW)
+
+
+@pytest.fixture(autouse=True)
+def no_waiting(monkeypatch):
+    monkeypatch.setattr(publishing, "sleep", lambda seconds: None)
+
+
+def run(project, publishers, now=NOW, slugs=()):
+    settings = load_settings(project.config)
+    catalog = load_catalog(settings)
+    products = publishing.select_products(catalog, slugs)
+    planned = publishing.plan(products, settings)
+    ledger = Ledger.open(settings.state_dir)
+    try:
+        outcomes = publishing.publish(planned, settings, ledger, lambda name: publishers[name], now)
+        return {(o.post.product.slug, o.post.platform): (o.status, o.detail) for o in outcomes}, ledger.entries()
+    finally:
+        ledger.close()
+
+
+def both(fb=(), ig=(), **kwargs):
+    return {"facebook": ScriptedPublisher("facebook", fb, **kwargs), "instagram": ScriptedPublisher("instagram", ig)}
+
+
+def test_ready_products_are_posted_once_and_a_second_run_sends_nothing(project):
+    project.good("sokasi-a")
+    project.good("sokasi-b")
+    publishers = both()
+    first, entries = run(project, publishers)
+    assert first == {
+        ("sokasi-a", "facebook"): ("posted", "https://example.test/sokasi-a"),
+        ("sokasi-a", "instagram"): ("posted", "https://example.test/sokasi-a"),
+        ("sokasi-b", "facebook"): ("posted", "https://example.test/sokasi-b"),
+        ("sokasi-b", "instagram"): ("posted", "https://example.test/sokasi-b"),
+    }
+    assert {(e.slug, e.platform, e.state, e.remote_id) for e in entries} == {
+        ("sokasi-a", "facebook", "published", "facebook-sokasi-a"), ("sokasi-a", "instagram", "published", "instagram-sokasi-a"),
+        ("sokasi-b", "facebook", "published", "facebook-sokasi-b"), ("sokasi-b", "instagram", "published", "instagram-sokasi-b"),
+    }
+    again = both()
+    second, _ = run(project, again)
+    assert {status for status, _ in second.values()} == {"already"}
+    assert again["facebook"].sent == again["instagram"].sent == []
+    assert again["facebook"].checks == 0  # nothing to send: the token is not even checked
+
+
+def test_credentials_are_checked_once_per_run_before_any_upload(project):
+    project.good("sokasi-a")
+    project.good("sokasi-b")
+    publishers = both()
+    run(project, publishers)
+    assert publishers["facebook"].checks == 1
+    assert publishers["instagram"].checks == 1
+
+
+def test_a_wrong_token_stops_only_that_platform(project):
+    project.good("sokasi-a")
+    project.good("sokasi-b")
+    publishers = both(check_error=AuthError("the token in FACEBOOK_PAGE_TOKEN belongs to someone else"))
+    outcomes, entries = run(project, publishers)
+    assert outcomes[("sokasi-a", "facebook")] == ("held", "the token in FACEBOOK_PAGE_TOKEN belongs to someone else")
+    assert outcomes[("sokasi-b", "facebook")][0] == "held"
+    assert outcomes[("sokasi-a", "instagram")][0] == "posted"
+    assert publishers["facebook"].checks == 1
+    assert {e.platform for e in entries} == {"instagram"}  # nothing recorded for a post never attempted
+
+
+def test_transient_errors_are_retried_then_left_pending(project):
+    project.good("sokasi-a", platforms="[facebook]")
+    publishers = both(fb=[TransientError("Facebook said: try later")] * 2)
+    outcomes, entries = run(project, publishers)
+    assert outcomes[("sokasi-a", "facebook")][0] == "posted"
+    assert entries[0].attempts == 1
+    assert entries[0].progress == {"tries": 3}  # each retry saw what the earlier attempt saved
+
+    project.good("sokasi-b", platforms="[facebook]")
+    publishers = both(fb=[TransientError("Facebook said: try later")] * 10)
+    outcomes, entries = run(project, publishers, slugs=("sokasi-b",))
+    assert outcomes[("sokasi-b", "facebook")] == ("retry-later", "Facebook said: try later")
+    assert [e.state for e in entries if e.slug == "sokasi-b"] == ["pending"]
+    outcomes, _ = run(project, both(), slugs=("sokasi-b",))  # the next run sends it
+    assert outcomes[("sokasi-b", "facebook")][0] == "posted"
+
+
+def test_throttling_stops_the_platform_for_the_run_and_keeps_posts_pending(project):
+    for slug in ("sokasi-a", "sokasi-b"):
+        project.good(slug, platforms="[instagram]")
+    publishers = both(ig=[ThrottledError("Instagram asks to slow down")])
+    outcomes, entries = run(project, publishers)
+    assert outcomes[("sokasi-a", "instagram")] == ("retry-later", "Instagram asks to slow down")
+    assert outcomes[("sokasi-b", "instagram")] == ("held", "Instagram asks to slow down")
+    assert [(e.slug, e.state) for e in entries] == [("sokasi-a", "pending")]
+
+
+def test_a_refused_post_is_not_resent_until_it_changes(project):
+    folder = project.good("sokasi-a", platforms="[facebook]")
+    outcomes, entries = run(project, both(fb=[RejectedError("Facebook said: Invalid image")]))
+    assert outcomes[("sokasi-a", "facebook")] == ("failed", "Facebook said: Invalid image")
+    assert entries[0].state == "failed"
+    publishers = both()
+    outcomes, _ = run(project, publishers)
+    assert outcomes[("sokasi-a", "facebook")] == ("failed", "refused before, unchanged since: Facebook said: Invalid image")
+    assert publishers["facebook"].sent == []
+    (folder / "post.yaml").write_text((folder / "post.yaml").read_text() + "maker: Ni Ketut Sari\n")
+    outcomes, _ = run(project, publishers)
+    assert outcomes[("sokasi-a", "facebook")][0] == "posted"
+
+
+def test_an_unknown_outcome_is_never_resent_blindly(project):
+    project.good("sokasi-a", platforms="[facebook]")
+    outcomes, entries = run(project, both(fb=[UnknownOutcomeError("no clear answer from Facebook")]))
+    assert outcomes[("sokasi-a", "facebook")] == ("unknown", "no clear answer from Facebook")
+    assert entries[0].state == "unknown"
+    publishers = both()
+    outcomes, _ = run(project, publishers)
+    assert outcomes[("sokasi-a", "facebook")][0] == "unknown"
+    assert publishers["facebook"].sent == []
+
+
+def test_a_run_killed_after_the_intent_leaves_the_post_in_doubt_not_forgotten(project):
+    project.good("sokasi-a", platforms="[facebook]")
+
+    class Killed(BaseException):
+        pass
+
+    publishers = both(fb=[Killed()])
+    with pytest.raises(Killed):
+        run(project, publishers)
+    outcomes, entries = run(project, both())
+    assert entries[0].state == "in_flight"
+    assert outcomes[("sokasi-a", "facebook")][0] == "unknown"
+
+
+def test_publish_at_in_the_future_waits(project):
+    project.good("sokasi-a", publish_at="2026-11-28 19:00")  # Bali time; NOW is 10:00 there
+    outcomes, entries = run(project, both())
+    assert outcomes[("sokasi-a", "facebook")] == ("waiting", "not before 2026-11-28 19:00 WITA")
+    assert entries == []
+    outcomes, _ = run(project, both(), now=NOW + timedelta(hours=9))
+    assert outcomes[("sokasi-a", "facebook")][0] == "posted"
+
+
+def test_facebook_native_scheduling_sends_ahead_when_asked(project):
+    project.config.write_text(project.config.read_text().replace("facebook:\n", "facebook:\n  native_schedule: true\n"))
+    project.good("sokasi-a", publish_at="2026-11-28 19:00")
+    outcomes, _ = run(project, both())
+    assert outcomes[("sokasi-a", "facebook")][0] == "posted"  # the scripted publisher ignores the time
+    assert outcomes[("sokasi-a", "instagram")][0] == "waiting"
+
+
+def test_drafts_and_blocked_posts_are_not_sent(project):
+    project.good("sokasi-draft", status="draft")
+    project.product("sokasi-panjang", "title: S\ncaption: " + "x" * 2300 + "\n")
+    publishers = both()
+    outcomes, entries = run(project, publishers)
+    assert outcomes[("sokasi-draft", "facebook")][0] == "draft"
+    assert outcomes[("sokasi-panjang", "instagram")][0] == "blocked"
+    assert outcomes[("sokasi-panjang", "facebook")][0] == "posted"
+    assert publishers["instagram"].sent == []
+
+
+def test_instagram_daily_limit_holds_the_rest_for_tomorrow(project):
+    project.config.write_text(project.config.read_text().replace("instagram:\n", "instagram:\n  daily_limit: 2\n"))
+    for slug in ("sokasi-a", "sokasi-b", "sokasi-c"):
+        project.good(slug, platforms="[instagram]")
+    outcomes, _ = run(project, both())
+    assert [outcomes[(s, "instagram")][0] for s in ("sokasi-a", "sokasi-b", "sokasi-c")] == ["posted", "posted", "held"]
+    tomorrow = NOW + timedelta(days=1)
+    outcomes, _ = run(project, both(), now=tomorrow)
+    assert outcomes[("sokasi-c", "instagram")][0] == "posted"
