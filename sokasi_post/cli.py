@@ -259,8 +259,9 @@ def _publish_for_real(app: _App, settings: Settings, catalog, products, platform
     labels = {
         publishing.POSTED: _("posted"), publishing.SCHEDULED_THERE: _("scheduled"), publishing.ALREADY: _("already posted"),
         publishing.DRAFT: _("draft"), publishing.BLOCKED: _("blocked"), publishing.WAITING: _("waiting"),
-        publishing.HELD: _("held back"), publishing.RETRY_LATER: _("not posted, will retry"),
-        publishing.FAILED: _("refused"), publishing.UNKNOWN: _("outcome unknown"),
+        publishing.HELD: _("held for tomorrow"), publishing.STOPPED: _("held back"),
+        publishing.RETRY_LATER: _("not posted, will retry"), publishing.FAILED: _("refused"),
+        publishing.UNKNOWN: _("outcome unknown"),
     }
 
     def report(outcome: publishing.Outcome) -> None:

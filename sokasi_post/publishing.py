@@ -107,9 +107,9 @@ def export_photos(posts: tuple[PlannedPost, ...], folder: Path) -> list[Path]:
 # -- publishing for real ---------------------------------------------------------------------------
 
 # What happened to one planned post in a run.
-POSTED, SCHEDULED_THERE, ALREADY, DRAFT, BLOCKED, WAITING, HELD, RETRY_LATER, FAILED, UNKNOWN = (
-    "posted", "scheduled", "already", "draft", "blocked", "waiting", "held", "retry-later", "failed", "unknown")
-TROUBLE = (BLOCKED, RETRY_LATER, FAILED, UNKNOWN)
+POSTED, SCHEDULED_THERE, ALREADY, DRAFT, BLOCKED, WAITING, HELD, STOPPED, RETRY_LATER, FAILED, UNKNOWN = (
+    "posted", "scheduled", "already", "draft", "blocked", "waiting", "held", "stopped", "retry-later", "failed", "unknown")
+TROUBLE = (BLOCKED, STOPPED, RETRY_LATER, FAILED, UNKNOWN)
 
 sleep = time.sleep  # the one place the flow waits; tests replace it
 
@@ -190,13 +190,13 @@ class _Run:
             return Outcome(post, WAITING, _("not before {when}").format(
                 when=when.astimezone(self.settings.timezone).strftime("%Y-%m-%d %H:%M %Z")))
         if platform in self.stopped:
-            return Outcome(post, HELD, self.stopped[platform])
+            return Outcome(post, STOPPED, self.stopped[platform])
         if self._over_daily_limit(platform):
             return Outcome(post, HELD, _("the daily limit of {limit} {platform} posts is reached; the rest go tomorrow")
                            .format(limit=self.settings.instagram.daily_limit, platform=platform.capitalize()))
         publisher = self._publisher(platform)
         if publisher is None:
-            return Outcome(post, HELD, self.stopped[platform])
+            return Outcome(post, STOPPED, self.stopped[platform])
         return self._send(post, publisher, sent, entry.progress if entry else {})
 
     def _over_daily_limit(self, platform: str) -> bool:

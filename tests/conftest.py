@@ -56,9 +56,9 @@ class Project:
         body += "".join(f"{key}: {value}\n" for key, value in extra.items())
         return self.product(slug, body)
 
-    def run(self, *args: str, env: dict[str, str] | None = None):
+    def run(self, *args: str, env: dict[str, str] | None = None, input: str | None = None):
         runner = CliRunner()
-        return runner.invoke(cli, ["--config", str(self.config), *args], env=env, catch_exceptions=False)
+        return runner.invoke(cli, ["--config", str(self.config), *args], env=env, input=input, catch_exceptions=False)
 
 
 @pytest.fixture

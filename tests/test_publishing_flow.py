@@ -103,8 +103,8 @@ def test_a_wrong_token_stops_only_that_platform(project):
     project.good("sokasi-b")
     publishers = both(check_error=AuthError("the token in FACEBOOK_PAGE_TOKEN belongs to someone else"))
     outcomes, entries = run(project, publishers)
-    assert outcomes[("sokasi-a", "facebook")] == ("held", "the token in FACEBOOK_PAGE_TOKEN belongs to someone else")
-    assert outcomes[("sokasi-b", "facebook")][0] == "held"
+    assert outcomes[("sokasi-a", "facebook")] == ("stopped", "the token in FACEBOOK_PAGE_TOKEN belongs to someone else")
+    assert outcomes[("sokasi-b", "facebook")][0] == "stopped"
     assert outcomes[("sokasi-a", "instagram")][0] == "posted"
     assert publishers["facebook"].checks == 1
     assert {e.platform for e in entries} == {"instagram"}  # nothing recorded for a post never attempted
@@ -133,7 +133,7 @@ def test_throttling_stops_the_platform_for_the_run_and_keeps_posts_pending(proje
     publishers = both(ig=[ThrottledError("Instagram asks to slow down")])
     outcomes, entries = run(project, publishers)
     assert outcomes[("sokasi-a", "instagram")] == ("retry-later", "Instagram asks to slow down")
-    assert outcomes[("sokasi-b", "instagram")] == ("held", "Instagram asks to slow down")
+    assert outcomes[("sokasi-b", "instagram")] == ("stopped", "Instagram asks to slow down")
     assert [(e.slug, e.state) for e in entries] == [("sokasi-a", "pending")]
 
 

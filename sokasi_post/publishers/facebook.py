@@ -194,10 +194,10 @@ class FacebookPublisher:
         if code is None:  # not JSON at all, e.g. a proxy's HTML 502 page
             return (UnknownOutcomeError if creates else TransientError)(
                 self._words(_("Facebook sent an unreadable reply ({error})"), str(error)))
+        if code in THROTTLE_CODES:  # before is_transient, which Meta also sets on rate limits
+            return ThrottledError(message + _(" — Facebook asks to slow down; the posts stay queued for the next run"))
         if code in TRANSIENT_CODES or body.get("is_transient"):
             return TransientError(message)
-        if code in THROTTLE_CODES:
-            return ThrottledError(message + _(" — Facebook asks to slow down; the posts stay queued for the next run"))
         if code in AUTH_CODES:
             return AuthError(message + _(" — the token in {variable} is invalid or expired (subcode {sub}); get a new Page "
                                          "token ({help})").format(variable=self.settings.token_env, sub=subcode, help=SETUP_HELP))

@@ -21,7 +21,7 @@ from typing import Any
 from instagrapi import Client
 from instagrapi import exceptions as ig
 from instagrapi.mixins import photo as photo_module
-from instagrapi.types import Location, Usertag
+from instagrapi.types import Location, UserShort, Usertag
 
 from sokasi_post.config import InstagramSettings, Settings
 from sokasi_post.errors import (
@@ -121,11 +121,12 @@ class InstagramPublisher:
         if not handle:
             return []
         try:
-            user = self._call(lambda: self.client.user_info_by_username(handle), creates=False)
-        except RejectedError as error:
+            # The _v1 lookup stays on the private API; the plain one falls back to instagram.com's web pages.
+            user = self._call(lambda: self.client.user_info_by_username_v1(handle), creates=False)
+        except (RejectedError, TransientError) as error:
             log.warning("not tagging @%s: %s", handle, error)
             return []
-        return [Usertag(user=user, x=0.5, y=0.5)]
+        return [Usertag(user=UserShort(pk=user.pk, username=user.username), x=0.5, y=0.5)]
 
     def _location(self) -> Location | None:
         place = self.settings.location
@@ -169,7 +170,7 @@ class InstagramPublisher:
 def translate(error: Exception, creates: bool, username: str | None) -> PublishError:
     """instagrapi's exceptions -> the publishing flow's few kinds, with a plain explanation and no secret."""
     said = redact(_describe(error))
-    if isinstance(error, _LOGGED_OUT):
+    if isinstance(error, _LOGGED_OUT) or (isinstance(error, ig.PhotoNotUpload) and "login_required" in said):
         return AuthError(_("Instagram says the session for @{user} is no longer logged in ({said}); {help}")
                          .format(user=username, said=said, help=LOGIN_HELP))
     if isinstance(error, ig.ChallengeError):
@@ -221,6 +222,9 @@ def load_session(settings: InstagramSettings, client_factory: Callable[[], Clien
     except (OSError, ValueError, TypeError, KeyError) as error:
         raise AuthError(_("the saved Instagram session {path} cannot be read ({error}); {help}")
                         .format(path=path, error=type(error).__name__, help=LOGIN_HELP)) from None
+    # A saved session brings back its retry settings; with the requests transport, urllib3 would resend a
+    # configure POST after a lost reply or a 5xx, posting twice. Never retry below us: the flow decides.
+    client.set_retry_config(session_retry_total=0)
     _bound_requests(client)
     return client
 

@@ -1,0 +1,485 @@
+"""A fake of Instagram's private mobile API on https://127.0.0.1, for driving the REAL instagrapi Client offline.
+
+`FakeInstagram` serves TLS with a throw-away CA (trustme) and answers the endpoints the publisher uses:
+current_user, feed/user, usernameinfo, rupload_igphoto, media/configure, media/configure_sidecar and
+media/<id>/delete. It records every request, keeps the posts it created, and can fail or drop the next
+matching request.
+
+The `fake_instagram` fixture starts it and points the real client at it (see its docstring); `fake_ig_client`
+adds a logged-in Client. Other test files import the fixture functions so that pytest finds them:
+    from tests.fakeinstagram import fake_ig_client_fixture, fake_instagram_fixture  # noqa: F401
+and then ask for `fake_instagram` / `fake_ig_client` as usual.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import re
+import shutil
+import socket
+import ssl
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from email.message import Message
+from http.cookies import SimpleCookie
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import instagrapi.config
+import pytest
+import trustme
+from instagrapi import Client
+from instagrapi.utils import InstagramIdCodec
+
+JPEG_MAGIC = b"\xff\xd8\xff"
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+# One-shot failures in the shapes Instagram sends; instagrapi maps them (private.py) to the exception noted.
+FAILURES: dict[str, tuple[int, dict[str, Any]]] = {
+    "login_required": (403, {"message": "login_required", "error_title": "You've Been Logged Out", "error_body": "Please log back in.",
+                             "logout_reason": 8, "status": "fail"}),  # LoginRequired
+    "challenge_required": (400, {"message": "challenge_required", "challenge": {
+        "url": "https://i.instagram.com/challenge/4242/AbCdEf1234/", "api_path": "/challenge/4242/AbCdEf1234/",
+        "hide_webview_header": True, "lock": True, "logout": False, "native_flow": True}, "status": "fail",
+        "error_type": "checkpoint_challenge_required"}),  # ChallengeRequired (with with_challenge_flow=False)
+    "feedback_required": (400, {"message": "feedback_required", "spam": True, "feedback_title": "Try Again Later",
+                                "feedback_message": "We restrict certain activity to protect our community.",
+                                "feedback_url": "repute/report_problem/scraping/", "feedback_action": "report_problem",
+                                "status": "fail"}),  # FeedbackRequired
+    "please_wait": (400, {"message": "Please wait a few minutes before you try again.", "status": "fail"}),  # PleaseWaitFewMinutes
+    "rate_limit": (429, {"message": "", "status": "fail"}),  # ClientThrottledError
+    "server_error": (500, {"message": "Oops, an error occurred.", "status": "fail"}),  # plain ClientError (retries off)
+}
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    """instagrapi nests some configure fields as JSON strings and others as objects; this takes either."""
+    if isinstance(value, str):
+        value = json.loads(value or "{}")
+    return value or {}
+
+
+@dataclass
+class Call:
+    """One request as the fake received it."""
+
+    method: str
+    path: str  # with the query string
+    headers: Message  # case-insensitive: call.headers["x-instagram-rupload-params"]
+    body: bytes
+    form: dict[str, str]  # urlencoded body, else {}
+    signed: dict[str, Any] | None  # the JSON inside signed_body=SIGNATURE.<json>
+    query: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Slide:
+    """One photo of a post: what was uploaded and what configure said about it."""
+
+    upload_id: str
+    jpeg: bytes
+    width: int
+    height: int
+    usertags: list[dict[str, Any]] = field(default_factory=list)  # [{"user_id": ..., "position": [x, y]}]
+
+
+@dataclass
+class FakeMedia:
+    """A post on the fake account."""
+
+    pk: int
+    owner_id: str
+    media_type: int  # 1 photo, 8 album
+    caption: str
+    taken_at: int
+    slides: list[Slide]
+    location: dict[str, Any] | None = None  # the JSON configure received
+    alt_text: str | None = None
+    configure: dict[str, Any] = field(default_factory=dict)  # the whole decoded signed body
+    deleted: bool = False
+
+    @property
+    def id(self) -> str:
+        return f"{self.pk}_{self.owner_id}"
+
+    @property
+    def code(self) -> str:
+        return InstagramIdCodec.encode(self.pk)
+
+    @property
+    def upload_ids(self) -> list[str]:
+        return [s.upload_id for s in self.slides]
+
+    @property
+    def jpegs(self) -> list[bytes]:
+        return [s.jpeg for s in self.slides]
+
+    @property
+    def usertags(self) -> list[dict[str, Any]]:
+        return [tag for s in self.slides for tag in s.usertags]
+
+
+@dataclass
+class _Rule:
+    method: str
+    path_part: str
+    status: int = 0  # 0: drop the connection
+    body: dict[str, Any] | None = None
+    after_action: bool = False
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, fake: FakeInstagram, context: ssl.SSLContext):
+        self.fake, self.context = fake, context
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+    def finish_request(self, request, client_address):
+        """TLS handshake in the connection's own thread, so one slow client cannot block the others."""
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # headers and body go out separately: no Nagle stall
+        with self.context.wrap_socket(request, server_side=True) as tls:
+            self.RequestHandlerClass(tls, client_address, self)
+
+    def handle_error(self, request, client_address):
+        """Quiet: clients hanging up (and dropped replies) are expected here."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as requests expects
+
+    def log_message(self, format, *args):
+        """Quiet."""
+
+    def do_GET(self):
+        self.server.fake._handle(self)
+
+    do_POST = do_GET
+
+
+class FakeInstagram:
+    """Instagram's private API for one account, on https://127.0.0.1:<port>. Use as a context manager."""
+
+    def __init__(self, user_id: str = "4242", username: str = "sokasi.tigawasa", sessionid: str = "4242%3AFakeSessionSecret%3A27"):
+        self.user_id, self.username, self.sessionid = user_id, username, sessionid
+        self.session_valid = True
+        self.page_size = 12
+        self.calls: list[Call] = []
+        self.media: list[FakeMedia] = []  # oldest first, deleted ones included
+        self.uploads: dict[str, bytes] = {}  # upload_id -> JPEG bytes
+        self.users: dict[str, dict[str, Any]] = {}
+        self.blocked_hosts: list[str] = []  # filled by the fixture's DNS guard
+        self.sleeps: list[float] = []  # sleeps instagrapi asked for, filled by the fixture
+        self.add_user(username, user_id, "Sokasi Tigawasa")
+        self._rules: list[_Rule] = []  # fail_next / drop_next, first match wins, one shot each
+        self._pks = itertools.count(3_400_000_000_000_000_000, 1000)  # album children get pk + 1, 2, ...
+        self._lock = threading.RLock()
+        self._server: _Server | None = None
+        self._dir: Path | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+    def start(self) -> FakeInstagram:
+        self._dir = Path(tempfile.mkdtemp(prefix="fakeinstagram-"))
+        ca = trustme.CA()
+        ca.cert_pem.write_to_path(str(self.ca_path))
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ca.issue_cert("127.0.0.1").configure_cert(context)  # subjectAltName IP:127.0.0.1
+        self._server = _Server(self, context)
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fakeinstagram", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+        shutil.rmtree(self._dir or "/nonexistent", ignore_errors=True)
+        self._server = self._dir = None
+
+    def __enter__(self) -> FakeInstagram:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def domain(self) -> str:
+        """What instagrapi.config.API_DOMAIN must be set to: "127.0.0.1:PORT"."""
+        assert self._server, "FakeInstagram not started"
+        return f"127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def ca_path(self) -> Path:
+        """PEM file of the CA that signed the fake's certificate."""
+        assert self._dir, "FakeInstagram not started"
+        return self._dir / "ca.pem"
+
+    # -- set-up and inspection helpers ---------------------------------------------------------------------
+    def session_settings(self, fake_transport: bool = True) -> dict[str, Any]:
+        """Settings for Client.set_settings() logged in as this account, with no login request.
+
+        fake_transport=True also stores what talking to the fake needs (requests transport, no urllib3
+        retries, no sleep between requests, tls_verify=CA file): load_settings() restores these keys and
+        overrides what the Client was built with. False keeps a default Client's values, like a session
+        file dumped in production (curl transport, 3 retries, 1 s request_timeout, tls_verify=True).
+        """
+        settings = Client().get_settings()
+        settings["authorization_data"] = {"ds_user_id": self.user_id, "sessionid": self.sessionid}
+        settings["cookies"] = {}
+        if fake_transport:
+            settings.update(private_transport="requests", session_retry_total=0, request_timeout=0,
+                            public_request_retries_count=1, tls_verify=str(self.ca_path))
+        return settings
+
+    def add_user(self, username: str, pk: str | None = None, full_name: str = "") -> str:
+        """Make `username` exist (for usernameinfo and user tags); returns its pk."""
+        pk = pk or str(5_000_000_000 + len(self.users))
+        self.users[username] = {"pk": pk, "username": username, "full_name": full_name}
+        return pk
+
+    def add_media(self, caption: str = "", media_type: int = 1, taken_at: int | None = None, slides: int = 1) -> FakeMedia:
+        """Seed a post that already exists on the account (e.g. from an earlier, crashed run)."""
+        shots = [Slide(f"seed{i}", JPEG_MAGIC, 1080, 1350) for i in range(slides if media_type == 8 else 1)]
+        with self._lock:
+            return self._new_media(media_type, caption, shots, {}, taken_at)
+
+    def expire_session(self) -> None:
+        """From now on every authenticated request gets 403 login_required."""
+        self.session_valid = False
+
+    def fail_next(self, method: str, path_part: str, status: int | str, body: dict[str, Any] | None = None) -> None:
+        """Answer the next `method` request whose path contains `path_part` with `status` and JSON `body`.
+
+        `status` may name a preset from FAILURES instead: fail_next("POST", "media/configure/", "feedback_required").
+        """
+        if isinstance(status, str):
+            status, body = FAILURES[status]
+        with self._lock:
+            self._rules.append(_Rule(method.upper(), path_part, status, body or {}))
+
+    def drop_next(self, method: str, path_part: str, after_action: bool = False) -> None:
+        """Close the connection of the next matching request without replying.
+
+        after_action=True first does what the request asked (e.g. the post IS created): a lost reply.
+        """
+        with self._lock:
+            self._rules.append(_Rule(method.upper(), path_part, after_action=after_action))
+
+    def calls_to(self, path_part: str, method: str | None = None) -> list[Call]:
+        """Recorded requests whose path contains `path_part` (and with that method, if given)."""
+        with self._lock:
+            return [c for c in self.calls if path_part in c.path and (method is None or c.method == method.upper())]
+
+    @property
+    def live_media(self) -> list[FakeMedia]:
+        """Posts on the account, newest first."""
+        with self._lock:
+            return [m for m in reversed(self.media) if not m.deleted]
+
+    # -- request handling --------------------------------------------------------------------------------------
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        body = h.rfile.read(int(h.headers.get("Content-Length") or 0))
+        url = urlsplit(h.path)
+        form: dict[str, str] = {}
+        signed = None
+        if "urlencoded" in (h.headers.get("Content-Type") or ""):
+            form = dict(parse_qsl(body.decode(), keep_blank_values=True))
+            if form.get("signed_body", "").startswith("SIGNATURE."):
+                signed = json.loads(form["signed_body"].removeprefix("SIGNATURE."))
+        call = Call(h.command, h.path, h.headers, body, form, signed, dict(parse_qsl(url.query)))
+        with self._lock:
+            self.calls.append(call)
+            rule = next((r for r in self._rules if r.method == call.method and r.path_part in call.path), None)
+            if rule:
+                self._rules.remove(rule)
+            if rule and rule.status:  # fail_next
+                status, payload = rule.status, rule.body
+            elif not rule or rule.after_action:
+                status, payload = self._route(call, url.path)
+        if rule and not rule.status:  # drop_next: hang up without a reply
+            h.close_connection = True
+            return
+        data = json.dumps(payload).encode()
+        h.send_response(status)
+        h.send_header("Content-Type", "application/json; charset=utf-8")
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        h.wfile.write(data)
+
+    def _route(self, call: Call, path: str) -> tuple[int, Any]:
+        if not self._authorized(call.headers):
+            return FAILURES["login_required"]
+        routes = [
+            ("GET", r"/api/v1/accounts/current_user/", self._current_user),
+            ("GET", r"/api/v1/feed/user/(\d+)/", self._feed),
+            ("GET", r"/api/v1/users/([^/]+)/usernameinfo/", self._usernameinfo),
+            ("POST", r"/rupload_igphoto/([^/]+)", self._rupload),
+            ("POST", r"/api/v1/media/configure(_sidecar)?/", self._configure),
+            ("POST", r"/api/v1/media/(\d+)(?:_\d+)?/delete/", self._delete),
+        ]
+        for method, pattern, handler in routes:
+            if call.method == method and (m := re.fullmatch(pattern, path)):
+                return handler(call, *m.groups())
+        return 404, {"message": f"fakeinstagram has no {call.method} {path}", "status": "fail"}
+
+    def _authorized(self, headers: Message) -> bool:
+        """Instagram accepts the Bearer IGT:2:<base64 JSON> header (what instagrapi sends) or a sessionid cookie."""
+        if not self.session_valid:
+            return False
+        auth = headers.get("Authorization") or ""
+        if auth.startswith("Bearer IGT:2:"):
+            try:
+                data = json.loads(base64.b64decode(auth.removeprefix("Bearer IGT:2:")))
+            except ValueError:
+                return False
+            return data.get("sessionid") == self.sessionid and str(data.get("ds_user_id")) == self.user_id
+        cookie = SimpleCookie(headers.get("Cookie") or "").get("sessionid")
+        return bool(cookie) and cookie.value == self.sessionid
+
+    def _current_user(self, call: Call) -> tuple[int, Any]:
+        user = {**self._user_short(self.user_id), "biography": "", "external_url": "", "is_business": True, "email": "ig@example.org"}
+        return 200, {"user": user, "status": "ok"}
+
+    def _feed(self, call: Call, user_id: str) -> tuple[int, Any]:
+        items = [self._media_json(m) for m in self.live_media if m.owner_id == user_id]
+        max_id = call.query.get("max_id")
+        start = next((i + 1 for i, item in enumerate(items) if item["id"] == max_id), 0) if max_id else 0
+        page = items[start:start + self.page_size]
+        reply = {"items": page, "num_results": len(page), "more_available": start + self.page_size < len(items),
+                 "auto_load_more_enabled": True, "status": "ok"}
+        if reply["more_available"]:
+            reply["next_max_id"] = page[-1]["id"]
+        return 200, reply
+
+    def _usernameinfo(self, call: Call, username: str) -> tuple[int, Any]:
+        if username not in self.users:
+            return 404, {"message": "User not found", "status": "fail"}
+        user = {**self._user_short(self.users[username]["pk"]), "is_business": False, "biography": "", "external_url": "",
+                "media_count": 0, "follower_count": 10, "following_count": 10}
+        return 200, {"user": user, "status": "ok"}
+
+    def _rupload(self, call: Call, name: str) -> tuple[int, Any]:
+        params = json.loads(call.headers.get("X-Instagram-Rupload-Params") or "{}")
+        upload_id = str(params.get("upload_id") or name.split("_")[0])
+        length = call.headers.get("X-Entity-Length")
+        if not call.body.startswith(JPEG_MAGIC) or (length and int(length) != len(call.body)):
+            return 400, {"debug_info": {"retriable": False, "type": "ProcessingFailedError", "message": "Request processing failed"}}
+        self.uploads[upload_id] = call.body
+        return 200, {"upload_id": upload_id, "xsharing_nonces": {}, "status": "ok"}
+
+    def _configure(self, call: Call, sidecar: str = "") -> tuple[int, Any]:
+        """media/configure/ (one photo) and media/configure_sidecar/ (an album of children_metadata, in order)."""
+        d = call.signed or {}
+        children = (d.get("children_metadata") or []) if sidecar else [d]
+        missing = [str(c.get("upload_id")) for c in children if str(c.get("upload_id")) not in self.uploads]
+        if missing or not children:  # Instagram's answer when nothing was uploaded under that id; instagrapi: ClientError
+            return 200, {"message": "media_needs_reupload", "error_title": "staged_position_not_found", "status": "ok"}
+        slides = [Slide(str(c["upload_id"]), self.uploads[str(c["upload_id"])], _obj(c.get("extra")).get("source_width", 0),
+                        _obj(c.get("extra")).get("source_height", 0), _obj(c.get("usertags")).get("in", [])) for c in children]
+        media = self._new_media(8 if sidecar else 1, d.get("caption", ""), slides, d)
+        return 200, {"media": self._media_json(media), "upload_id": d.get("upload_id"), "status": "ok"}
+
+    def _delete(self, call: Call, pk: str) -> tuple[int, Any]:
+        media = next((m for m in self.media if str(m.pk) == pk and not m.deleted), None)
+        if media is None:
+            return 400, {"message": "Media not found or unavailable", "status": "fail"}
+        media.deleted = True
+        return 200, {"did_delete": True, "status": "ok"}
+
+    def _new_media(self, media_type: int, caption: str, slides: list[Slide], request: dict, taken_at: int | None = None) -> FakeMedia:
+        location = _obj(request.get("location")) or None
+        media = FakeMedia(next(self._pks), self.user_id, media_type, caption, taken_at or int(time.time()), slides, location,
+                          request.get("custom_accessibility_caption"), request)
+        self.media.append(media)
+        return media
+
+    # -- JSON in Instagram's shapes ---------------------------------------------------------------------------
+    def _user_short(self, pk: str) -> dict[str, Any]:
+        known = next((u for u in self.users.values() if u["pk"] == str(pk)), {"pk": str(pk), "username": f"user{pk}", "full_name": ""})
+        return {"pk": int(known["pk"]), "pk_id": known["pk"], "username": known["username"], "full_name": known["full_name"],
+                "is_private": False, "is_verified": False, "profile_pic_url": f"https://{self.domain}/fake-cdn/avatar{known['pk']}.jpg"}
+
+    def _candidates(self, slide: Slide) -> dict[str, Any]:
+        return {"candidates": [{"width": slide.width, "height": slide.height, "url": f"https://{self.domain}/fake-cdn/{slide.upload_id}.jpg"}]}
+
+    def _tags_json(self, tags: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"in": [{"user": self._user_short(t["user_id"]), "position": t["position"]} for t in tags]}
+
+    def _media_json(self, m: FakeMedia) -> dict[str, Any]:
+        item = {"pk": m.pk, "id": m.id, "code": m.code, "taken_at": m.taken_at, "media_type": m.media_type,
+                "product_type": "carousel_container" if m.media_type == 8 else "feed", "user": self._user_short(m.owner_id),
+                "like_count": 0, "comment_count": 0, "has_liked": False, "caption_is_edited": False,
+                "caption": {"pk": str(m.pk + 1), "text": m.caption, "user_id": int(m.owner_id)} if m.caption else None,
+                "accessibility_caption": m.alt_text, "usertags": self._tags_json(m.slides[0].usertags) if m.media_type == 1 else None}
+        if m.location:
+            place = m.location.get("facebook_places_id")
+            item["location"] = {**m.location, "pk": int(place) if str(place).isdigit() else None}
+        if m.media_type == 8:
+            item["carousel_media_count"] = len(m.slides)
+            item["carousel_media"] = [
+                {"pk": m.pk + 1 + i, "id": f"{m.pk + 1 + i}_{m.owner_id}", "media_type": 1, "image_versions2": self._candidates(s),
+                 "original_width": s.width, "original_height": s.height, "usertags": self._tags_json(s.usertags)}
+                for i, s in enumerate(m.slides)]
+        else:
+            first = m.slides[0]
+            item.update(image_versions2=self._candidates(first), original_width=first.width, original_height=first.height)
+        return item
+
+
+# -- pytest wiring ---------------------------------------------------------------------------------------------
+def make_client(fake: FakeInstagram, settings: dict[str, Any] | None = None, **options: Any):
+    """A real instagrapi Client set up to talk to `fake`; logged in if `settings` (e.g. fake.session_settings()) are given."""
+    options = {"private_transport": "requests", "session_retry_total": 0, "request_timeout": 0, "delay_range": None,
+               "with_challenge_flow": False, "public_request_retries_count": 1, "tls_verify": str(fake.ca_path), **options}
+    client = Client(**options)
+    if settings is not None:
+        client.set_settings(settings)
+    return client
+
+
+@pytest.fixture(name="fake_instagram")
+def fake_instagram_fixture(monkeypatch: pytest.MonkeyPatch):
+    """A started FakeInstagram, with everything patched so that the real instagrapi Client talks only to it.
+
+    * instagrapi.config.API_DOMAIN = fake.domain: every private URL (api/v1 and rupload_igphoto) is built from it at
+      call time. (PrivateRequestMixin.domain copied it at import; it only fills the Host header, left as i.instagram.com.)
+    * `time` inside every instagrapi module -> a recorder: sleeps land in fake.sleeps (photo_upload's 3 s, retries' 2/60 s).
+    * REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE = the fake's CA: requests lets them override session.verify (tls_verify).
+    * proxies from the environment are removed; socket.getaddrinfo refuses any host but localhost (recorded in
+      fake.blocked_hosts), so public-API fallbacks, challenge pages and CAA login (b.i.instagram.com) fail fast.
+    """
+    with FakeInstagram() as fake:
+        monkeypatch.setattr(instagrapi.config, "API_DOMAIN", fake.domain)
+        recorder = SimpleNamespace(**{**{n: getattr(time, n) for n in dir(time) if n[0] != "_"}, "sleep": fake.sleeps.append})
+        for name, module in list(sys.modules.items()):
+            if name.startswith("instagrapi") and getattr(module, "time", None) is time:
+                monkeypatch.setattr(module, "time", recorder)
+        for variable in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+            monkeypatch.setenv(variable, str(fake.ca_path))
+        for variable in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy"):
+            monkeypatch.delenv(variable, raising=False)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+        real_getaddrinfo = socket.getaddrinfo
+
+        def local_only(host, *args, **kwargs):
+            name = host.decode() if isinstance(host, bytes) else str(host)
+            if name not in LOCAL_HOSTS:
+                fake.blocked_hosts.append(name)
+                raise socket.gaierror(socket.EAI_NONAME, f"fakeinstagram: lookup of {name!r} blocked in tests")
+            return real_getaddrinfo(host, *args, **kwargs)
+
+        monkeypatch.setattr(socket, "getaddrinfo", local_only)
+        yield fake
+
+
+@pytest.fixture(name="fake_ig_client")
+def fake_ig_client_fixture(fake_instagram: FakeInstagram):
+    """A real instagrapi Client logged in to the fake through fake_instagram.session_settings() (no login request)."""
+    return make_client(fake_instagram, fake_instagram.session_settings())

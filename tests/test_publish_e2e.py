@@ -1,0 +1,264 @@
+"""`sokasi-post publish`, end to end: the real facebook-sdk and instagrapi against local fakes of both.
+
+FakeGraph (tests/fakegraph.py) answers the Graph API on 127.0.0.1; FakeInstagram (tests/fakeinstagram.py)
+answers Instagram's private API over TLS on 127.0.0.1. Nothing here reaches any other address.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sokasi_post import publishing
+from sokasi_post.catalog import load_catalog
+from sokasi_post.cli import cli
+from sokasi_post.config import load_settings
+from sokasi_post.ledger import Ledger
+from sokasi_post.publishers import instagram as instagram_publisher
+from sokasi_post.publishers.instagram import save_session
+from tests.fakegraph import ERRORS, FakeGraph
+from tests.fakeinstagram import FakeInstagram, fake_instagram_fixture, make_client  # noqa: F401
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_PAGE = "123456789012345"  # the page_id in the bundled config.yaml
+CANARY = "EAACANARYtokenDoNotLeak0123456789abcdefXYZ"
+PASSWORD_CANARY = "canary-password-Tigawasa-1234"
+
+
+class Village:
+    """The bundled sample catalogue in a temporary folder, wired to the two fakes."""
+
+    def __init__(self, root: Path, graph: FakeGraph, fake: FakeInstagram, monkeypatch: pytest.MonkeyPatch):
+        self.root, self.graph, self.fake = root, graph, fake
+        shutil.copytree(ROOT / "posts", root / "posts")
+        text = (ROOT / "config.yaml").read_text(encoding="utf-8")
+        text = text.replace("  api_version: v25.0", f"  api_version: v25.0\n  graph_url: {graph.url}")
+        text = text.replace("instagram:\n", "instagram:\n  pause_min_seconds: 0\n  pause_max_seconds: 0\n")
+        self.config = root / "config.yaml"
+        self.config.write_text(text, encoding="utf-8")
+        self.settings = load_settings(self.config)
+        save_session(fake.session_settings(), self.settings.instagram.session_file)
+        monkeypatch.setattr(instagram_publisher, "new_client", lambda: make_client(fake))
+        monkeypatch.setattr(publishing, "sleep", lambda seconds: None)
+        monkeypatch.setenv("FACEBOOK_PAGE_TOKEN", graph.page_token)
+        monkeypatch.chdir(root)
+
+    def run(self, *args: str):
+        return CliRunner().invoke(cli, ["--config", str(self.config), *args])
+
+    def prepared(self, slug: str, platform: str) -> list[bytes]:
+        settings = load_settings(self.config)
+        products = tuple(p for p in load_catalog(settings).products if p.slug == slug)
+        post = next(p for p in publishing.plan(products, settings).posts if p.platform == platform)
+        return [photo.path.read_bytes() for photo in post.prepared]
+
+    def caption(self, slug: str, platform: str) -> str:
+        settings = load_settings(self.config)
+        products = tuple(p for p in load_catalog(settings).products if p.slug == slug)
+        return next(p for p in publishing.plan(products, settings).posts if p.platform == platform).caption
+
+    def state_files(self) -> list[Path]:
+        return [p for p in (self.root / ".sokasi-post").rglob("*") if p.is_file()]
+
+
+@pytest.fixture
+def village(tmp_path, fake_instagram, monkeypatch):
+    with FakeGraph(page_id=SAMPLE_PAGE) as graph:
+        yield Village(tmp_path, graph, fake_instagram, monkeypatch)
+
+
+def test_publish_posts_the_sample_catalogue_exactly_once(village):
+    graph, fake = village.graph, village.fake
+    result = village.run("publish")
+    assert result.exit_code == 0, result.output
+    lines = sorted(result.stdout.splitlines())
+    assert [line.split(": ")[0:2] for line in lines] == [
+        ["keben-tutup-tinggi → Facebook", "draft"], ["keben-tutup-tinggi → Instagram", "draft"],
+        ["sokasi-bundar-poleng → Facebook", "posted"], ["sokasi-bundar-poleng → Instagram", "posted"],
+        ["sokasi-polos-kecil → Facebook", "posted"], ["sokasi-polos-kecil → Instagram", "posted"],
+    ]
+
+    # Facebook: a photo post for the single photo; three unpublished uploads then one feed post for the carousel.
+    assert {call.version for call in graph.calls} == {"v25.0"}
+    posts = {post.message.splitlines()[0]: post for post in graph.posts if post.published}
+    assert set(posts) == {"Sokasi bundar motif poleng", "Sokasi polos kecil"}
+    several = posts["Sokasi bundar motif poleng"]
+    assert several.message == village.caption("sokasi-bundar-poleng", "facebook")
+    assert several.photo_bytes == village.prepared("sokasi-bundar-poleng", "facebook")  # in the post's order
+    assert several.alt_texts[0] == "Sokasi bundar bertutup dari depan, anyaman bambu hitam dan kuning muda"
+    assert [call.form.get("published") for call in graph.calls_to("POST", "/photos")].count("false") == 3
+    assert len(graph.calls_to("POST", "/feed")) == 1
+    single = posts["Sokasi polos kecil"]
+    assert single.photo_bytes == village.prepared("sokasi-polos-kecil", "facebook")
+    assert single.message == village.caption("sokasi-polos-kecil", "facebook")
+
+    # Instagram: an album of three and a single photo, our prepared JPEGs byte for byte (no re-encoding).
+    media = {m.caption.splitlines()[0]: m for m in fake.media}
+    assert set(media) == {"Sokasi bundar motif poleng", "Sokasi polos kecil"}
+    assert media["Sokasi bundar motif poleng"].media_type == 8
+    assert media["Sokasi bundar motif poleng"].jpegs == village.prepared("sokasi-bundar-poleng", "instagram")
+    assert media["Sokasi bundar motif poleng"].caption == village.caption("sokasi-bundar-poleng", "instagram")
+    assert media["Sokasi polos kecil"].media_type == 1
+    assert media["Sokasi polos kecil"].jpegs == village.prepared("sokasi-polos-kecil", "instagram")
+
+    # The ledger has the permalinks; a second run creates nothing.
+    ledger = Ledger.open(village.settings.state_dir)
+    links = {(e.slug, e.platform): e.permalink for e in ledger.entries()}
+    ledger.close()
+    assert links[("sokasi-polos-kecil", "facebook")].startswith(f"https://www.facebook.com/{SAMPLE_PAGE}/posts/")
+    assert links[("sokasi-polos-kecil", "instagram")].startswith("https://www.instagram.com/p/")
+    before_fb, before_ig = len(graph.posts), len(fake.media)
+    again = village.run("publish")
+    assert again.exit_code == 0, again.output
+    assert "sokasi-polos-kecil → Facebook: already posted: https://www.facebook.com/" in again.stdout
+    assert (len(graph.posts), len(fake.media)) == (before_fb, before_ig)
+    assert graph.calls_to("GET", "/me") and len(graph.calls_to("GET", "/me")) == 1  # the second run checked nothing
+
+
+def test_a_user_token_is_refused_before_any_upload_and_instagram_carries_on(village, monkeypatch):
+    monkeypatch.setenv("FACEBOOK_PAGE_TOKEN", village.graph.user_token)
+    result = village.run("publish", "sokasi-polos-kecil")
+    assert result.exit_code == 1
+    assert ("sokasi-polos-kecil → Facebook: held back: the token in FACEBOOK_PAGE_TOKEN belongs to "
+            in result.stdout)
+    assert "it is a personal (user) token or another Page's token" in result.stdout
+    assert not village.graph.calls_to("POST", "/photos")
+    assert "sokasi-polos-kecil → Instagram: posted" in result.stdout
+
+
+def test_facebook_transient_error_is_retried_and_posts_once(village):
+    village.graph.fail_next("POST", "/feed", **ERRORS[2])
+    result = village.run("publish", "sokasi-bundar-poleng", "--platform", "facebook")
+    assert result.exit_code == 0, result.output
+    published = [p for p in village.graph.posts if p.published]
+    assert len(published) == 1
+    assert len(village.graph.calls_to("POST", "/feed")) == 2
+    assert len([c for c in village.graph.calls_to("POST", "/photos")]) == 3  # photos reused, not uploaded again
+
+
+def test_a_lost_reply_on_facebook_is_not_posted_again(village):
+    village.graph.drop_next("POST", "/feed", after_action=True)
+    result = village.run("publish", "sokasi-bundar-poleng", "--platform", "facebook")
+    assert result.exit_code == 1
+    assert "sokasi-bundar-poleng → Facebook: outcome unknown:" in result.stdout
+    again = village.run("publish", "sokasi-bundar-poleng", "--platform", "facebook")
+    assert "outcome unknown" in again.stdout
+    assert len([p for p in village.graph.posts if p.published]) == 1  # the one that went through, never a second
+
+
+def test_a_lost_reply_on_instagram_is_not_posted_again(village):
+    village.fake.drop_next("POST", "configure", after_action=True)
+    result = village.run("publish", "sokasi-polos-kecil", "--platform", "instagram")
+    assert result.exit_code == 1
+    assert "sokasi-polos-kecil → Instagram: outcome unknown:" in result.stdout
+    village.run("publish", "sokasi-polos-kecil", "--platform", "instagram")
+    assert len(village.fake.media) == 1
+
+
+@pytest.mark.parametrize(("preset", "expected"), [
+    (4, "held back"), (190, "invalid or expired"), (324, "refused: Facebook said: (#324) Requires upload file"),
+])
+def test_facebook_errors_become_plain_outcomes(village, preset, expected):
+    village.graph.fail_next("POST", "/photos", **ERRORS[preset])
+    result = village.run("publish", "sokasi-polos-kecil", "sokasi-bundar-poleng", "--platform", "facebook")
+    assert result.exit_code == 1
+    assert expected in result.stdout or (preset == 4 and "Facebook asks to slow down" in result.stdout)
+    assert "Traceback" not in result.output
+
+
+def test_instagram_challenge_stops_instagram_and_keeps_posts_pending(village):
+    village.fake.fail_next("POST", "configure", "challenge_required")
+    result = village.run("publish", "--platform", "instagram")
+    assert result.exit_code == 1
+    assert "Instagram wants to confirm it is really you" in result.stdout
+    assert "held back" in result.stdout  # the second product was not even tried
+    assert village.fake.media == []
+    ledger = Ledger.open(village.settings.state_dir)
+    assert {e.state for e in ledger.entries()} == {"pending"}
+    ledger.close()
+
+
+def test_an_expired_instagram_session_says_to_log_in(village):
+    village.fake.expire_session()
+    result = village.run("publish", "--platform", "instagram")
+    assert result.exit_code == 1
+    assert "run `sokasi-post login instagram`" in result.stdout
+    assert village.fake.media == []
+
+
+def test_facebook_native_scheduling(village):
+    text = village.config.read_text().replace("  graph_url:", "  native_schedule: true\n  graph_url:")
+    village.config.write_text(text)
+    when = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
+    post_yaml = village.root / "posts" / "sokasi-polos-kecil" / "post.yaml"
+    post_yaml.write_text(post_yaml.read_text() + f"publish_at: {when.isoformat()}\n")
+    result = village.run("publish", "sokasi-polos-kecil")
+    assert result.exit_code == 0, result.output
+    assert "sokasi-polos-kecil → Facebook: scheduled: Facebook will publish it at" in result.stdout
+    assert "sokasi-polos-kecil → Instagram: waiting: not before" in result.stdout
+    (scheduled,) = village.graph.posts
+    assert (scheduled.published, scheduled.scheduled_publish_time) == (False, int(when.timestamp()))
+    assert village.graph.calls_to("POST", "/feed")[0].form["published"] == "false"
+
+
+def test_doctor_reports_a_wrong_token_kind_and_an_expired_session_in_one_line_each(village, monkeypatch):
+    ok = village.run("doctor")
+    assert ok.exit_code == 0, ok.output
+    assert f"[ok] Facebook: Page Sokasi Tigawasa ({SAMPLE_PAGE}); the token does not expire" in ok.stdout
+    assert "[ok] Instagram: @sokasi.tigawasa" in ok.stdout
+    monkeypatch.setenv("FACEBOOK_PAGE_TOKEN", village.graph.user_token)
+    village.fake.expire_session()
+    bad = village.run("doctor")
+    assert bad.exit_code == 1
+    problems = [line for line in bad.stdout.splitlines() if line.startswith("[!!]")]
+    assert len(problems) == 2
+    assert problems[0].startswith("[!!] Facebook: the token in FACEBOOK_PAGE_TOKEN belongs to ")
+    assert "Get the Page token for page" in problems[0]
+    assert problems[1].startswith("[!!] Instagram: Instagram says the session for @sokasi.tigawasa is no longer logged in")
+    assert problems[1].endswith("run `sokasi-post login instagram`")
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("scenario", ["success", "refused", "auth", "lost-reply", "network-down", "crash"])
+def test_the_canary_token_and_password_never_leak(village, monkeypatch, scenario):
+    village.graph.add_token(CANARY, kind="PAGE", id=SAMPLE_PAGE, name="Sokasi Tigawasa")
+    monkeypatch.setenv("FACEBOOK_PAGE_TOKEN", CANARY)
+    monkeypatch.setenv("INSTAGRAM_PASSWORD", PASSWORD_CANARY)
+    if scenario == "refused":
+        village.graph.fail_next("POST", "/photos", **ERRORS[324])
+    elif scenario == "auth":
+        village.graph.fail_next("GET", "/me", **ERRORS[190])
+    elif scenario == "lost-reply":
+        village.graph.drop_next("POST", "/feed", after_action=True)
+    elif scenario == "network-down":
+        village.config.write_text(village.config.read_text().replace(village.graph.url, f"http://127.0.0.1:{_closed_port()}"))
+    elif scenario == "crash":
+        def explode(*args, **kwargs):
+            raise RuntimeError(f"boom with {CANARY} and {PASSWORD_CANARY} inside")
+        monkeypatch.setattr(publishing, "fingerprint", explode)
+    outputs = [village.run("-vv", "publish"), village.run("-vv", "doctor"), village.run("publish", "--dry-run")]
+    for result in outputs:
+        for secret in (CANARY, PASSWORD_CANARY):
+            assert secret not in result.output
+            assert secret not in (result.stderr or "")
+    assert "Traceback (most recent call last)" not in outputs[0].stderr or scenario == "crash"
+    files = village.state_files()
+    assert any(p.name == "sokasi-post.log" for p in files)
+    for path in files:
+        data = path.read_bytes()
+        assert CANARY.encode() not in data, path
+        assert PASSWORD_CANARY.encode() not in data, path
+    if scenario == "success":
+        assert outputs[0].exit_code == 0, outputs[0].output
+    else:
+        assert outputs[0].exit_code == 1
