@@ -404,7 +404,7 @@ def doctor(app: _App) -> None:
                                                                   zone=settings.timezone.key, utc=now.strftime("%H:%M")))]
     for platform in settings.enabled_platforms:
         try:
-            who = build(platform, settings, publishing.sleep).check()
+            who = publishing.verify(build(platform, settings, publishing.sleep))
         except SokasiError as error:
             lines.append((False, f"{platform.capitalize()}: {redact(str(error), app.secrets)}"))
         else:

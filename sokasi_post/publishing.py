@@ -128,6 +128,11 @@ class Outcome:
         return self.status in TROUBLE
 
 
+def verify(publisher: Publisher) -> str:
+    """Check a publisher's credentials, retrying passing faults; who we post as, or an AuthError saying how to fix it."""
+    return with_retries(publisher.check, sleep)
+
+
 def fingerprint(post: PlannedPost) -> str:
     """A hash of exactly what is sent: the final caption and each prepared photo (named by its content and rules)."""
     digest = hashlib.sha256(post.caption.encode())
@@ -211,7 +216,7 @@ class _Run:
         if platform not in self.publishers:
             try:
                 publisher = self.make_publisher(platform)
-                with_retries(publisher.check, sleep)
+                verify(publisher)
             except (AuthError, ThrottledError, TransientError) as error:
                 self.stopped[platform] = str(error)
                 return None

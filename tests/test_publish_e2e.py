@@ -262,3 +262,49 @@ def test_the_canary_token_and_password_never_leak(village, monkeypatch, scenario
         assert outputs[0].exit_code == 0, outputs[0].output
     else:
         assert outputs[0].exit_code == 1
+
+
+def test_instagram_gets_the_location_the_makers_tag_and_the_alt_text(village):
+    text = village.config.read_text().replace(
+        "instagram:\n", "instagram:\n  location: {name: 'Tigawasa, Buleleng', lat: -8.17, lng: 115.05, facebook_places_id: '1093'}\n")
+    village.config.write_text(text)
+    post_yaml = village.root / "posts" / "sokasi-polos-kecil" / "post.yaml"
+    post_yaml.write_text(post_yaml.read_text() + "maker_instagram: '@made.budiasa'\nalt: {sokasi.jpg: Sokasi kecil warna alami}\n")
+    maker = village.fake.add_user("made.budiasa")
+    result = village.run("publish", "sokasi-polos-kecil", "--platform", "instagram")
+    assert result.exit_code == 0, result.output
+    (media,) = village.fake.media
+    assert media.location["name"] == "Tigawasa, Buleleng"
+    assert str(media.location["facebook_places_id"]) == "1093"
+    assert [tag["user_id"] for tag in media.usertags] == [maker]
+    assert media.alt_text == "Sokasi kecil warna alami"
+    assert village.fake.blocked_hosts == []  # no lookup left the machine
+
+
+def test_a_slow_facebook_reply_times_out_instead_of_hanging(village, monkeypatch):
+    from sokasi_post.publishers import facebook as facebook_publisher
+
+    monkeypatch.setattr(facebook_publisher, "TIMEOUT", (2, 0.5))
+    village.graph.delay_next("GET", "/me", 3)
+    result = village.run("doctor")  # the check times out once, is retried, and succeeds
+    assert result.exit_code == 0, result.output
+    assert len(village.graph.calls_to("GET", "/me")) == 2
+
+
+def test_every_instagram_request_carries_a_timeout(village):
+    import requests.adapters
+
+    from sokasi_post.publishers import TIMEOUT
+    from sokasi_post.publishers.instagram import load_session
+
+    client = load_session(village.settings.instagram, lambda: make_client(village.fake))
+    seen = []
+
+    class Recording(requests.adapters.HTTPAdapter):
+        def send(self, request, **kwargs):
+            seen.append(kwargs.get("timeout"))
+            return super().send(request, **kwargs)
+
+    client.private.mount("https://", Recording())
+    client.account_info()
+    assert seen and all(timeout == TIMEOUT for timeout in seen)

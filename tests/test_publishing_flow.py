@@ -213,3 +213,28 @@ def test_instagram_daily_limit_holds_the_rest_for_tomorrow(project):
     tomorrow = NOW + timedelta(days=1)
     outcomes, _ = run(project, both(), now=tomorrow)
     assert outcomes[("sokasi-c", "instagram")][0] == "posted"
+
+
+def test_retries_back_off_with_jitter_within_bounded_attempts_and_time():
+    from sokasi_post.publishers import RETRY_ATTEMPTS, RETRY_TOTAL_PAUSE, with_retries
+
+    pauses, calls = [], []
+
+    def always_failing():
+        calls.append(1)
+        raise TransientError("try later")
+
+    with pytest.raises(TransientError):
+        with_retries(always_failing, pauses.append)
+    assert len(calls) <= RETRY_ATTEMPTS
+    assert sum(pauses) <= RETRY_TOTAL_PAUSE
+    assert all(later > earlier for earlier, later in zip(pauses, pauses[1:], strict=False)) or len(pauses) < 2
+
+    def rejected():
+        calls.append(1)
+        raise RejectedError("no")
+
+    calls.clear()
+    with pytest.raises(RejectedError):
+        with_retries(rejected, pauses.append)
+    assert len(calls) == 1  # only passing faults are retried
