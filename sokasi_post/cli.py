@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -24,6 +25,7 @@ from sokasi_post.models import PLATFORMS, PlannedPost, Problem
 from sokasi_post.publishers import build, secrets_of
 from sokasi_post.publishing import Plan, export_photos, photo_count, plan, select_products
 from sokasi_post.redaction import RedactingFilter, redact
+from sokasi_post.runlock import RunLock
 from sokasi_post.yamlfile import display_path
 
 DEBUG_ENV = "SOKASI_POST_DEBUG"  # set to 1 to let errors raise with a full traceback
@@ -216,8 +218,11 @@ def _show_post(post: PlannedPost, settings: Settings) -> None:
 @click.argument("slugs", nargs=-1, metavar="[SLUG]...")
 @click.option("--dry-run", is_flag=True, help=_("Show what would be posted; send nothing, need no password."))
 @click.option("--platform", type=click.Choice(PLATFORMS), help=_("Only this platform."))
+@click.option("--now", "ignore_slots", is_flag=True, help=_("Do not wait for the posting times in schedule.slots."))
+@click.option("--repost", multiple=True, metavar="SLUG", help=_("Post this product again although it was posted (after an edit)."))
 @click.pass_obj
-def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | None) -> None:
+def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | None, ignore_slots: bool,
+            repost: tuple[str, ...]) -> None:
     """Publish the ready products (all, or the SLUGs named) on Facebook and Instagram.
 
     With --dry-run, show per product and platform the final caption, the photos in order and anything
@@ -230,7 +235,7 @@ def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | No
     catalog = load_catalog(settings)
     products = select_products(catalog, slugs)
     if not dry_run:
-        _publish_for_real(app, settings, catalog, products, platform, slugs)
+        _publish_for_real(app, settings, catalog, products, platform, slugs, ignore_slots, repost)
         return
     planned = _plan_with_progress(app, products, settings, platform)
     for post in planned.posts:
@@ -251,13 +256,31 @@ def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | No
 
 
 def _publish_for_real(app: _App, settings: Settings, catalog, products, platform: str | None,
-                      slugs: tuple[str, ...]) -> None:
+                      slugs: tuple[str, ...], ignore_slots: bool, repost: tuple[str, ...]) -> None:
     """Send what is ready, one line per product and platform; exit code 1 when anything needs attention."""
+    unknown = [slug for slug in repost if slug not in {p.slug for p in products}]
+    if unknown:
+        raise UsageError(_("--repost {slug}: no such product here").format(slug=unknown[0]))
     log_path = app.log_to_file(settings)
+    lock = RunLock.try_acquire(settings.state_dir)
+    if lock is None:
+        app.say(_("Another run is in progress (lock {path}); nothing done.").format(
+            path=display_path(settings.state_dir / "publish.lock")))
+        logging.getLogger("sokasi_post.publish").info("another run is in progress; nothing done")
+        return
+    try:
+        _publish_locked(app, settings, catalog, products, platform, slugs, ignore_slots, repost, log_path)
+    finally:
+        lock.release()
+
+
+def _publish_locked(app: _App, settings: Settings, catalog, products, platform: str | None, slugs: tuple[str, ...],
+                    ignore_slots: bool, repost: tuple[str, ...], log_path: Path) -> None:
     planned = _plan_with_progress(app, products, settings, platform)
     ledger = Ledger.open(settings.state_dir)
     labels = {
         publishing.POSTED: _("posted"), publishing.SCHEDULED_THERE: _("scheduled"), publishing.ALREADY: _("already posted"),
+        publishing.FOUND: _("was posted after all"), publishing.CHANGED: _("changed"), publishing.QUEUED: _("queued"),
         publishing.DRAFT: _("draft"), publishing.BLOCKED: _("blocked"), publishing.WAITING: _("waiting"),
         publishing.HELD: _("held for tomorrow"), publishing.STOPPED: _("held back"),
         publishing.RETRY_LATER: _("not posted, will retry"), publishing.FAILED: _("refused"),
@@ -272,7 +295,7 @@ def _publish_for_real(app: _App, settings: Settings, catalog, products, platform
 
     try:
         outcomes = publishing.publish(planned, settings, ledger, lambda name: build(name, settings, publishing.sleep),
-                                      now=datetime.now(UTC), report=report)
+                                      now=datetime.now(UTC), report=report, repost=repost, ignore_slots=ignore_slots)
     finally:
         ledger.close()
     problems = [p for p in catalog.problems if (not slugs or p.slug in slugs) and not p.warning]
@@ -355,6 +378,71 @@ def init(app: _App, folder: Path) -> None:
     for path in init_project(folder):
         click.echo(display_path(path))
     app.say(_("Done. Edit config.yaml (Page ID, Instagram account, WhatsApp number), then run `sokasi-post check`"))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help=_("Print a JSON array, for scripts."))
+@click.pass_obj
+def status(app: _App, as_json: bool) -> None:
+    """Show each product on each platform: state, when, post id, link, last error.
+
+    States: not sent, draft, blocked, pending, in_flight, published, scheduled, failed, unknown;
+    "changed" marks a published product edited since. Reads only the ledger: no network.
+
+    Example: sokasi-post status --json
+    """
+    settings = app.settings()
+    catalog = load_catalog(settings)
+    planned = _plan_with_progress(app, catalog.products, settings)
+    ledger = Ledger.open(settings.state_dir)
+    try:
+        rows = publishing.status_rows(planned, ledger)
+    finally:
+        ledger.close()
+    if as_json:
+        click.echo(json.dumps([{
+            "slug": row.slug, "platform": row.platform, "state": row.state, "changed": row.changed, "post_id": row.post_id,
+            "url": row.url, "published_at": row.published_at.isoformat() if row.published_at else None,
+            "updated_at": row.updated_at.isoformat() if row.updated_at else None, "attempts": row.attempts,
+            "error": row.error} for row in rows], indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        when = row.published_at or row.updated_at
+        state = row.state + (_(" (changed)") if row.changed else "")
+        shown = when.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M") if when else "-"
+        click.echo(f"{row.slug:<28} {row.platform:<10} {state:<22} {shown:<17} {row.url or row.error or ''}".rstrip())
+
+
+@cli.command()
+@click.pass_obj
+def reconcile(app: _App) -> None:
+    """Look on Facebook and Instagram for posts whose last attempt ended without a clear answer.
+
+    Records each one found as published; one provably absent is left for the next `publish`. Sends nothing.
+
+    Example: sokasi-post reconcile
+    """
+    settings = app.settings()
+    app.log_to_file(settings)
+    lock = RunLock.try_acquire(settings.state_dir)
+    if lock is None:
+        app.say(_("Another run is in progress; nothing done."))
+        return
+    try:
+        planned = _plan_with_progress(app, load_catalog(settings).products, settings)
+        ledger = Ledger.open(settings.state_dir)
+        try:
+            outcomes = publishing.reconcile(planned, settings, ledger, lambda name: build(name, settings, publishing.sleep),
+                                            now=datetime.now(UTC))
+        finally:
+            ledger.close()
+    finally:
+        lock.release()
+    for outcome in outcomes:
+        click.echo(f"{outcome.post.product.slug} → {outcome.post.platform.capitalize()}: {outcome.detail}")
+    app.say(_("Looked for {count} posts in doubt.").format(count=len(outcomes)))
+    if any(outcome.status == publishing.UNKNOWN for outcome in outcomes):
+        raise SystemExit(1)
 
 
 @cli.command()

@@ -7,7 +7,7 @@ import os
 import re
 import string
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -113,6 +113,10 @@ SCHEMA: dict[str, Any] = {
         "name": _text(),
         "greeting": _text(DEFAULT_GREETING),
     },
+    "schedule": {
+        "slots": _text_list(),
+        "max_per_run": _Key((int,), 1, _("how many new products one posting slot releases")),
+    },
     "media": {
         "quality": _Key((int,), 85, _("a JPEG quality from 50 to 95")),
         "background": _text("#ffffff"),
@@ -179,6 +183,14 @@ class ContactSettings:
 
 
 @dataclass(frozen=True)
+class ScheduleSettings:
+    """The posting queue: times of day at which new products are released, and how many per time."""
+
+    slots: tuple[time, ...] = ()
+    max_per_run: int = 1
+
+
+@dataclass(frozen=True)
 class MediaSettings:
     """How photos are made ready for each platform (media.py applies them)."""
 
@@ -212,6 +224,7 @@ class Settings:
     contact: ContactSettings
     captions: CaptionSettings
     media: MediaSettings
+    schedule: ScheduleSettings = ScheduleSettings()
     warnings: tuple[str, ...] = ()
 
     @property
@@ -459,6 +472,14 @@ def _build(path: Path, shown: str, v: dict, problems: list[str], today: date) ->
 
     templates = {"facebook": v["captions"]["facebook"], "instagram": v["captions"]["instagram"]}
     media = _media_settings(v["media"], problems)
+    slots = []
+    for text in v["schedule"]["slots"]:
+        try:
+            slots.append(time.fromisoformat(text.strip()))
+        except ValueError:
+            problems.append(_("schedule.slots: {value!r} is not a time of day like \"09:00\"").format(value=text))
+    if v["schedule"]["max_per_run"] < 1:
+        problems.append(_("schedule.max_per_run: expected at least 1, got {value}").format(value=v["schedule"]["max_per_run"]))
     for platform, template in templates.items():
         problems.extend(f"captions.{platform}: {p}" for p in template_problems(template))
     greeting_problems = template_problems(contact["greeting"], fields=("title",))
@@ -492,5 +513,6 @@ def _build(path: Path, shown: str, v: dict, problems: list[str], today: date) ->
         contact=ContactSettings(whatsapp=whatsapp, name=contact["name"], greeting=contact["greeting"]),
         captions=CaptionSettings(templates=templates, hashtags=v["captions"]["hashtags"]),
         media=media,
+        schedule=ScheduleSettings(slots=tuple(sorted(slots)), max_per_run=v["schedule"]["max_per_run"]),
         warnings=tuple(f"{shown}: {w}" for w in warnings),
     )

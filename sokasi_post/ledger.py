@@ -46,6 +46,7 @@ class Entry:
     updated_at: datetime
     published_at: datetime | None
     scheduled_for: datetime | None
+    sent_at: datetime | None = None
 
 
 def _create_posts(db: sqlite3.Connection) -> None:
@@ -68,9 +69,20 @@ def _create_posts(db: sqlite3.Connection) -> None:
         )""")
 
 
+def _add_sent_at_and_queue(db: sqlite3.Connection) -> None:
+    # sent_at: when the last intent was written, so a look-up on the platform knows from when to search.
+    db.execute("ALTER TABLE posts ADD COLUMN sent_at TEXT")
+    db.execute("UPDATE posts SET sent_at = updated_at")
+    # The queue: when each product was first seen ready (oldest first), and which slot released which product.
+    db.execute("CREATE TABLE ready (slug TEXT PRIMARY KEY, first_ready_at TEXT NOT NULL)")
+    db.execute("CREATE TABLE releases (slot TEXT NOT NULL, slug TEXT NOT NULL, released_at TEXT NOT NULL, "
+               "PRIMARY KEY (slot, slug))")
+
+
 # Named migrations, applied in order, each once (the table `migrations` remembers which ran).
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_create_posts", _create_posts),
+    ("002_sent_at_and_queue", _add_sent_at_and_queue),
 ]
 
 
@@ -128,12 +140,12 @@ class Ledger:
         now = self._now()
         with self.db:
             self.db.execute(
-                """INSERT INTO posts (slug, platform, state, fingerprint, attempts, created_at, updated_at)
-                   VALUES (?, ?, ?, ?, 1, ?, ?)
+                """INSERT INTO posts (slug, platform, state, fingerprint, attempts, created_at, updated_at, sent_at)
+                   VALUES (?, ?, ?, ?, 1, ?, ?, ?)
                    ON CONFLICT (slug, platform) DO UPDATE SET
                        state = excluded.state, fingerprint = excluded.fingerprint, attempts = attempts + 1,
-                       last_error = NULL, updated_at = excluded.updated_at""",
-                (slug, platform, IN_FLIGHT, fingerprint, now, now),
+                       last_error = NULL, updated_at = excluded.updated_at, sent_at = excluded.sent_at""",
+                (slug, platform, IN_FLIGHT, fingerprint, now, now, now),
             )
 
     def checkpoint(self, slug: str, platform: str, progress: dict[str, Any]) -> None:
@@ -159,6 +171,25 @@ class Ledger:
             self.db.execute("UPDATE posts SET state = ?, last_error = ?, updated_at = ? WHERE slug = ? AND platform = ?",
                             (state, error, self._now(), slug, platform))
 
+    def forget_progress(self, slug: str, platform: str) -> None:
+        """Drop what an earlier attempt saved (e.g. photo ids Facebook no longer accepts)."""
+        self.checkpoint(slug, platform, {})
+
+    def first_ready(self, slug: str) -> datetime:
+        """When this product was first seen ready to go (remembered from the first time asked)."""
+        with self.db:
+            self.db.execute("INSERT OR IGNORE INTO ready VALUES (?, ?)", (slug, self._now()))
+        return datetime.fromisoformat(self.db.execute("SELECT first_ready_at FROM ready WHERE slug = ?", (slug,)).fetchone()[0])
+
+    def released_in(self, slot: str) -> int:
+        """How many products the posting slot `slot` has released."""
+        return self.db.execute("SELECT COUNT(*) FROM releases WHERE slot = ?", (slot,)).fetchone()[0]
+
+    def release(self, slot: str, slug: str) -> None:
+        """Record that `slot` released `slug` (before anything is sent, like every intent)."""
+        with self.db:
+            self.db.execute("INSERT OR IGNORE INTO releases VALUES (?, ?, ?)", (slot, slug, self._now()))
+
     def count_published_since(self, platform: str, since: datetime) -> int:
         """How many posts went out on `platform` from `since` on (for a daily limit)."""
         row = self.db.execute(
@@ -177,5 +208,5 @@ def _entry(row: sqlite3.Row) -> Entry:
         slug=row["slug"], platform=row["platform"], state=row["state"], fingerprint=row["fingerprint"],
         remote_id=row["remote_id"], permalink=row["permalink"], progress=json.loads(row["progress"] or "{}"),
         attempts=row["attempts"], last_error=row["last_error"], updated_at=_time(row["updated_at"]),
-        published_at=_time(row["published_at"]), scheduled_for=_time(row["scheduled_for"]),
+        published_at=_time(row["published_at"]), scheduled_for=_time(row["scheduled_for"]), sent_at=_time(row["sent_at"]),
     )

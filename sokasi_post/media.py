@@ -200,7 +200,7 @@ def prepare_photo(
     keys = [_cache_key(digest, target) for target in targets]
     cached = [cache.lookup(key) for key in keys]
     if all(cached):
-        return [PreparedPhoto(source, *entry) for entry in cached]
+        return [PreparedPhoto(source, *entry, source_digest=digest) for entry in cached]
     with _open(source) as image:
         if getattr(image, "n_frames", 1) > 1:
             warned.append(Problem(source, _("is animated; only its first frame is posted"), warning=True, slug=slug))
@@ -213,7 +213,7 @@ def prepare_photo(
                 except PhotoError as error:
                     results.append(error)
                     continue
-            results.append(PreparedPhoto(source, *entry))
+            results.append(PreparedPhoto(source, *entry, source_digest=digest))
         return results
 
 

@@ -55,6 +55,7 @@ class PreparedPhoto:
     width: int
     height: int
     size: int
+    source_digest: str = ""  # sha256 of the original photo's bytes
 
 
 @dataclass(frozen=True)

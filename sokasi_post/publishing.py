@@ -7,7 +7,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from sokasi_post.catalog import Catalog
 from sokasi_post.config import Settings
 from sokasi_post.errors import (
     AuthError,
+    PublishError,
     RejectedError,
     ThrottledError,
     TransientError,
@@ -107,9 +108,14 @@ def export_photos(posts: tuple[PlannedPost, ...], folder: Path) -> list[Path]:
 # -- publishing for real ---------------------------------------------------------------------------
 
 # What happened to one planned post in a run.
-POSTED, SCHEDULED_THERE, ALREADY, DRAFT, BLOCKED, WAITING, HELD, STOPPED, RETRY_LATER, FAILED, UNKNOWN = (
-    "posted", "scheduled", "already", "draft", "blocked", "waiting", "held", "stopped", "retry-later", "failed", "unknown")
+POSTED, SCHEDULED_THERE, ALREADY, FOUND, CHANGED, DRAFT, BLOCKED, WAITING, QUEUED, HELD, STOPPED, RETRY_LATER, FAILED, \
+    UNKNOWN = ("posted", "scheduled", "already", "found", "changed", "draft", "blocked", "waiting", "queued", "held",
+               "stopped", "retry-later", "failed", "unknown")
 TROUBLE = (BLOCKED, STOPPED, RETRY_LATER, FAILED, UNKNOWN)
+
+# Before deciding that a post whose reply was lost is absent, look again after this pause: a new post
+# can take a moment to show in the Page's or the account's list.
+LOOK_AGAIN_AFTER = 20.0
 
 sleep = time.sleep  # the one place the flow waits; tests replace it
 
@@ -134,10 +140,14 @@ def verify(publisher: Publisher) -> str:
 
 
 def fingerprint(post: PlannedPost) -> str:
-    """A hash of exactly what is sent: the final caption and each prepared photo (named by its content and rules)."""
+    """A hash of what the post says and shows: the final caption and the content of each photo, in order.
+
+    The photos count by their originals, not by the prepared files, so changing media settings in the
+    config (quality, say) does not make every published product look edited.
+    """
     digest = hashlib.sha256(post.caption.encode())
     for photo in post.prepared:
-        digest.update(photo.path.name.encode())
+        digest.update(photo.source_digest.encode())
     return digest.hexdigest()
 
 
@@ -148,54 +158,116 @@ def publish(
     make_publisher: Callable[[str], Publisher],
     now: datetime,
     report: Callable[[Outcome], None] = lambda outcome: None,
+    repost: tuple[str, ...] = (),
+    ignore_slots: bool = False,
 ) -> list[Outcome]:
     """Send every ready post that the ledger does not have yet; one product and platform at a time.
 
-    A platform whose credentials fail, or that asks us to slow down, is left alone for the rest of
-    the run; the other platform carries on. Each outcome is reported as soon as it is known.
+    A post whose earlier attempt ended in doubt is first looked for on the platform and sent again only
+    when it is provably absent. New products wait for a posting slot when config has `schedule.slots`
+    (unless `ignore_slots`). A platform whose credentials fail, or that asks us to slow down, is left
+    alone for the rest of the run; the other platform carries on. Each outcome is reported when known.
     """
-    run = _Run(settings, ledger, make_publisher, now)
+    run = _Run(settings, ledger, make_publisher, now, repost)
+    released = run.release(planned, ignore_slots)
     outcomes = []
     for post in planned.posts:
-        outcome = run.one(post)
+        outcome = run.one(post, released)
         report(outcome)
         outcomes.append(outcome)
     return outcomes
 
 
+def reconcile(planned: Plan, settings: Settings, ledger: Ledger, make_publisher: Callable[[str], Publisher],
+              now: datetime, report: Callable[[Outcome], None] = lambda outcome: None) -> list[Outcome]:
+    """Look on the platforms for every post whose last attempt ended in doubt; record what is found. Sends nothing."""
+    run = _Run(settings, ledger, make_publisher, now, ())
+    outcomes = []
+    for post in planned.posts:
+        entry = ledger.get(post.product.slug, post.platform)
+        if entry and entry.state in DOUBTFUL:
+            absent = Outcome(post, RETRY_LATER, _("not on {platform}: the next publish sends it").format(
+                platform=post.platform.capitalize()))
+            outcome = run.settle_doubt(post, entry) or absent
+            report(outcome)
+            outcomes.append(outcome)
+    return outcomes
+
+
+def current_slot(settings: Settings, now: datetime) -> str | None:
+    """The latest posting slot that has begun (e.g. '2026-11-28 09:00'), or None when config has no slots."""
+    slots = settings.schedule.slots
+    if not slots:
+        return None
+    local = now.astimezone(settings.timezone)
+    today = [slot for slot in slots if slot <= local.time().replace(tzinfo=None)]
+    day = local.date() if today else local.date() - timedelta(days=1)
+    return f"{day.isoformat()} {(today or slots)[-1].strftime('%H:%M')}"
+
+
 class _Run:
     """State of one publishing run: the publishers made so far, and the platforms stopped."""
 
-    def __init__(self, settings: Settings, ledger: Ledger, make_publisher: Callable[[str], Publisher], now: datetime):
+    def __init__(self, settings: Settings, ledger: Ledger, make_publisher: Callable[[str], Publisher], now: datetime,
+                 repost: tuple[str, ...]):
         self.settings = settings
         self.ledger = ledger
         self.make_publisher = make_publisher
         self.now = now
+        self.repost = set(repost)
         self.publishers: dict[str, Publisher] = {}
         self.stopped: dict[str, str] = {}
 
-    def one(self, post: PlannedPost) -> Outcome:
+    def release(self, planned: Plan, ignore_slots: bool) -> set[str] | None:
+        """The new products this run may start on: all (None) without slots, else the oldest ready ones for this slot."""
+        slot = None if ignore_slots else current_slot(self.settings, self.now)
+        if slot is None:
+            return None
+        started = {entry.slug for entry in self.ledger.entries()}
+        candidates = []
+        for slug in dict.fromkeys(post.product.slug for post in planned.posts):
+            posts = [post for post in planned.posts if post.product.slug == slug]
+            if slug not in started and any(self._sendable(post) for post in posts):
+                candidates.append((self.ledger.first_ready(slug), slug))
+        room = self.settings.schedule.max_per_run - self.ledger.released_in(slot)
+        chosen = [slug for _first, slug in sorted(candidates)[:max(room, 0)]]
+        for slug in chosen:
+            self.ledger.release(slot, slug)  # recorded before anything is sent, like every intent
+        return set(chosen)
+
+    def _sendable(self, post: PlannedPost) -> bool:
+        when = post.product.publish_at
+        due = not when or when <= self.now or schedules_natively(post.platform, self.settings, when, self.now)
+        return not post.product.is_draft and not post.blocked and due
+
+    def one(self, post: PlannedPost, released: set[str] | None) -> Outcome:
         product, platform = post.product, post.platform
         if product.is_draft:
             return Outcome(post, DRAFT, _("draft: set status: ready in post.yaml to publish it"))
-        if post.blocked:
-            return Outcome(post, BLOCKED, "; ".join(post.problems))
         entry = self.ledger.get(product.slug, platform)
         sent = fingerprint(post)
-        if entry and entry.state in DONE:
+        if entry and entry.state in DONE and product.slug not in self.repost:
+            if entry.fingerprint != sent:
+                return Outcome(post, CHANGED, _("changed since it was posted ({link}); `sokasi-post publish --repost {slug}` "
+                                                "posts it again").format(link=entry.permalink or entry.remote_id, slug=product.slug))
             return Outcome(post, ALREADY, entry.permalink or entry.remote_id or "")
-        if entry and entry.state in DOUBTFUL:
-            return Outcome(post, UNKNOWN, _("an earlier run may have posted it ({error}); not sent again until it is "
-                                            "checked on {platform}").format(error=entry.last_error or _("it was cut off"),
-                                                                            platform=platform.capitalize()))
+        if post.blocked:
+            return Outcome(post, BLOCKED, "; ".join(post.problems))
         if entry and entry.state == FAILED_STATE and entry.fingerprint == sent:
             return Outcome(post, FAILED, _("refused before, unchanged since: {error}").format(error=entry.last_error))
         when = product.publish_at
         if when and when > self.now and not schedules_natively(platform, self.settings, when, self.now):
-            return Outcome(post, WAITING, _("not before {when}").format(
-                when=when.astimezone(self.settings.timezone).strftime("%Y-%m-%d %H:%M %Z")))
+            return Outcome(post, WAITING, _("not before {when}").format(when=self._local(when)))
+        if entry is None and released is not None and product.slug not in released:
+            return Outcome(post, QUEUED, _("in the queue for the next posting time ({times})").format(
+                times=", ".join(slot.strftime("%H:%M") for slot in self.settings.schedule.slots)))
         if platform in self.stopped:
             return Outcome(post, STOPPED, self.stopped[platform])
+        if entry and entry.state in DOUBTFUL:
+            settled = self.settle_doubt(post, entry)
+            if settled is not None:
+                return settled
+            entry = self.ledger.get(product.slug, platform)
         if self._over_daily_limit(platform):
             return Outcome(post, HELD, _("the daily limit of {limit} {platform} posts is reached; the rest go tomorrow")
                            .format(limit=self.settings.instagram.daily_limit, platform=platform.capitalize()))
@@ -203,6 +275,36 @@ class _Run:
         if publisher is None:
             return Outcome(post, STOPPED, self.stopped[platform])
         return self._send(post, publisher, sent, entry.progress if entry else {})
+
+    def settle_doubt(self, post: PlannedPost, entry) -> Outcome | None:
+        """Look for a post whose last attempt ended in doubt. An outcome when found or when we cannot tell;
+        None when it is provably absent (recorded as pending), so it may be sent."""
+        slug, platform = post.product.slug, post.platform
+        publisher = self._publisher(platform)
+        if publisher is None:
+            return Outcome(post, STOPPED, self.stopped[platform])
+        since = entry.sent_at or entry.updated_at
+        try:
+            found = with_retries(lambda: publisher.find(post, since), sleep)
+            if found is None:
+                sleep(LOOK_AGAIN_AFTER)  # a post just made may not be listed yet
+                found = with_retries(lambda: publisher.find(post, since), sleep)
+        except (AuthError, ThrottledError) as error:
+            self.stopped[platform] = str(error)
+            return Outcome(post, UNKNOWN, _("could not look for it on {platform}: {error}").format(
+                platform=platform.capitalize(), error=error))
+        except PublishError as error:
+            return Outcome(post, UNKNOWN, _("could not look for it on {platform}: {error}").format(
+                platform=platform.capitalize(), error=error))
+        if found is not None:
+            self.ledger.succeed(slug, platform, found)
+            return Outcome(post, FOUND, _("it had gone through after all: {link}").format(link=found.permalink or found.remote_id))
+        self.ledger.settle(slug, platform, PENDING, _("not found on {platform}; sent again").format(
+            platform=platform.capitalize()))
+        return None
+
+    def _local(self, when: datetime) -> str:
+        return when.astimezone(self.settings.timezone).strftime("%Y-%m-%d %H:%M %Z")
 
     def _over_daily_limit(self, platform: str) -> bool:
         if platform != "instagram":
@@ -213,6 +315,8 @@ class _Run:
 
     def _publisher(self, platform: str) -> Publisher | None:
         """The platform's publisher, its credentials checked once per run; None (and the platform stopped) if they fail."""
+        if platform in self.stopped:
+            return None
         if platform not in self.publishers:
             try:
                 publisher = self.make_publisher(platform)
@@ -251,5 +355,45 @@ class _Run:
         if receipt.scheduled_for:
             return Outcome(post, SCHEDULED_THERE, _("{platform} will publish it at {when}: {link}").format(
                 platform=platform.capitalize(), link=receipt.permalink or receipt.remote_id,
-                when=receipt.scheduled_for.astimezone(self.settings.timezone).strftime("%Y-%m-%d %H:%M %Z")))
+                when=self._local(receipt.scheduled_for)))
         return Outcome(post, POSTED, receipt.permalink or receipt.remote_id)
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """One product on one platform, as `sokasi-post status` shows it."""
+
+    slug: str
+    platform: str
+    state: str
+    changed: bool
+    post_id: str | None
+    url: str | None
+    published_at: datetime | None
+    updated_at: datetime | None
+    attempts: int
+    error: str | None
+
+
+def status_rows(planned: Plan, ledger: Ledger) -> list[StatusRow]:
+    """Every planned post with what the ledger knows of it, then ledger rows of products no longer in the folder."""
+    rows = []
+    seen = set()
+    for post in planned.posts:
+        slug, platform = post.product.slug, post.platform
+        seen.add((slug, platform))
+        entry = ledger.get(slug, platform)
+        if entry is None:
+            state = "draft" if post.product.is_draft else "blocked" if post.blocked else "not sent"
+            rows.append(StatusRow(slug, platform, state, False, None, None, None, None, 0,
+                                  "; ".join(post.problems) or None))
+            continue
+        changed = entry.state in DONE and entry.fingerprint != fingerprint(post)
+        rows.append(_row(entry, changed))
+    rows.extend(_row(entry, False) for entry in ledger.entries() if (entry.slug, entry.platform) not in seen)
+    return rows
+
+
+def _row(entry, changed: bool) -> StatusRow:
+    return StatusRow(entry.slug, entry.platform, entry.state, changed, entry.remote_id, entry.permalink, entry.published_at,
+                     entry.updated_at, entry.attempts, entry.last_error)

@@ -24,7 +24,7 @@ LAYERS = [
     {"config"},
     {"catalog", "captions", "media"},
     {"publishers"},
-    {"ledger"},
+    {"ledger", "runlock"},
     {"publishing", "starter"},
     {"cli", "__main__"},
 ]

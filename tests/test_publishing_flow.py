@@ -23,18 +23,29 @@ NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)  # 10:00 in Bali
 class ScriptedPublisher:
     """Answers each publish with the next scripted result (an exception to raise, or None for success)."""
 
-    def __init__(self, platform: str, script=(), check_error: Exception | None = None):
+    def __init__(self, platform: str, script=(), check_error: Exception | None = None, on_platform=(), find_error=None):
         self.platform = platform
         self.script = list(script)
         self.check_error = check_error
+        self.on_platform = set(on_platform)  # slugs whose post exists on the platform although no reply said so
+        self.find_error = find_error
         self.sent = []
         self.checks = 0
+        self.looked = []
 
     def check(self) -> str:
         self.checks += 1
         if self.check_error:
             raise self.check_error
         return "ok"
+
+    def find(self, post, since):
+        self.looked.append(post.product.slug)
+        if self.find_error:
+            raise self.find_error
+        if post.product.slug in self.on_platform:
+            return Receipt(self.platform, f"{self.platform}-{post.product.slug}", "https://example.test/found", NOW)
+        return None
 
     def publish(self, post, resume, checkpoint):
         result = self.script.pop(0) if self.script else None
@@ -65,6 +76,10 @@ def run(project, publishers, now=NOW, slugs=()):
 
 def both(fb=(), ig=(), **kwargs):
     return {"facebook": ScriptedPublisher("facebook", fb, **kwargs), "instagram": ScriptedPublisher("instagram", ig)}
+
+
+def facebook(*script, **kwargs):
+    return {"facebook": ScriptedPublisher("facebook", script, **kwargs), "instagram": ScriptedPublisher("instagram")}
 
 
 def test_ready_products_are_posted_once_and_a_second_run_sends_nothing(project):
@@ -151,29 +166,85 @@ def test_a_refused_post_is_not_resent_until_it_changes(project):
     assert outcomes[("sokasi-a", "facebook")][0] == "posted"
 
 
-def test_an_unknown_outcome_is_never_resent_blindly(project):
+def test_an_unknown_outcome_is_looked_for_and_recorded_when_it_went_through(project):
     project.good("sokasi-a", platforms="[facebook]")
     outcomes, entries = run(project, both(fb=[UnknownOutcomeError("no clear answer from Facebook")]))
     assert outcomes[("sokasi-a", "facebook")] == ("unknown", "no clear answer from Facebook")
     assert entries[0].state == "unknown"
-    publishers = both()
-    outcomes, _ = run(project, publishers)
-    assert outcomes[("sokasi-a", "facebook")][0] == "unknown"
+    publishers = facebook(on_platform={"sokasi-a"})
+    outcomes, entries = run(project, publishers)
+    assert outcomes[("sokasi-a", "facebook")] == ("found", "it had gone through after all: https://example.test/found")
     assert publishers["facebook"].sent == []
+    assert (entries[0].state, entries[0].permalink) == ("published", "https://example.test/found")
 
 
-def test_a_run_killed_after_the_intent_leaves_the_post_in_doubt_not_forgotten(project):
+def test_an_unknown_outcome_is_sent_again_only_when_provably_absent(project, monkeypatch):
+    project.good("sokasi-a", platforms="[facebook]")
+    run(project, both(fb=[UnknownOutcomeError("no clear answer from Facebook")]))
+    pauses = []
+    monkeypatch.setattr(publishing, "sleep", pauses.append)
+    publishers = facebook()
+    outcomes, entries = run(project, publishers)
+    assert publishers["facebook"].looked == ["sokasi-a", "sokasi-a"]  # looked twice, with a pause between
+    assert publishing.LOOK_AGAIN_AFTER in pauses
+    assert outcomes[("sokasi-a", "facebook")][0] == "posted"
+    assert publishers["facebook"].sent == ["sokasi-a"]
+
+
+def test_when_the_platform_cannot_be_asked_nothing_is_sent(project):
+    project.good("sokasi-a", platforms="[facebook]")
+    run(project, both(fb=[UnknownOutcomeError("no clear answer from Facebook")]))
+    publishers = facebook(find_error=TransientError("cannot reach Facebook"))
+    outcomes, entries = run(project, publishers)
+    assert outcomes[("sokasi-a", "facebook")] == ("unknown", "could not look for it on Facebook: cannot reach Facebook")
+    assert publishers["facebook"].sent == []
+    assert entries[0].state == "unknown"
+
+
+def test_a_run_killed_after_the_intent_looks_before_sending_again(project):
     project.good("sokasi-a", platforms="[facebook]")
 
     class Killed(BaseException):
         pass
 
-    publishers = both(fb=[Killed()])
     with pytest.raises(Killed):
-        run(project, publishers)
-    outcomes, entries = run(project, both())
-    assert entries[0].state == "in_flight"
-    assert outcomes[("sokasi-a", "facebook")][0] == "unknown"
+        run(project, both(fb=[Killed()]))
+    _, entries = run(project, facebook(check_error=AuthError("no token")))
+    assert entries[0].state == "in_flight"  # the intent survived the kill
+    publishers = facebook()
+    outcomes, _ = run(project, publishers)
+    assert publishers["facebook"].looked == ["sokasi-a", "sokasi-a"]
+    assert outcomes[("sokasi-a", "facebook")][0] == "posted"
+
+
+def test_an_edited_post_is_not_reposted_unless_asked(project):
+    folder = project.good("sokasi-a", platforms="[facebook]")
+    run(project, both())
+    (folder / "post.yaml").write_text((folder / "post.yaml").read_text().replace("Anyaman", "Sokasi anyaman"))
+    publishers = facebook()
+    outcomes, _ = run(project, publishers)
+    status, detail = outcomes[("sokasi-a", "facebook")]
+    assert status == "changed"
+    assert "`sokasi-post publish --repost sokasi-a` posts it again" in detail
+    assert publishers["facebook"].sent == []
+    settings = load_settings(project.config)
+    planned = publishing.plan(load_catalog(settings).products, settings)
+    ledger = Ledger.open(settings.state_dir)
+    outcomes = publishing.publish(planned, settings, ledger, lambda name: publishers[name], NOW, repost=("sokasi-a",))
+    ledger.close()
+    assert [o.status for o in outcomes] == ["posted"]
+    assert publishers["facebook"].sent == ["sokasi-a"]
+
+
+def test_a_facebook_success_and_an_instagram_failure_retry_only_instagram(project):
+    project.good("sokasi-a")
+    publishers = both(ig=[ThrottledError("Instagram asks to slow down")])
+    run(project, publishers)
+    again = both()
+    outcomes, _ = run(project, again)
+    assert outcomes[("sokasi-a", "facebook")][0] == "already"
+    assert outcomes[("sokasi-a", "instagram")][0] == "posted"
+    assert again["facebook"].sent == []
 
 
 def test_publish_at_in_the_future_waits(project):

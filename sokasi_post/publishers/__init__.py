@@ -19,7 +19,8 @@ from sokasi_post.i18n import _
 from sokasi_post.models import PlannedPost, Receipt
 from sokasi_post.redaction import redact
 
-__all__ = ["Checkpoint", "Publisher", "build", "redact", "schedules_natively", "secrets_of", "with_retries"]
+__all__ = ["CLOCK_MARGIN", "Checkpoint", "Publisher", "build", "redact", "same_text", "schedules_natively", "secrets_of",
+           "with_retries"]
 
 T = TypeVar("T")
 
@@ -54,6 +55,21 @@ class Publisher(Protocol):
 
     def publish(self, post: PlannedPost, resume: dict[str, Any], checkpoint: Checkpoint) -> Receipt:
         """Create the post. `resume` is what an earlier attempt saved through `checkpoint` (e.g. uploaded photo ids)."""
+
+    def find(self, post: PlannedPost, since: datetime) -> Receipt | None:
+        """Look on the platform for this post (same caption) made since `since`; None when it is not there.
+
+        Raises a PublishError when the platform cannot be asked: "could not look" is never "absent".
+        """
+
+
+# A post created a little before our clock said it was sent still counts (clocks differ).
+CLOCK_MARGIN = timedelta(minutes=10)
+
+
+def same_text(a: str, b: str) -> bool:
+    """True when two captions are the same text, whatever the platform did to spaces and line ends."""
+    return " ".join(a.split()) == " ".join(b.split())
 
 
 def build(platform: str, settings: Settings, sleep: Callable[[float], None] = time.sleep) -> Publisher:

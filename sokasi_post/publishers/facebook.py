@@ -28,7 +28,7 @@ from sokasi_post.errors import (
 )
 from sokasi_post.i18n import _
 from sokasi_post.models import PlannedPost, Receipt
-from sokasi_post.publishers import TIMEOUT, Checkpoint, redact, schedules_natively, with_retries
+from sokasi_post.publishers import CLOCK_MARGIN, TIMEOUT, Checkpoint, redact, same_text, schedules_natively, with_retries
 
 log = logging.getLogger(__name__)
 
@@ -115,11 +115,33 @@ class FacebookPublisher:
             fields = {f"attached_media[{i}]": json.dumps({"media_fbid": fbid}) for i, fbid in enumerate(photo_ids)}
             if when:
                 fields.update(published="false", scheduled_publish_time=str(int(when.timestamp())))
-            result = self._request(lambda: self.api.put_object(self.page_id, "feed", message=message, **fields), creates=True)
+            try:
+                result = self._request(lambda: self.api.put_object(self.page_id, "feed", message=message, **fields),
+                                       creates=True)
+            except RejectedError:
+                if not resume.get("photo_ids"):
+                    raise
+                # Photo ids saved by an earlier run may have expired: upload afresh, once.
+                checkpoint({"photo_ids": []})
+                return self.publish(post, {}, checkpoint)
             post_id = str(result["id"])
         checkpoint({"post_id": post_id})
         return Receipt(platform=self.platform, remote_id=post_id, permalink=self._permalink(post_id), at=self.now(),
                        scheduled_for=when)
+
+    def find(self, post: PlannedPost, since: datetime) -> Receipt | None:
+        """Look through the Page's recent and scheduled posts for one with this caption, made since `since`."""
+        earliest = since - CLOCK_MARGIN
+        for edge, field in (("posts", "created_time"), ("scheduled_posts", "scheduled_publish_time")):
+            listing = with_retries(lambda e=edge, f=field: self._request(lambda: self.api.get_object(
+                f"{self.page_id}/{e}", fields=f"id,message,created_time,permalink_url,{f}", limit=25), creates=False), self.sleep)
+            for item in listing.get("data", []):
+                created = _graph_time(item.get("created_time"))
+                if same_text(item.get("message", ""), post.caption) and (created is None or created >= earliest):
+                    scheduled = _graph_time(item.get("scheduled_publish_time")) if edge == "scheduled_posts" else None
+                    return Receipt(platform=self.platform, remote_id=str(item["id"]), permalink=item.get("permalink_url"),
+                                   at=created or self.now(), scheduled_for=scheduled)
+        return None
 
     # -- helpers ----------------------------------------------------------------------------------
 
@@ -211,3 +233,18 @@ class FacebookPublisher:
 
     def _words(self, template: str, error: object) -> str:
         return redact(template.format(error=error), [self.token])
+
+
+def _graph_time(value: object) -> datetime | None:
+    """Graph's times: '2026-11-28T01:15:00+0000', ISO 8601, or unix seconds."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, int | float) or str(value).isdigit():
+        return datetime.fromtimestamp(int(value), UTC)
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        try:
+            return datetime.fromisoformat(str(value))
+        except ValueError:
+            return None

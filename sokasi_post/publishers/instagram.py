@@ -20,6 +20,7 @@ from typing import Any
 
 from instagrapi import Client
 from instagrapi import exceptions as ig
+from instagrapi.extractors import extract_media_v1
 from instagrapi.mixins import photo as photo_module
 from instagrapi.types import Location, UserShort, Usertag
 
@@ -34,7 +35,7 @@ from sokasi_post.errors import (
 )
 from sokasi_post.i18n import _
 from sokasi_post.models import PlannedPost, PreparedPhoto, Receipt
-from sokasi_post.publishers import TIMEOUT, Checkpoint, redact
+from sokasi_post.publishers import CLOCK_MARGIN, TIMEOUT, Checkpoint, redact, same_text
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,22 @@ class InstagramPublisher:
         checkpoint({"media_pk": str(media.pk)})
         return Receipt(platform=self.platform, remote_id=str(media.id), permalink=f"https://www.instagram.com/p/{media.code}/",
                        at=datetime.now(UTC))
+
+    def find(self, post: PlannedPost, since: datetime) -> Receipt | None:
+        """Look through the account's latest posts for one with this caption, made since `since`."""
+        # Not user_medias_v1: it answers "no posts" when Instagram fails, and "could not look" must never
+        # pass for "absent". The same feed request, whose errors are raised.
+        client = self.client
+        reply = self._call(lambda: client.private_request(f"feed/user/{client.user_id}/", params={
+            "count": 20, "rank_token": client.rank_token, "ranked_content": "true"}), creates=False)
+        earliest = since - CLOCK_MARGIN
+        for item in reply.get("items", []):
+            media = extract_media_v1(item)
+            taken = media.taken_at if media.taken_at.tzinfo else media.taken_at.replace(tzinfo=UTC)
+            if same_text(media.caption_text or "", post.caption) and taken >= earliest:
+                return Receipt(platform=self.platform, remote_id=str(media.id),
+                               permalink=f"https://www.instagram.com/p/{media.code}/", at=taken)
+        return None
 
     def _maker_tag(self, handle: str | None) -> list[Usertag]:
         """Tag the craftsman's own account in the middle of the first photo, when post.yaml names one."""
