@@ -113,6 +113,9 @@ SCHEMA: dict[str, Any] = {
         "name": _text(),
         "greeting": _text(DEFAULT_GREETING),
     },
+    "reconcile": {
+        "wait_seconds": _Key((int,), 20, _("whole seconds")),
+    },
     "schedule": {
         "slots": _text_list(),
         "max_per_run": _Key((int,), 1, _("how many new products one posting slot releases")),
@@ -225,6 +228,7 @@ class Settings:
     captions: CaptionSettings
     media: MediaSettings
     schedule: ScheduleSettings = ScheduleSettings()
+    look_again_seconds: int = 20  # reconcile.wait_seconds
     warnings: tuple[str, ...] = ()
 
     @property
@@ -514,5 +518,6 @@ def _build(path: Path, shown: str, v: dict, problems: list[str], today: date) ->
         captions=CaptionSettings(templates=templates, hashtags=v["captions"]["hashtags"]),
         media=media,
         schedule=ScheduleSettings(slots=tuple(sorted(slots)), max_per_run=v["schedule"]["max_per_run"]),
+        look_again_seconds=v["reconcile"]["wait_seconds"],
         warnings=tuple(f"{shown}: {w}" for w in warnings),
     )

@@ -113,10 +113,6 @@ POSTED, SCHEDULED_THERE, ALREADY, FOUND, CHANGED, DRAFT, BLOCKED, WAITING, QUEUE
                "stopped", "retry-later", "failed", "unknown")
 TROUBLE = (BLOCKED, STOPPED, RETRY_LATER, FAILED, UNKNOWN)
 
-# Before deciding that a post whose reply was lost is absent, look again after this pause: a new post
-# can take a moment to show in the Page's or the account's list.
-LOOK_AGAIN_AFTER = 20.0
-
 sleep = time.sleep  # the one place the flow waits; tests replace it
 
 
@@ -287,7 +283,8 @@ class _Run:
         try:
             found = with_retries(lambda: publisher.find(post, since), sleep)
             if found is None:
-                sleep(LOOK_AGAIN_AFTER)  # a post just made may not be listed yet
+                # A post just made can take a moment to show in the Page's or the account's list.
+                sleep(self.settings.look_again_seconds)
                 found = with_retries(lambda: publisher.find(post, since), sleep)
         except (AuthError, ThrottledError) as error:
             self.stopped[platform] = str(error)

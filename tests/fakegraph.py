@@ -206,6 +206,8 @@ class FakeGraph:
         self._lock = threading.RLock()
         self._calls: list[Call] = []
         self._rules: list[_Rule] = []
+        self._storm: tuple | None = None
+        self.latency = 0.0  # seconds every reply waits (a slow village link)
         self._tokens: dict[str, Token] = {}
         self._posts: dict[str, Post] = {}
         self._photos: dict[str, Photo] = {}
@@ -287,6 +289,22 @@ class FakeGraph:
         """Answer with an HTML error page, like a proxy in front of Graph."""
         self._add_rule(_Rule(method.upper(), path_suffix, "html", after_action=after_action, status=status))
 
+    def storm(self, rate: float, lost_share: float = 0.0, seed: int = 0) -> None:
+        """From now on, fail `rate` of all POSTs transiently (code 2, nothing done); of those, `lost_share` are
+        done first and answered with an HTML 503, like a proxy that lost Facebook's reply."""
+        import random
+
+        self._storm = (rate, lost_share, random.Random(seed))
+
+    def _storm_rule(self, call: Call) -> _Rule | None:
+        rate, lost_share, rng = self._storm
+        if rng.random() >= rate:
+            return None
+        if rng.random() < lost_share:
+            return _Rule(call.method, call.path, "html", status=503, after_action=True)
+        preset = {key: value for key, value in ERRORS[2].items() if key != "http_status"}
+        return _Rule(call.method, call.path, "fail", status=503, error=_error_body(**preset))
+
     def delay_next(self, method: str, path_suffix: str, seconds: float) -> None:
         """Sleep before handling the next matching request (combines with one other rule)."""
         self._add_rule(_Rule(method.upper(), path_suffix, "delay", seconds=seconds))
@@ -314,6 +332,10 @@ class FakeGraph:
         with self._lock:
             self._calls.append(call)
             delay, rule = self._take_rule(call, delay=True), self._take_rule(call, delay=False)
+            if rule is None and self._storm and call.method == "POST":
+                rule = self._storm_rule(call)
+        if self.latency:
+            time.sleep(self.latency)
         if delay:
             time.sleep(delay.seconds)
         if rule and rule.kind == "fail":
