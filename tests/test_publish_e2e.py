@@ -311,3 +311,48 @@ def test_every_instagram_request_carries_a_timeout(village):
     client.private.mount("https://", Recording())
     client.account_info()
     assert seen and all(timeout == TIMEOUT for timeout in seen)
+
+
+def test_status_shows_every_product_and_platform_and_json_matches_the_servers(village):
+    import json
+
+    village.run("publish")
+    rows = json.loads(village.run("status", "--json").stdout)
+    by_key = {(row["slug"], row["platform"]): row for row in rows}
+    assert set(by_key) == {(slug, platform) for slug in ("keben-tutup-tinggi", "sokasi-bundar-poleng", "sokasi-polos-kecil")
+                           for platform in ("facebook", "instagram")}
+    assert by_key[("keben-tutup-tinggi", "facebook")]["state"] == "draft"
+    facebook_ids = {post.message.splitlines()[0]: post.id for post in village.graph.posts}
+    instagram_ids = {media.caption.splitlines()[0]: media.id for media in village.fake.media}
+    for slug, title in (("sokasi-bundar-poleng", "Sokasi bundar motif poleng"), ("sokasi-polos-kecil", "Sokasi polos kecil")):
+        assert by_key[(slug, "facebook")]["post_id"] == facebook_ids[title]
+        assert by_key[(slug, "instagram")]["post_id"] == instagram_ids[title]
+        for platform in ("facebook", "instagram"):
+            row = by_key[(slug, platform)]
+            assert row["state"] == "published" and row["url"].startswith("https://") and row["error"] is None
+            assert row["published_at"]
+    text = village.run("status").stdout.splitlines()
+    assert any(line.startswith("sokasi-polos-kecil") and "facebook" in line and "published" in line
+               and "https://www.facebook.com/" in line for line in text)
+
+    post_yaml = village.root / "posts" / "sokasi-polos-kecil" / "post.yaml"
+    post_yaml.write_text(post_yaml.read_text().replace("Sokasi kecil", "Sokasi kecil mungil"))
+    assert any("published (changed)" in line for line in village.run("status").stdout.splitlines()
+               if line.startswith("sokasi-polos-kecil"))
+    again = village.run("publish", "sokasi-polos-kecil")
+    assert "sokasi-polos-kecil → Facebook: changed: changed since it was posted" in again.stdout
+    reposted = village.run("publish", "--repost", "sokasi-polos-kecil", "sokasi-polos-kecil")
+    assert "sokasi-polos-kecil → Facebook: posted" in reposted.stdout
+    assert len([p for p in village.graph.posts if p.published]) == 3
+
+
+def test_reconcile_finds_a_post_whose_reply_was_lost(village):
+    text = village.config.read_text() + "reconcile:\n  wait_seconds: 0\n"
+    village.config.write_text(text)
+    village.graph.drop_next("POST", "/photos", after_action=True)
+    village.run("publish", "sokasi-polos-kecil", "--platform", "facebook")
+    result = village.run("reconcile")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("sokasi-polos-kecil → Facebook: it had gone through after all: https://www.facebook.com/")
+    rows = village.run("status", "--json").stdout
+    assert '"state": "published"' in rows

@@ -287,7 +287,7 @@ def test_instagram_daily_limit_holds_the_rest_for_tomorrow(project):
 
 
 def test_retries_back_off_with_jitter_within_bounded_attempts_and_time():
-    from sokasi_post.publishers import RETRY_ATTEMPTS, RETRY_TOTAL_PAUSE, with_retries
+    from sokasi_post.publishers import RETRY_ATTEMPTS, RETRY_FIRST_PAUSE, RETRY_TOTAL_PAUSE, with_retries
 
     pauses, calls = [], []
 
@@ -299,7 +299,8 @@ def test_retries_back_off_with_jitter_within_bounded_attempts_and_time():
         with_retries(always_failing, pauses.append)
     assert len(calls) <= RETRY_ATTEMPTS
     assert sum(pauses) <= RETRY_TOTAL_PAUSE
-    assert all(later > earlier for earlier, later in zip(pauses, pauses[1:], strict=False)) or len(pauses) < 2
+    for number, pause in enumerate(pauses):  # doubling each time, with up to 50% jitter either way
+        assert 0.5 * RETRY_FIRST_PAUSE * 2**number <= pause <= 1.5 * RETRY_FIRST_PAUSE * 2**number
 
     def rejected():
         calls.append(1)
@@ -309,3 +310,68 @@ def test_retries_back_off_with_jitter_within_bounded_attempts_and_time():
     with pytest.raises(RejectedError):
         with_retries(rejected, pauses.append)
     assert len(calls) == 1  # only passing faults are retried
+
+
+def with_slots(project, slots='["09:00", "19:00"]', per_run=1):
+    project.config.write_text(project.config.read_text() + f"schedule:\n  slots: {slots}\n  max_per_run: {per_run}\n")
+
+
+def test_slots_release_one_new_product_per_posting_time_oldest_first(project):
+    with_slots(project)
+    for slug in ("sokasi-a", "sokasi-b", "sokasi-c"):
+        project.good(slug, platforms="[facebook]")
+    at_0815 = datetime(2026, 11, 28, 0, 15, tzinfo=UTC)  # 08:15 in Bali: the 19:00 slot of the day before is current
+    first, _ = run(project, both(), now=at_0815)
+    assert [first[(s, "facebook")][0] for s in ("sokasi-a", "sokasi-b", "sokasi-c")] == ["posted", "queued", "queued"]
+    assert first[("sokasi-b", "facebook")][1] == "in the queue for the next posting time (09:00, 19:00)"
+    again, _ = run(project, both(), now=at_0815 + timedelta(minutes=15))  # same slot: nothing new
+    assert [again[(s, "facebook")][0] for s in ("sokasi-a", "sokasi-b", "sokasi-c")] == ["already", "queued", "queued"]
+    at_0900 = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
+    nine, _ = run(project, both(), now=at_0900)
+    assert [nine[(s, "facebook")][0] for s in ("sokasi-a", "sokasi-b", "sokasi-c")] == ["already", "posted", "queued"]
+    at_1900 = datetime(2026, 11, 28, 11, 0, tzinfo=UTC)
+    seven, _ = run(project, both(), now=at_1900)
+    assert seven[("sokasi-c", "facebook")][0] == "posted"
+
+
+def test_a_product_that_is_not_ready_does_not_take_a_slot(project):
+    with_slots(project)
+    project.good("sokasi-a", platforms="[facebook]", status="draft")
+    project.good("sokasi-b", platforms="[facebook]", publish_at="2026-12-24 09:00")
+    project.good("sokasi-c", platforms="[facebook]")
+    outcomes, _ = run(project, both(), now=datetime(2026, 11, 28, 1, 5, tzinfo=UTC))
+    assert outcomes[("sokasi-c", "facebook")][0] == "posted"
+    assert outcomes[("sokasi-b", "facebook")][0] == "waiting"
+
+
+def test_now_ignores_the_slots_and_retries_need_no_slot(project):
+    with_slots(project)
+    for slug in ("sokasi-a", "sokasi-b"):
+        project.good(slug)
+    at = datetime(2026, 11, 28, 1, 5, tzinfo=UTC)
+    outcomes, _ = run(project, both(ig=[ThrottledError("Instagram asks to slow down")]), now=at)
+    assert outcomes[("sokasi-a", "instagram")][0] == "retry-later"
+    outcomes, _ = run(project, both(), now=at + timedelta(minutes=15))
+    assert outcomes[("sokasi-a", "instagram")][0] == "posted"  # already released: the retry needs no new slot
+    assert outcomes[("sokasi-b", "facebook")][0] == "queued"
+    settings = load_settings(project.config)
+    planned = publishing.plan(load_catalog(settings).products, settings)
+    ledger = Ledger.open(settings.state_dir)
+    publishers = both()
+    outcomes = publishing.publish(planned, settings, ledger, lambda name: publishers[name], at, ignore_slots=True)
+    ledger.close()
+    assert {o.status for o in outcomes if o.post.product.slug == "sokasi-b"} == {"posted"}
+
+
+def test_current_slot_wraps_to_yesterday_before_the_first_time():
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+
+    from sokasi_post.config import ScheduleSettings
+
+    Fake = SimpleNamespace(timezone=ZoneInfo("Asia/Makassar"),
+                           schedule=ScheduleSettings(slots=(datetime(2000, 1, 1, 9).time(), datetime(2000, 1, 1, 19).time())))
+
+    assert publishing.current_slot(Fake, datetime(2026, 11, 28, 0, 15, tzinfo=UTC)) == "2026-11-27 19:00"
+    assert publishing.current_slot(Fake, datetime(2026, 11, 28, 1, 0, tzinfo=UTC)) == "2026-11-28 09:00"
+    assert publishing.current_slot(Fake, datetime(2026, 11, 28, 15, 59, tzinfo=UTC)) == "2026-11-28 19:00"
