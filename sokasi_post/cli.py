@@ -22,6 +22,7 @@ from sokasi_post.errors import ConfigError, SokasiError, UsageError
 from sokasi_post.i18n import _
 from sokasi_post.ledger import Ledger
 from sokasi_post.models import PLATFORMS, PlannedPost, Problem
+from sokasi_post.preview import render_preview
 from sokasi_post.publishers import build, secrets_of
 from sokasi_post.publishing import Plan, export_photos, photo_count, plan, select_products
 from sokasi_post.redaction import RedactingFilter, redact
@@ -243,6 +244,8 @@ def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | No
     problems = [p for p in catalog.problems if not slugs or p.slug in slugs]
     for problem in [*problems, *(p for p in planned.photo_problems if p.warning)]:
         click.echo(_problem_line(problem))
+    made = render_preview(planned, settings, settings.state_dir / "preview", datetime.now(UTC))
+    app.say(_("Preview with the photos as they will look: {index}").format(index=display_path(made.index)))
     blocked = [post for post in planned.posts if post.blocked and not post.product.is_draft]
     failed = blocked or [p for p in problems if not p.warning]
     drafts = [post for post in planned.posts if post.product.is_draft]
@@ -378,6 +381,34 @@ def init(app: _App, folder: Path) -> None:
     for path in init_project(folder):
         click.echo(display_path(path))
     app.say(_("Done. Edit config.yaml (Page ID, Instagram account, WhatsApp number), then run `sokasi-post check`"))
+
+
+@cli.command()
+@click.argument("slugs", nargs=-1, metavar="[SLUG]...")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help=_("Folder to write the preview into (default: state_dir/preview)."))
+@click.option("--open", "open_it", is_flag=True, help=_("Open the preview in the web browser."))
+@click.pass_obj
+def preview(app: _App, slugs: tuple[str, ...], out_dir: Path | None, open_it: bool) -> None:
+    """Show every post as it will look, to check and to share with the group; nothing is posted.
+
+    Writes a folder with index.html (each post as it will look on Facebook and Instagram, the
+    Instagram grid with the new posts in place, warnings), the prepared photos, and preview.png, a
+    contact sheet small enough for WhatsApp. Works offline; needs no token or password.
+
+    Example: sokasi-post preview --open
+    """
+    settings = app.settings()
+    catalog = load_catalog(settings)
+    planned = _plan_with_progress(app, select_products(catalog, slugs), settings)
+    made = render_preview(planned, settings, out_dir or settings.state_dir / "preview", datetime.now(UTC))
+    click.echo(display_path(made.index))
+    app.say(_("Preview written: open {index} in a browser; {sheet} is the picture to send to the group").format(
+        index=display_path(made.index), sheet=display_path(made.sheet)))
+    if open_it:
+        import webbrowser
+
+        webbrowser.open(made.index.resolve().as_uri())
 
 
 @cli.command()

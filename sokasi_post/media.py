@@ -304,9 +304,13 @@ def _resizable(image: Image.Image) -> Image.Image:
     return image.convert("RGBA" if has_alpha else "RGB")
 
 
-def _render(upright: Image.Image, target: Target) -> tuple[bytes, int, int]:
-    """Crop or pad, resize, convert to sRGB on the background, and encode one output JPEG."""
+def _render(upright: Image.Image, target: Target) -> tuple[bytes, int, int, float]:
+    """Crop or pad, resize, convert to sRGB on the background, and encode one output JPEG.
+
+    Returns the JPEG, its size, and the share of the photo's area still in it (1.0 unless cropped).
+    """
     width, height = upright.size
+    kept = 1.0
     if target.ratio is None:
         scale = min(1.0, target.max_side / max(width, height))
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
@@ -330,13 +334,14 @@ def _render(upright: Image.Image, target: Target) -> tuple[bytes, int, int]:
             left = max(0.0, min(focus_x * width - box_width / 2, width - box_width))
             top = max(0.0, min(focus_y * height - box_height / 2, height - box_height))
             box = (left, top, left + box_width, top + box_height)
+            kept = (box_width * box_height) / (width * height)
             resized = upright.resize((out_width, out_height), Image.Resampling.LANCZOS, box=box, reducing_gap=2.0)
             picture = _finish(resized, target.background)
     buffer = BytesIO()
     # No exif= and no icc_profile= here: the output carries no metadata (no GPS, no camera serial);
     # colours are already sRGB, which is what every viewer assumes without a profile.
     picture.save(buffer, "JPEG", quality=target.quality, optimize=True, progressive=True, exif=_credit(target))
-    return buffer.getvalue(), picture.width, picture.height
+    return buffer.getvalue(), picture.width, picture.height, round(kept, 3)
 
 
 def _finish(image: Image.Image, background: tuple[int, int, int]) -> Image.Image:
@@ -406,7 +411,7 @@ class _Cache:
         self.changed = True
         return digest
 
-    def lookup(self, key: str) -> tuple[Path, int, int, int] | None:
+    def lookup(self, key: str) -> tuple[Path, int, int, int, float] | None:
         entry = self.outputs.get(key)
         path = self.folder / f"{key}.jpg"
         if not entry:
@@ -415,17 +420,17 @@ class _Cache:
             size = path.stat().st_size
         except OSError:
             return None
-        return path, entry[0], entry[1], size
+        return path, entry[0], entry[1], size, entry[2] if len(entry) > 2 else 1.0
 
-    def store(self, key: str, data: bytes, width: int, height: int) -> tuple[Path, int, int, int]:
+    def store(self, key: str, data: bytes, width: int, height: int, kept: float) -> tuple[Path, int, int, int, float]:
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{key}.jpg"
         temporary = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
         temporary.write_bytes(data)
         os.replace(temporary, path)  # never a half-written JPEG under the final name
-        self.outputs[key] = [width, height]
+        self.outputs[key] = [width, height, kept]
         self.changed = True
-        return path, width, height, len(data)
+        return path, width, height, len(data), kept
 
     def save(self) -> None:
         if not self.changed:
@@ -434,3 +439,46 @@ class _Cache:
         temporary = self.index_path.with_suffix(f".{os.getpid()}.tmp")
         temporary.write_text(json.dumps({"sources": self.sources, "outputs": self.outputs}), encoding="utf-8")
         os.replace(temporary, self.index_path)
+
+
+def contact_sheet(tiles: list[tuple[Path, str]], path: Path, columns: int = 3, tile_width: int = 300) -> Path:
+    """One small PNG of labelled thumbnails (prepared photos), to send in the WhatsApp group."""
+    from PIL import ImageDraw, ImageFont
+
+    gap, line_height = 12, 18
+    font = ImageFont.load_default(size=15)
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    cells = []
+    for photo, label in tiles:
+        with Image.open(photo) as image:
+            image.draft("RGB", (tile_width, tile_width))
+            thumb = image.convert("RGB")
+            thumb.thumbnail((tile_width, tile_width * 5 // 4), Image.Resampling.LANCZOS)
+        cells.append((thumb, _wrap(measure, label, font, tile_width)[:2]))
+    rows = [cells[i:i + columns] for i in range(0, len(cells), columns)] or [[]]
+    heights = [max((thumb.height + 6 + line_height * len(lines) for thumb, lines in row), default=0) for row in rows]
+    sheet = Image.new("RGB", (columns * (tile_width + gap) + gap, sum(heights) + gap * (len(rows) + 1)), (250, 247, 242))
+    draw = ImageDraw.Draw(sheet)
+    y = gap
+    for row, height in zip(rows, heights, strict=True):
+        for column, (thumb, lines) in enumerate(row):
+            x = gap + column * (tile_width + gap)
+            sheet.paste(thumb, (x + (tile_width - thumb.width) // 2, y))
+            for number, line in enumerate(lines):
+                draw.text((x, y + thumb.height + 4 + number * line_height), line, fill=(40, 32, 24), font=font)
+        y += height + gap
+    # 256 colours keep the sheet small enough to send over a slow link; thumbnails survive it well.
+    sheet.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, "PNG", optimize=True)
+    return path
+
+
+def _wrap(draw, text: str, font, width: int) -> list[str]:
+    lines, current = [], ""
+    for word in text.split():
+        trial = f"{current} {word}".strip()
+        if draw.textlength(trial, font=font) <= width or not current:
+            current = trial
+        else:
+            lines.append(current)
+            current = word
+    return [*lines, current] if current else lines

@@ -55,6 +55,7 @@ class PreparedPhoto:
     width: int
     height: int
     size: int
+    kept: float = 1.0  # share of the original photo's area still visible (Instagram's crop)
     source_digest: str = ""  # sha256 of the original photo's bytes
 
 

@@ -25,7 +25,7 @@ LAYERS = [
     {"catalog", "captions", "media"},
     {"publishers"},
     {"ledger", "runlock"},
-    {"publishing", "starter"},
+    {"publishing", "starter", "preview"},
     {"cli", "__main__"},
 ]
 

@@ -42,7 +42,8 @@ def test_dry_run_shows_caption_photos_and_alt_per_platform(project):
         "    #sokasi #tigawasa\n"
         "\n"
     )
-    assert result.stderr == ("Dry run, nothing was sent. Posts ready: 1; blocked: 0; drafts: 0; "
+    assert result.stderr == ("Preview with the photos as they will look: .sokasi-post/preview/index.html\n"
+                             "Dry run, nothing was sent. Posts ready: 1; blocked: 0; drafts: 0; "
                              "product folders with problems: 0\n")
     assert folder.exists()
 

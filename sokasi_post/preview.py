@@ -1,0 +1,265 @@
+"""The preview pack: an HTML page (no scripts, no internet) and a PNG sheet showing each post as it will look.
+
+It uses the exact captions and prepared photos that `publish` sends (the plan), so what the group sees
+is what goes out.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sokasi_post.captions import HASHTAG, LIMITS
+from sokasi_post.config import Settings
+from sokasi_post.i18n import _
+from sokasi_post.ledger import DONE, Ledger
+from sokasi_post.media import contact_sheet
+from sokasi_post.models import PlannedPost
+from sokasi_post.publishing import Plan, export_photos, fingerprint
+
+INDEX = "index.html"
+SHEET = "preview.png"
+GRID_TILES = 12
+CROP_WARNING = 0.75  # warn when Instagram's crop keeps less than this share of a photo
+NEAR_LIMIT = 0.9  # warn when a caption uses more than this share of the platform's limit
+CAPTION_FOLD = 125  # Instagram shows about this many characters before "more"
+
+
+@dataclass(frozen=True)
+class Preview:
+    """Where the preview pack was written."""
+
+    index: Path
+    sheet: Path
+
+
+def render_preview(planned: Plan, settings: Settings, folder: Path, now: datetime) -> Preview:
+    """Write index.html, the prepared photos (<slug>/<platform>-NN.jpg) and preview.png into `folder`."""
+    _clear_old_preview(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    export_photos(planned.posts, folder)
+    ledger = Ledger.open(settings.state_dir)
+    try:
+        states = {(p.product.slug, p.platform): ledger.get(p.product.slug, p.platform) for p in planned.posts}
+    finally:
+        ledger.close()
+    cards = [_product_html(slug, [p for p in planned.posts if p.product.slug == slug], settings, states, now)
+             for slug in dict.fromkeys(p.product.slug for p in planned.posts)]
+    tiles = [(post.prepared[0].path, f"{post.product.title} · {post.platform.capitalize()} · "
+              + _("photos: {count}").format(count=len(post.prepared))) for post in planned.posts if post.prepared]
+    sheet = contact_sheet(tiles, folder / SHEET) if tiles else folder / SHEET
+    page = _PAGE.format(
+        lang="en", title=html.escape(_("Preview of the next posts")), style=_STYLE,
+        heading=html.escape(_("Preview of the next posts")),
+        intro=html.escape(_("Made {when} from the products folder: the exact photos and captions that `sokasi-post "
+                            "publish` would send. Nothing has been posted by making this page.").format(
+            when=now.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M %Z"))),
+        sheet=f'<p><a href="{SHEET}">{_esc(_("Contact sheet (PNG) for WhatsApp"))}</a></p>' if tiles else "",
+        grid=_grid_html(planned, states), cards="\n".join(cards))
+    index = folder / INDEX
+    index.write_text(page, encoding="utf-8")
+    return Preview(index=index, sheet=sheet)
+
+
+_OUR_PHOTO = re.compile(r"^(facebook|instagram)-\d\d\.jpg$")
+
+
+def _clear_old_preview(folder: Path) -> None:
+    """Remove what an earlier preview wrote here (and nothing else), so removed products leave no stale photos."""
+    if not folder.is_dir():
+        return
+    for name in (INDEX, SHEET):
+        (folder / name).unlink(missing_ok=True)
+    for sub in folder.iterdir():
+        if sub.is_dir() and not sub.is_symlink():
+            for photo in sub.iterdir():
+                if _OUR_PHOTO.match(photo.name) and photo.is_file():
+                    photo.unlink()
+            if not any(sub.iterdir()):
+                sub.rmdir()
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _caption_html(text: str) -> str:
+    """Escaped caption with hashtags and links marked, line breaks kept (by CSS)."""
+    escaped = _esc(text)
+    escaped = HASHTAG.sub(lambda m: f'<span class="tag">{m.group(0)}</span>', escaped)
+    return re.sub(r"(https?://[^\s<]+)", r'<span class="link">\1</span>', escaped)
+
+
+def _photo_src(post: PlannedPost, number: int) -> str:
+    return _esc(f"{post.product.slug}/{post.platform}-{number:02d}.jpg")
+
+
+def _numbered(post: PlannedPost) -> list[tuple[int, object]]:
+    """(place in the post, prepared photo) for each photo that could be prepared."""
+    order = {photo: number for number, photo in enumerate(post.photos, start=1)}
+    return [(order[prepared.source], prepared) for prepared in post.prepared]
+
+
+def _warnings(post: PlannedPost, now: datetime, settings: Settings) -> list[tuple[str, str]]:
+    """(kind, text) pairs shown above a card: errors block the post, notes only inform."""
+    product, notes = post.product, []
+    notes += [("error", problem) for problem in post.problems]
+    if product.is_draft:
+        notes.append(("note", _("Draft: it will not be posted until post.yaml says status: ready")))
+    if product.publish_at and product.publish_at > now:
+        notes.append(("note", _("Scheduled: not before {when}").format(
+            when=product.publish_at.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M %Z"))))
+    if product.price is None:
+        notes.append(("warn", _("No price: buyers will have to ask")))
+    limit = LIMITS[post.platform]["characters"]
+    if NEAR_LIMIT * limit < len(post.caption) <= limit:
+        notes.append(("warn", _("The caption is near the limit: {length:,} of {limit:,} characters").format(
+            length=len(post.caption), limit=limit)))
+    for number, photo in _numbered(post):
+        if photo.kept < CROP_WARNING:
+            notes.append(("warn", _("Photo {number} ({name}): the crop removes {share:.0%} of it; check the basket is whole, "
+                                    "or use focus or fit: pad").format(number=number, name=photo.source.name,
+                                                                      share=1 - photo.kept)))
+    return notes
+
+
+def _state_html(entry) -> str:
+    if entry is None:
+        return f'<span class="state">{_esc(_("not posted yet"))}</span>'
+    if entry.state in DONE and entry.permalink:
+        return (f'<span class="state done">{_esc(_("posted"))}</span> '
+                f'<a href="{_esc(entry.permalink)}">{_esc(_("open"))}</a>')
+    return f'<span class="state">{_esc(entry.state)}</span>'
+
+
+def _product_html(slug: str, posts: list[PlannedPost], settings: Settings, states: dict, now: datetime) -> str:
+    product = posts[0].product
+    cards = []
+    for post in posts:
+        notes = "".join(f'<li class="{kind}">{_esc(text)}</li>' for kind, text in _warnings(post, now, settings))
+        body = _facebook_html(post, settings) if post.platform == "facebook" else _instagram_html(post, settings)
+        limit = LIMITS[post.platform]["characters"]
+        cards.append(
+            f'<div class="card {post.platform}" data-platform="{post.platform}">'
+            f'<h3>{_esc(post.platform.capitalize())} {_state_html(states.get((slug, post.platform)))}</h3>'
+            f'{"<ul class=notes>" + notes + "</ul>" if notes else ""}{body}'
+            f'<p class="count">{_esc(_("{length:,} of {limit:,} characters").format(length=len(post.caption), limit=limit))}'
+            f"</p></div>")
+    maker = f" · {_esc(product.maker)}" if product.maker else ""
+    return (f'<article class="product" id="{_esc(slug)}" data-slug="{_esc(slug)}">'
+            f"<h2>{_esc(product.title)}{maker}</h2><div class=cards>{''.join(cards)}</div></article>")
+
+
+def _facebook_html(post: PlannedPost, settings: Settings) -> str:
+    photos = _numbered(post)
+    shown = photos[:4]
+    more = len(photos) - len(shown)
+    images = []
+    for index, (number, photo) in enumerate(shown):
+        overlay = f'<span class="more">+{more}</span>' if more and index == len(shown) - 1 else ""
+        alt = _esc(post.product.alt.get(photo.source.name, post.product.title))
+        images.append(f'<div class="cell"><img src="{_photo_src(post, number)}" alt="{alt}">{overlay}</div>')
+    page = settings.contact.name or _("Facebook Page")
+    return (f'<div class="fb-head"><span class="avatar">{_esc(page[:1])}</span><b>{_esc(page)}</b></div>'
+            f'<p class="text">{_caption_html(post.caption)}</p>'
+            f'<div class="fb-grid n{min(len(shown), 4)}">{"".join(images)}</div>')
+
+
+def _instagram_html(post: PlannedPost, settings: Settings) -> str:
+    photos = _numbered(post)
+    user = settings.instagram.username or "instagram"
+    if not photos:
+        frame = f'<div class="frame empty">{_esc(_("no photo could be prepared"))}</div>'
+    else:
+        first = photos[0][1]
+        alt = _esc(post.product.alt.get(first.source.name, post.product.title))
+        frame = (f'<div class="frame" style="aspect-ratio: {first.width} / {first.height}">'
+                 f'<img src="{_photo_src(post, photos[0][0])}" alt="{alt}"></div>')
+    dots = "".join(f'<span class="dot{" on" if i == 0 else ""}"></span>' for i in range(len(photos))) if len(photos) > 1 else ""
+    strip = "".join(f'<img src="{_photo_src(post, number)}" alt="{_esc(_("photo {n}").format(n=number))}">'
+                    for number, _prepared in photos[1:])
+    head, rest = post.caption[:CAPTION_FOLD], post.caption[CAPTION_FOLD:]
+    caption = f"<b>{_esc(user)}</b> {_caption_html(head)}"
+    if rest:
+        caption += f"<details><summary>… {_esc(_('more'))}</summary>{_caption_html(rest)}</details>"
+    return (f'<div class="ig-head"><span class="avatar">{_esc(user[:1])}</span><b>{_esc(user)}</b></div>{frame}'
+            f'<div class="dots">{dots}</div>{"<div class=strip>" + strip + "</div>" if strip else ""}'
+            f'<p class="text">{caption}</p>')
+
+
+def _grid_html(planned: Plan, states: dict) -> str:
+    """The account's next tiles: the posts still to go out (the next one top left), then those already posted."""
+    instagram = [post for post in planned.posts if post.platform == "instagram" and post.prepared]
+    coming = [p for p in instagram if not p.product.is_draft and not p.blocked
+              and not (states.get((p.product.slug, "instagram")) and states[(p.product.slug, "instagram")].state in DONE)]
+    coming.sort(key=lambda p: p.product.publish_at.timestamp() if p.product.publish_at else 0.0)
+    posted = [p for p in instagram if (entry := states.get((p.product.slug, "instagram"))) and entry.state in DONE
+              and entry.fingerprint == fingerprint(p)]
+    posted.sort(key=lambda p: states[(p.product.slug, "instagram")].published_at, reverse=True)
+    tiles = [(post, True) for post in reversed(coming)] + [(post, False) for post in posted]
+    if not tiles:
+        return f'<p>{_esc(_("No Instagram posts to show yet."))}</p>'
+    cells = []
+    for post, new in tiles[:GRID_TILES]:
+        badge = f'<span class="new">{_esc(_("new"))}</span>' if new else ""
+        number = _numbered(post)[0][0]
+        cells.append(f'<a class="tile" href="#{_esc(post.product.slug)}"><img src="{_photo_src(post, number)}" '
+                     f'alt="{_esc(post.product.title)}">{badge}</a>')
+    return f'<div class="grid">{"".join(cells)}</div>'
+
+
+_STYLE = """
+body{margin:0;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f3efe8;color:#1c1a17}
+header,section{max-width:980px;margin:0 auto;padding:12px 14px}
+h1{font-size:1.4em;margin:.4em 0}h2{font-size:1.15em;margin:.2em 0 .6em}h3{font-size:1em;margin:0 0 .5em}
+.product{background:#fffdf9;border-radius:12px;padding:12px;margin:14px 0;box-shadow:0 1px 3px #0002}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(290px,1fr));gap:14px}
+.card{background:#fff;border:1px solid #ddd;border-radius:10px;padding:10px;overflow:hidden}
+.card img{display:block;width:100%;height:100%;object-fit:cover}
+.text{white-space:pre-wrap;overflow-wrap:anywhere;margin:.5em 0}
+.tag,.link{color:#2a5bb8}.count{color:#666;font-size:.85em;margin:0}
+.notes{margin:0 0 .5em;padding-left:1.2em;font-size:.9em}.notes .error{color:#b00020;font-weight:600}
+.notes .warn{color:#8a5a00}.notes .note{color:#445}
+.avatar{display:inline-block;width:28px;height:28px;border-radius:50%;background:#c9a46a;color:#fff;text-align:center;
+line-height:28px;margin-right:8px;text-transform:uppercase}
+.fb-head,.ig-head{display:flex;align-items:center;margin-bottom:6px}
+.fb-grid{display:grid;gap:2px;grid-template-columns:1fr 1fr}.fb-grid.n1{grid-template-columns:1fr}
+.fb-grid.n3 .cell:first-child{grid-column:1 / 3}.fb-grid .cell{position:relative;aspect-ratio:1}
+.fb-grid.n1 .cell{aspect-ratio:auto}.fb-grid.n1 img{height:auto}
+.more{position:absolute;inset:0;background:#0008;color:#fff;font-size:2em;display:flex;align-items:center;justify-content:center}
+.frame{background:#000;width:100%}.frame.empty{color:#fff;padding:2em;text-align:center}
+.dots{text-align:center;height:14px}.dot{display:inline-block;width:6px;height:6px;border-radius:50%;background:#bbb;margin:4px 2px}
+.dot.on{background:#2a5bb8}.strip{display:flex;gap:4px;overflow-x:auto}.strip img{width:64px;height:80px;flex:none}
+details{display:inline}summary{color:#777;cursor:pointer;display:inline}
+.grid{display:grid;grid-template-columns:repeat(3,1fr);gap:3px;max-width:480px}
+.tile{position:relative;aspect-ratio:3 / 4;display:block;background:#ddd;overflow:hidden}
+.tile img{display:block;width:100%;height:100%;object-fit:cover}
+.new{position:absolute;top:4px;left:4px;background:#2a5bb8;color:#fff;font-size:.75em;padding:1px 6px;border-radius:8px}
+.state{font-weight:normal;font-size:.8em;background:#eee;border-radius:8px;padding:1px 8px;margin-left:6px}
+.state.done{background:#d7f0d9}
+"""
+
+_PAGE = """<!doctype html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>{style}</style>
+</head>
+<body>
+<header>
+<h1>{heading}</h1>
+<p>{intro}</p>
+{sheet}
+</header>
+<section class="grid-section"><h2>Instagram</h2>{grid}</section>
+<section class="products">
+{cards}
+</section>
+</body>
+</html>
+"""
