@@ -19,7 +19,7 @@ from sokasi_post.captions import LIMITS
 from sokasi_post.catalog import load_catalog
 from sokasi_post.config import Settings, find_config, load_settings, read_secret
 from sokasi_post.errors import ConfigError, SokasiError, UsageError
-from sokasi_post.i18n import _
+from sokasi_post.i18n import _, set_language
 from sokasi_post.ledger import Ledger
 from sokasi_post.models import PLATFORMS, PlannedPost, Problem
 from sokasi_post.preview import render_preview
@@ -474,6 +474,78 @@ def reconcile(app: _App) -> None:
     app.say(_("Looked for {count} posts in doubt.").format(count=len(outcomes)))
     if any(outcome.status == publishing.UNKNOWN for outcome in outcomes):
         raise SystemExit(1)
+
+
+@cli.command("import-whatsapp")
+@click.argument("export", type=click.Path(exists=True, path_type=Path))
+@click.option("--since", metavar="DATE", help=_("Only messages from this day on (2026-11-28)."))
+@click.option("--from", "senders", multiple=True, metavar="NAME", help=_("Only messages from this sender (repeatable)."))
+@click.option("--date-order", type=click.Choice(["dmy", "mdy"]), help=_("Force how the chat's dates are read."))
+@click.option("--dry-run", is_flag=True, help=_("Show the products it would draft; write nothing."))
+@click.pass_obj
+def import_whatsapp(app: _App, export: Path, since: str | None, senders: tuple[str, ...], date_order: str | None,
+                    dry_run: bool) -> None:
+    """Turn a WhatsApp chat export (.zip, its folder, or the .txt) into draft products.
+
+    A sender's photos sent within a few minutes, with the words just before or after them, become one
+    product folder in posts/ with the photos copied and a post.yaml (status: draft): the first line is
+    the title, a price like "Rp 175.000" or "175rb" is read, the sender is the maker. Importing the same
+    chat again, or a later one that overlaps, drafts nothing twice.
+
+    Example: sokasi-post import-whatsapp "WhatsApp Chat with Sokasi Tigawasa.zip" --since 2026-11-01
+    """
+    from sokasi_post.importer import Export, parse_since, plan_import, write_drafts
+
+    settings = app.settings()
+    source = Export(export)
+    ledger = Ledger.open(settings.state_dir)
+    try:
+        found = plan_import(source, settings, ledger, parse_since(since), senders, date_order)
+        for draft in found.drafts:
+            price = f" · Rp {draft.price:,}".replace(",", ".") if draft.price else ""
+            click.echo(f"{display_path(settings.posts_dir / draft.slug)}: {draft.title}{price} · "
+                       f"{draft.maker or '-'} · " + _("photos: {count}").format(count=len(draft.photos) - len(draft.missing)))
+        if not dry_run:
+            write_drafts(found, source, settings, ledger)
+    finally:
+        ledger.close()
+        source.close()
+    for warning in found.warnings:
+        app.warn(warning)
+    verb = _("Would draft") if dry_run else _("Drafted")
+    app.say(_("{verb}: {count} products from {messages} messages; already imported before: {already}. Check them with "
+              "`sokasi-post preview`, then set status: ready").format(verb=verb, count=len(found.drafts),
+                                                                    messages=found.messages, already=found.already))
+
+
+@cli.command()
+@click.option("--since", metavar="DATE", help=_("Report from this day on (default: since the last report)."))
+@click.option("--lang", type=click.Choice(["id", "en"]), help=_("Language of the report (default: the tool's)."))
+@click.pass_obj
+def report(app: _App, since: str | None, lang: str | None) -> None:
+    """Print a message for the WhatsApp group: what went online (with links), what is next, what failed.
+
+    Uses WhatsApp's formatting (*bold*, _italic_). Covers what was published since the last report,
+    or since --since. Reads only the ledger: no network.
+
+    Example: sokasi-post report --lang id
+    """
+    from sokasi_post.importer import parse_since
+    from sokasi_post.report import build_report
+
+    if lang:
+        set_language(lang)
+    settings = app.settings()
+    planned = _plan_with_progress(app, load_catalog(settings).products, settings)
+    now = datetime.now(UTC)
+    ledger = Ledger.open(settings.state_dir)
+    try:
+        start = parse_since(since)
+        when = (datetime.combine(start, datetime.min.time(), settings.timezone) if start else ledger.last_report())
+        click.echo(build_report(planned, settings, ledger, when, now))
+        ledger.remember_report(now)
+    finally:
+        ledger.close()
 
 
 @cli.command()

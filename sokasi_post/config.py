@@ -7,7 +7,7 @@ import os
 import re
 import string
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -112,6 +112,9 @@ SCHEMA: dict[str, Any] = {
         "whatsapp": _Key((str, int), _REQUIRED, _("a phone number, e.g. \"+62 812-3456-7890\"")),
         "name": _text(),
         "greeting": _text(DEFAULT_GREETING),
+    },
+    "whatsapp": {
+        "group_minutes": _Key((int,), 5, _("whole minutes")),
     },
     "reconcile": {
         "wait_seconds": _Key((int,), 20, _("whole seconds")),
@@ -229,6 +232,7 @@ class Settings:
     media: MediaSettings
     schedule: ScheduleSettings = ScheduleSettings()
     look_again_seconds: int = 20  # reconcile.wait_seconds
+    whatsapp_gap: timedelta = timedelta(minutes=5)  # whatsapp.group_minutes
     warnings: tuple[str, ...] = ()
 
     @property
@@ -519,5 +523,6 @@ def _build(path: Path, shown: str, v: dict, problems: list[str], today: date) ->
         media=media,
         schedule=ScheduleSettings(slots=tuple(sorted(slots)), max_per_run=v["schedule"]["max_per_run"]),
         look_again_seconds=v["reconcile"]["wait_seconds"],
+        whatsapp_gap=timedelta(minutes=v["whatsapp"]["group_minutes"]),
         warnings=tuple(f"{shown}: {w}" for w in warnings),
     )

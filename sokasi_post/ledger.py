@@ -79,10 +79,17 @@ def _add_sent_at_and_queue(db: sqlite3.Connection) -> None:
                "PRIMARY KEY (slot, slug))")
 
 
+def _add_imports_and_reports(db: sqlite3.Connection) -> None:
+    # Chat messages already turned into products (so an import never drafts one twice), and report times.
+    db.execute("CREATE TABLE imported (key TEXT PRIMARY KEY, slug TEXT NOT NULL, imported_at TEXT NOT NULL)")
+    db.execute("CREATE TABLE reports (at TEXT NOT NULL)")
+
+
 # Named migrations, applied in order, each once (the table `migrations` remembers which ran).
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_create_posts", _create_posts),
     ("002_sent_at_and_queue", _add_sent_at_and_queue),
+    ("003_imports_and_reports", _add_imports_and_reports),
 ]
 
 
@@ -189,6 +196,29 @@ class Ledger:
         """Record that `slot` released `slug` (before anything is sent, like every intent)."""
         with self.db:
             self.db.execute("INSERT OR IGNORE INTO releases VALUES (?, ?, ?)", (slot, slug, self._now()))
+
+    def imported(self, keys: list[str]) -> set[str]:
+        """Which of these chat message keys were imported before."""
+        found = set()
+        for key in keys:
+            if self.db.execute("SELECT 1 FROM imported WHERE key = ?", (key,)).fetchone():
+                found.add(key)
+        return found
+
+    def remember_import(self, keys: list[str], slug: str) -> None:
+        """Record that these chat messages became product `slug`."""
+        now = self._now()
+        with self.db:
+            self.db.executemany("INSERT OR IGNORE INTO imported VALUES (?, ?, ?)", [(key, slug, now) for key in keys])
+
+    def last_report(self) -> datetime | None:
+        """When the last report for the group was made, if ever."""
+        row = self.db.execute("SELECT MAX(at) FROM reports").fetchone()
+        return _time(row[0])
+
+    def remember_report(self, at: datetime) -> None:
+        with self.db:
+            self.db.execute("INSERT INTO reports VALUES (?)", (at.isoformat(),))
 
     def count_published_since(self, platform: str, since: datetime) -> int:
         """How many posts went out on `platform` from `since` on (for a daily limit)."""

@@ -67,3 +67,8 @@ def read_yaml_mapping(path: Path, allow_empty: bool = False) -> dict:
             )
         )
     return loaded
+
+
+def dump_yaml(data: dict) -> str:
+    """YAML text for a mapping, keys in the given order, Unicode (Indonesian, emoji) written as is."""
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)

@@ -22,10 +22,10 @@ LAYERS = [
     {"__init__", "errors", "i18n", "models", "redaction"},
     {"yamlfile"},
     {"config"},
-    {"catalog", "captions", "media"},
+    {"catalog", "captions", "media", "whatsapp"},
     {"publishers"},
     {"ledger", "runlock"},
-    {"publishing", "starter", "preview"},
+    {"publishing", "starter", "preview", "importer", "report"},
     {"cli", "__main__"},
 ]
 

@@ -1,0 +1,352 @@
+"""WhatsApp chat exports -> draft product folders: the craftsmen's photos and words, ready to check.
+
+An export is a .zip, its unpacked folder, or a bare chat .txt with the photos beside it. Nothing in it
+is trusted: names inside a zip never choose where a file is written, sizes and counts are bounded,
+and the chat log is read as a stream.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sokasi_post.catalog import PHOTO_SUFFIXES, POST_FILE, slugify
+from sokasi_post.config import Settings
+from sokasi_post.errors import UsageError
+from sokasi_post.i18n import _
+from sokasi_post.ledger import Ledger
+from sokasi_post.whatsapp import ChatFormatError, Message, detect_date_order, parse_chat
+from sokasi_post.yamlfile import dump_yaml
+
+MAX_ZIP_MEMBERS = 5_000
+MAX_ZIP_BYTES = 4_000_000_000  # uncompressed, all members together
+MAX_PHOTO_BYTES = 60_000_000  # one photo; more is not a phone photo
+TITLE_LENGTH = 60
+_CHUNK = 1 << 20
+_PHONE = re.compile(r"^\+?[\d\s\-().]{7,}$")
+_CHAT_NAMES = ("_chat.txt",)
+
+# Ways Indonesians write a price: Rp 175.000 / Rp175rb / 175 ribu / 175k / IDR 175,000 / 1,2 jt / Rp. 175.000,-
+_AMOUNT = r"(\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?)"
+_PRICE = re.compile(
+    r"(?:(?:\bRp\.?|\bIDR)\s*" + _AMOUNT + r"(?:,-)?\s*(rb|ribu|k|jt|juta)?\b)"
+    r"|(?:\b" + _AMOUNT + r"\s*(rb|ribu|k|jt|juta)\b)",
+    re.IGNORECASE,
+)
+
+
+def parse_price(text: str) -> int | None:
+    """Whole rupiah from the first price written in `text` ('Rp 175.000', '175rb', '1,2 jt'...), else None."""
+    match = _PRICE.search(text)
+    if not match:
+        return None
+    amount, unit = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+    unit = (unit or "").lower()
+    # Groups of three digits are thousands (175.000, 1.250.000, 175,000); anything else is a decimal (1,2 jt).
+    thousands = re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", amount)
+    number = float(re.sub(r"[.,]", "", amount)) if thousands else float(amount.replace(",", "."))
+    multiplier = {"rb": 1_000, "ribu": 1_000, "k": 1_000, "jt": 1_000_000, "juta": 1_000_000}.get(unit, 1)
+    value = round(number * multiplier)
+    return value if value > 0 else None
+
+
+@dataclass
+class Draft:
+    """One product as found in the chat: a sender's photos and the words around them."""
+
+    sender: str
+    photos: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    omitted: int = 0
+    first: Message | None = None
+    last: Message | None = None
+    slug: str = ""
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def caption(self) -> str:
+        return "\n\n".join(text.strip() for text in self.texts if text.strip())
+
+    @property
+    def price(self) -> int | None:
+        return parse_price(self.caption)
+
+    @property
+    def maker(self) -> str | None:
+        """The sender's name; a phone number is never copied into a post."""
+        return None if _PHONE.match(self.sender) else self.sender
+
+    @property
+    def title(self) -> str:
+        for line in self.caption.splitlines():
+            words = _PRICE.sub("", line).strip(" ,.;:-–—")
+            words = re.sub(r"\s{2,}", " ", re.sub(r"\s*,\s*,", ",", words))
+            if words:
+                return _shorten(words)
+        name = self.maker or _("a craftsman")
+        return _("Sokasi from {maker}").format(maker=name)
+
+
+def _shorten(text: str) -> str:
+    if len(text) <= TITLE_LENGTH:
+        return text
+    cut = text[:TITLE_LENGTH].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.;:-")
+
+
+# -- reading the export -----------------------------------------------------------------------------
+
+
+class Export:
+    """A chat export opened for reading: its chat log, and its attached files by name."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.zip: zipfile.ZipFile | None = None
+        self.files: dict[str, object] = {}  # file name -> ZipInfo or Path
+        if path.is_file() and zipfile.is_zipfile(path):
+            self._open_zip(path)
+        elif path.is_dir():
+            self._open_folder(path)
+        elif path.is_file():
+            self.chat = path
+            self.files = {p.name: p for p in path.parent.iterdir() if p.is_file()}
+        else:
+            raise UsageError(_("{path}: no such file or folder").format(path=path))
+
+    def _open_zip(self, path: Path) -> None:
+        try:
+            self.zip = zipfile.ZipFile(path)
+            members = [info for info in self.zip.infolist() if not info.is_dir()]
+        except (zipfile.BadZipFile, OSError) as error:
+            raise UsageError(_("{path}: the zip cannot be read ({error})").format(path=path, error=error)) from None
+        if len(members) > MAX_ZIP_MEMBERS or sum(info.file_size for info in members) > MAX_ZIP_BYTES:
+            raise UsageError(_("{path}: the zip holds more than a chat export can ({count} files, {size:,} bytes "
+                               "unpacked); refused").format(path=path, count=len(members),
+                                                           size=sum(i.file_size for i in members)))
+        # Only the last part of each name is used, to look files up: a name like ../../etc/passwd or
+        # /absolute/path never decides where anything is written.
+        self.files = {Path(info.filename.replace("\\", "/")).name: info for info in members}
+        self.chat = self._chat_name(list(self.files))
+
+    def _open_folder(self, path: Path) -> None:
+        self.files = {p.name: p for p in path.iterdir() if p.is_file()}
+        self.chat = path / self._chat_name(list(self.files))
+
+    def _chat_name(self, names: list[str]) -> str:
+        for name in _CHAT_NAMES:
+            if name in names:
+                return name
+        texts = sorted(name for name in names if name.lower().endswith(".txt"))
+        if not texts:
+            raise UsageError(_("{path}: no chat .txt in this export; use WhatsApp's \"Export chat\"").format(path=self.path))
+        return texts[0]
+
+    @contextmanager
+    def chat_lines(self) -> Iterator[Iterator[str]]:
+        """The chat log's lines, decoded (UTF-8 or UTF-16, with or without BOM), read as a stream."""
+        raw = self.zip.open(self.files[self.chat]) if self.zip else Path(self.chat).open("rb")  # noqa: SIM115 - closed below
+        with raw:
+            buffered = io.BufferedReader(raw) if self.zip else raw
+            head = buffered.peek(4)[:4]
+            if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+                encoding = "utf-16"
+            elif head.startswith(b"\xef\xbb\xbf"):
+                encoding = "utf-8-sig"
+            else:
+                encoding = "utf-8"
+            yield io.TextIOWrapper(buffered, encoding=encoding, errors="replace", newline=None)
+
+    def has(self, name: str) -> bool:
+        return name in self.files
+
+    def copy(self, name: str, target: Path) -> None:
+        """Copy one attached file to `target` (never more than MAX_PHOTO_BYTES); raise UsageError if too big."""
+        source = self.files[name]
+        if isinstance(source, Path):
+            if source.stat().st_size > MAX_PHOTO_BYTES:
+                raise UsageError(_("{name} is too large for a photo").format(name=name))
+            shutil.copyfile(source, target)  # copied, never moved: the export stays as it was
+            return
+        written = 0
+        with self.zip.open(source) as member, target.open("wb") as out:
+            while chunk := member.read(_CHUNK):
+                written += len(chunk)
+                if written > MAX_PHOTO_BYTES:  # the size in the zip's directory can lie; count what comes out
+                    out.close()
+                    target.unlink()
+                    raise UsageError(_("{name} is too large for a photo").format(name=name))
+                out.write(chunk)
+
+    def close(self) -> None:
+        if self.zip:
+            self.zip.close()
+
+
+# -- from messages to drafts ------------------------------------------------------------------------
+
+
+def _is_photo(message: Message) -> bool:
+    if message.kind == "omitted":
+        return True
+    return message.kind == "media" and Path(message.attachment or "").suffix.lower() in PHOTO_SUFFIXES
+
+
+def group_messages(messages: Iterator[Message], gap: timedelta, since: date | None = None,
+                   senders: tuple[str, ...] = ()) -> Iterator[Draft]:
+    """Drafts from a message stream: a sender's photos within `gap` of each other, with that sender's
+    text just before (within `gap`) and just after. Other people's messages in between do not matter."""
+    wanted = {name.casefold() for name in senders}
+    open_drafts: dict[str, Draft] = {}
+    last_text: dict[str, Message] = {}
+    for message in messages:
+        if message.sender is None or message.kind in ("system", "deleted"):
+            continue
+        if since and message.at.date() < since or wanted and message.sender.casefold() not in wanted:
+            continue
+        for sender, draft in list(open_drafts.items()):  # close drafts whose sender went quiet
+            if message.at - draft.last.at > gap:
+                yield open_drafts.pop(sender)
+        draft = open_drafts.get(message.sender)
+        if _is_photo(message):
+            if draft is None:
+                draft = open_drafts[message.sender] = Draft(sender=message.sender, first=message)
+                before = last_text.pop(message.sender, None)
+                if before and message.at - before.at <= gap:
+                    draft.texts.append(before.text)
+                    draft.keys.append(before.key)
+                    draft.first = before
+            if message.kind == "omitted":
+                draft.omitted += 1
+            else:
+                draft.photos.append(message.attachment)
+            if message.text:
+                draft.texts.append(message.text)
+            draft.keys.append(message.key)
+            draft.last = message
+        elif message.kind == "text":
+            if draft is not None:
+                draft.texts.append(message.text)
+                draft.keys.append(message.key)
+                draft.last = message
+                yield open_drafts.pop(message.sender)  # the words after the photos close the product
+            else:
+                last_text[message.sender] = message
+    yield from open_drafts.values()
+
+
+@dataclass
+class ImportPlan:
+    """What an import would create, and what it found worth saying."""
+
+    drafts: list[Draft]
+    already: int
+    warnings: list[str]
+    messages: int
+
+
+def plan_import(export: Export, settings: Settings, ledger: Ledger, since: date | None = None,
+                senders: tuple[str, ...] = (), date_order: str | None = None) -> ImportPlan:
+    """Read the chat, group it into drafts, leave out what an earlier import took, choose unique slugs."""
+    try:
+        with export.chat_lines() as lines:
+            order = date_order or detect_date_order(lines)
+        counted = {"messages": 0}
+
+        def counting(stream: Iterator[Message]) -> Iterator[Message]:
+            for message in stream:
+                counted["messages"] += 1
+                yield message
+
+        with export.chat_lines() as lines:
+            found = list(group_messages(counting(parse_chat(lines, order or "dmy")), settings.whatsapp_gap, since, senders))
+    except ChatFormatError as error:
+        raise UsageError(f"{export.chat}: {error}") from None
+    warnings = []
+    if order is None:
+        warnings.append(_("the date order cannot be told from this chat; read as day/month (use --date-order mdy if wrong)"))
+    drafts, already = [], 0
+    taken = {p.name for p in settings.posts_dir.iterdir()} if settings.posts_dir.is_dir() else set()
+    for draft in found:
+        if ledger.imported(draft.keys):
+            already += 1
+            continue
+        if not draft.photos and not draft.omitted:
+            continue
+        draft.missing = [name for name in draft.photos if not export.has(name)]
+        if draft.omitted:
+            warnings.append(_("{sender}, {when}: the export has no photos ('without media'); export the chat again with "
+                              "\"Attach media\"").format(sender=draft.maker or _("a sender"), when=_when(draft.first)))
+        for name in draft.missing:
+            warnings.append(_("{name} is mentioned in the chat but not in the export; the product is drafted without it")
+                            .format(name=name))
+        if draft.maker is None:
+            warnings.append(_("a product from {when}: the sender is a phone number, so maker is left empty; fill it in")
+                            .format(when=_when(draft.first)))
+        base = slugify(draft.title) or "sokasi"
+        slug, number = base, 1
+        while slug in taken:
+            number += 1
+            slug = f"{base}-{number}"
+        taken.add(slug)
+        draft.slug = slug
+        drafts.append(draft)
+    return ImportPlan(drafts, already, warnings, counted["messages"])
+
+
+def _when(message: Message | None) -> str:
+    return message.at.strftime("%Y-%m-%d %H:%M") if message else "?"
+
+
+def write_drafts(plan: ImportPlan, export: Export, settings: Settings, ledger: Ledger) -> list[Path]:
+    """Write each draft as posts_dir/<slug>/ with its photos copied and a post.yaml (status: draft)."""
+    written = []
+    for draft in plan.drafts:
+        folder = settings.posts_dir / draft.slug
+        folder.mkdir(parents=True)
+        photos = []
+        for name in draft.photos:
+            if name in draft.missing:
+                continue
+            target = folder / Path(name).name
+            try:
+                export.copy(name, target)
+            except UsageError as error:
+                plan.warnings.append(str(error))
+                continue
+            photos.append(target.name)
+        post = {"title": draft.title, "caption": draft.caption or draft.title}
+        if draft.price:
+            post["price"] = draft.price
+        if draft.maker:
+            post["maker"] = draft.maker
+        if photos:
+            post["photos"] = photos
+        post["status"] = "draft"
+        lines = sorted({draft.first.line, draft.last.line})
+        header = _("# Drafted from the WhatsApp chat ({chat}, lines {lines}, {start} to {end}).\n"
+                   "# Check the title, caption and price, then set status: ready.\n").format(
+            chat=Path(str(export.chat)).name, lines="–".join(str(n) for n in lines), start=_when(draft.first),
+            end=_when(draft.last))
+        (folder / POST_FILE).write_text(header + dump_yaml(post), encoding="utf-8")
+        ledger.remember_import(draft.keys, draft.slug)  # after the folder is complete: a crash re-imports, never loses
+        written.append(folder)
+    return written
+
+
+def parse_since(text: str | None) -> date | None:
+    """--since as a date (2026-11-28)."""
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise UsageError(_("--since {text}: expected a date like 2026-11-28").format(text=text)) from None
