@@ -461,3 +461,9 @@ def test_real_exports_details():
         ("2015-08-04-PHOTO-00004762.jpg", ""),
         ("4f2680f1db95a8454775cc2eefc95bfc.jpg", "Dir auch frohe Ostern."),
     ]
+
+
+def test_ios_indonesian_lampiran_marker_is_an_attachment():
+    lines = ["[28/11/26, 09.15.02] Ni Ketut Sari: \u200e<lampiran: 00000012-PHOTO-2026-11-28-09-15-02.jpg>\n"]
+    (message,) = list(parse_chat(lines, "dmy"))
+    assert (message.kind, message.attachment, message.text) == ("media", "00000012-PHOTO-2026-11-28-09-15-02.jpg", "")
