@@ -1,5 +1,5 @@
 """Run the command line as `python -m sokasi_post`."""
 
-from sokasi_post.cli import main
+from sokasi_post import main
 
 main()

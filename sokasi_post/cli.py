@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import os
@@ -19,7 +20,7 @@ from sokasi_post.captions import LIMITS
 from sokasi_post.catalog import load_catalog
 from sokasi_post.config import Settings, find_config, load_settings, read_secret
 from sokasi_post.errors import ConfigError, SokasiError, UsageError
-from sokasi_post.i18n import _, set_language
+from sokasi_post.i18n import LANGUAGES, _, format_date, ngettext, set_language
 from sokasi_post.ledger import Ledger
 from sokasi_post.models import PLATFORMS, PlannedPost, Problem
 from sokasi_post.preview import render_preview
@@ -28,6 +29,13 @@ from sokasi_post.publishing import Plan, export_photos, photo_count, plan, selec
 from sokasi_post.redaction import RedactingFilter, redact
 from sokasi_post.runlock import RunLock
 from sokasi_post.yamlfile import display_path
+
+# Click's own words (Usage:, Options:, its error messages) go through gettext; give them our catalogue.
+for _module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.termui, click.types):
+    if hasattr(_module, "_"):
+        _module._ = _
+    if hasattr(_module, "ngettext"):
+        _module.ngettext = ngettext
 
 DEBUG_ENV = "SOKASI_POST_DEBUG"  # set to 1 to let errors raise with a full traceback
 LOG_FILE = "sokasi-post.log"
@@ -42,10 +50,13 @@ class _App:
     config_option: str | None
     verbose: int
     quiet: bool
+    language_chosen: bool = False
     secrets: tuple[str, ...] = ()
 
     def settings(self) -> Settings:
         settings = load_settings(find_config(self.config_option))
+        if settings.language and not self.language_chosen:
+            set_language(settings.language)
         self.secrets = tuple(secrets_of(settings))
         for handler in logging.getLogger().handlers:
             handler.addFilter(RedactingFilter(list(self.secrets)))
@@ -111,14 +122,24 @@ class _Cli(click.Group):
             ctx.exit(1)
 
 
-@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
+def _translated_help(function) -> str:
+    """A command's docstring, cleaned, in the user's language: it is the command's --help."""
+    return _(inspect.cleandoc(function.__doc__))
+
+
+def _group(**options):
+    return lambda function: click.group(help=_translated_help(function), **options)(function)
+
+
+@_group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_option", metavar="PATH",
               help=_("The config file (default: $SOKASI_POST_CONFIG, else ./config.yaml)."))
+@click.option("--lang", type=click.Choice(LANGUAGES), help=_("Language: id (Bahasa Indonesia) or en (English)."))
 @click.option("-v", "--verbose", count=True, help=_("Say more; show details of errors."))
 @click.option("-q", "--quiet", is_flag=True, help=_("Say only what went wrong."))
-@click.version_option(package_name="sokasi-post", prog_name="sokasi-post")
+@click.version_option(package_name="sokasi-post", prog_name="sokasi-post", message=_("%(prog)s, version %(version)s"))
 @click.pass_context
-def cli(ctx: click.Context, config_option: str | None, verbose: int, quiet: bool) -> None:
+def cli(ctx: click.Context, config_option: str | None, lang: str | None, verbose: int, quiet: bool) -> None:
     """Post the bamboo crafts of Tigawasa on a Facebook Page and Instagram.
 
     Each product is a folder in posts/ with a post.yaml and its photos.
@@ -129,7 +150,14 @@ def cli(ctx: click.Context, config_option: str | None, verbose: int, quiet: bool
     logging.basicConfig(level=logging.ERROR if quiet else level, format="%(levelname)s %(name)s: %(message)s")
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
-    ctx.obj = _App(config_option=config_option, verbose=verbose, quiet=quiet)
+    if lang:
+        set_language(lang)
+    ctx.obj = _App(config_option=config_option, verbose=verbose, quiet=quiet, language_chosen=bool(lang))
+
+
+def _command(*args, **options):
+    """cli.command, with the function's docstring translated as its --help."""
+    return lambda function: cli.command(*args, help=_translated_help(function), **options)(function)
 
 
 def _plan_with_progress(app: _App, products, settings: Settings, platform: str | None = None) -> Plan:
@@ -157,7 +185,7 @@ def _plan_problems(planned: Plan) -> list[Problem]:
     ]
 
 
-@cli.command()
+@_command()
 @click.pass_obj
 def check(app: _App) -> None:
     """Check config.yaml and every product folder, and list every problem.
@@ -195,7 +223,7 @@ def _show_post(post: PlannedPost, settings: Settings) -> None:
         click.echo(_("Draft: will not be posted (set status: ready in post.yaml)"))
     if product.publish_at:
         when = product.publish_at.astimezone(settings.timezone)
-        click.echo(_("Not before: {when}").format(when=when.strftime("%Y-%m-%d %H:%M %Z")))
+        click.echo(_("Not before: {when}").format(when=format_date(when)))
     prepared = {photo.source: photo for photo in post.prepared}
     click.echo(_("Photos ({count}, {size} to upload):").format(
         count=len(post.photos), size=_kilobytes(sum(photo.size for photo in post.prepared))))
@@ -215,7 +243,7 @@ def _show_post(post: PlannedPost, settings: Settings) -> None:
     click.echo()
 
 
-@cli.command()
+@_command()
 @click.argument("slugs", nargs=-1, metavar="[SLUG]...")
 @click.option("--dry-run", is_flag=True, help=_("Show what would be posted; send nothing, need no password."))
 @click.option("--platform", type=click.Choice(PLATFORMS), help=_("Only this platform."))
@@ -314,7 +342,7 @@ def _publish_locked(app: _App, settings: Settings, catalog, products, platform: 
         raise SystemExit(1)
 
 
-@cli.command()
+@_command()
 @click.argument("slugs", nargs=-1, metavar="[SLUG]...")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help=_("Folder to write the photos into."))
@@ -345,7 +373,7 @@ def prepare(app: _App, slugs: tuple[str, ...], out_dir: Path, platform: str | No
         raise SystemExit(1)
 
 
-@cli.command()
+@_command()
 @click.argument("slug")
 @click.pass_obj
 def new(app: _App, slug: str) -> None:
@@ -365,7 +393,7 @@ def new(app: _App, slug: str) -> None:
         path=display_path(post_file), folder=display_path(post_file.parent)))
 
 
-@cli.command()
+@_command()
 @click.argument("folder", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.pass_obj
 def init(app: _App, folder: Path) -> None:
@@ -383,7 +411,7 @@ def init(app: _App, folder: Path) -> None:
     app.say(_("Done. Edit config.yaml (Page ID, Instagram account, WhatsApp number), then run `sokasi-post check`"))
 
 
-@cli.command()
+@_command()
 @click.argument("slugs", nargs=-1, metavar="[SLUG]...")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help=_("Folder to write the preview into (default: state_dir/preview)."))
@@ -411,7 +439,7 @@ def preview(app: _App, slugs: tuple[str, ...], out_dir: Path | None, open_it: bo
         webbrowser.open(made.index.resolve().as_uri())
 
 
-@cli.command()
+@_command()
 @click.option("--json", "as_json", is_flag=True, help=_("Print a JSON array, for scripts."))
 @click.pass_obj
 def status(app: _App, as_json: bool) -> None:
@@ -444,7 +472,7 @@ def status(app: _App, as_json: bool) -> None:
         click.echo(f"{row.slug:<28} {row.platform:<10} {state:<22} {shown:<17} {row.url or row.error or ''}".rstrip())
 
 
-@cli.command()
+@_command()
 @click.pass_obj
 def reconcile(app: _App) -> None:
     """Look on Facebook and Instagram for posts whose last attempt ended without a clear answer.
@@ -476,7 +504,7 @@ def reconcile(app: _App) -> None:
         raise SystemExit(1)
 
 
-@cli.command("import-whatsapp")
+@_command("import-whatsapp")
 @click.argument("export", type=click.Path(exists=True, path_type=Path))
 @click.option("--since", metavar="DATE", help=_("Only messages from this day on (2026-11-28)."))
 @click.option("--from", "senders", multiple=True, metavar="NAME", help=_("Only messages from this sender (repeatable)."))
@@ -518,7 +546,7 @@ def import_whatsapp(app: _App, export: Path, since: str | None, senders: tuple[s
                                                                     messages=found.messages, already=found.already))
 
 
-@cli.command()
+@_command()
 @click.option("--since", metavar="DATE", help=_("Report from this day on (default: since the last report)."))
 @click.option("--lang", type=click.Choice(["id", "en"]), help=_("Language of the report (default: the tool's)."))
 @click.pass_obj
@@ -548,7 +576,7 @@ def report(app: _App, since: str | None, lang: str | None) -> None:
         ledger.close()
 
 
-@cli.command()
+@_command()
 @click.argument("platform", type=click.Choice(["instagram"]))
 @click.pass_obj
 def login(app: _App, platform: str) -> None:
@@ -577,7 +605,7 @@ def login(app: _App, platform: str) -> None:
         who=who, path=display_path(settings.instagram.session_file)))
 
 
-@cli.command()
+@_command()
 @click.pass_obj
 def doctor(app: _App) -> None:
     """Check, without posting, that everything is ready: config, Facebook token, Instagram session, clock.

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sokasi_post.errors import ConfigError
-from sokasi_post.i18n import _
+from sokasi_post.i18n import LANGUAGES, N_, _, normalise
 from sokasi_post.yamlfile import YamlFileError, display_path, read_yaml_mapping
 
 CONFIG_ENV = "SOKASI_POST_CONFIG"
@@ -57,6 +57,8 @@ OLDEST_SERVED_GRAPH_MAJOR = 21
 CAPTION_FIELDS = ("title", "caption", "price", "maker", "order", "whatsapp", "contact_name", "hashtags")
 
 _REQUIRED = object()
+# `expected` texts are marked with N_ here and translated where a message shows them (the language is
+# chosen after this module is imported).
 # Variable names are upper case by convention; a mixed-case value is most likely a token pasted by mistake.
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,63}$")
 
@@ -69,25 +71,26 @@ class _Key:
 
 
 def _text(default: Any = None) -> _Key:
-    return _Key((str,), default, _("text"))
+    return _Key((str,), default, N_("text"))
 
 
 def _flag(default: bool) -> _Key:
-    return _Key((bool,), default, _("true or false"))
+    return _Key((bool,), default, N_("true or false"))
 
 
 def _text_list(default: Any = ()) -> _Key:
-    return _Key((list,), default, _("a list of text, e.g. [sokasi, bambu]"))
+    return _Key((list,), default, N_("a list of text, e.g. [sokasi, bambu]"))
 
 
 # Every key config.yaml may hold, with its default. Documented key by key in docs/config.md.
 SCHEMA: dict[str, Any] = {
+    "language": _Key((str,), None, N_("id or en")),
     "posts_dir": _text("posts"),
     "state_dir": _text(".sokasi-post"),
     "timezone": _text("Asia/Makassar"),
     "facebook": {
         "enabled": _flag(True),
-        "page_id": _Key((str, int), None, _("the Page's numeric ID")),
+        "page_id": _Key((str, int), None, N_("the Page's numeric ID")),
         "token_env": _text("FACEBOOK_PAGE_TOKEN"),
         "graph_url": _text("https://graph.facebook.com"),
         "api_version": _text("v25.0"),
@@ -100,40 +103,40 @@ SCHEMA: dict[str, Any] = {
         "session_file": _text(),
         "location": {
             "name": _text(),
-            "lat": _Key((int, float), None, _("a latitude, e.g. -8.17")),
-            "lng": _Key((int, float), None, _("a longitude, e.g. 115.05")),
-            "facebook_places_id": _Key((str, int), None, _("the place's Facebook ID")),
+            "lat": _Key((int, float), None, N_("a latitude, e.g. -8.17")),
+            "lng": _Key((int, float), None, N_("a longitude, e.g. 115.05")),
+            "facebook_places_id": _Key((str, int), None, N_("the place's Facebook ID")),
         },
-        "pause_min_seconds": _Key((int,), 30, _("whole seconds")),
-        "pause_max_seconds": _Key((int,), 90, _("whole seconds")),
-        "daily_limit": _Key((int,), 5, _("how many posts a day at most")),
+        "pause_min_seconds": _Key((int,), 30, N_("whole seconds")),
+        "pause_max_seconds": _Key((int,), 90, N_("whole seconds")),
+        "daily_limit": _Key((int,), 5, N_("how many posts a day at most")),
     },
     "contact": {
-        "whatsapp": _Key((str, int), _REQUIRED, _("a phone number, e.g. \"+62 812-3456-7890\"")),
+        "whatsapp": _Key((str, int), _REQUIRED, N_("a phone number, e.g. \"+62 812-3456-7890\"")),
         "name": _text(),
         "greeting": _text(DEFAULT_GREETING),
     },
     "whatsapp": {
-        "group_minutes": _Key((int,), 5, _("whole minutes")),
+        "group_minutes": _Key((int,), 5, N_("whole minutes")),
     },
     "reconcile": {
-        "wait_seconds": _Key((int,), 20, _("whole seconds")),
+        "wait_seconds": _Key((int,), 20, N_("whole seconds")),
     },
     "schedule": {
         "slots": _text_list(),
-        "max_per_run": _Key((int,), 1, _("how many new products one posting slot releases")),
+        "max_per_run": _Key((int,), 1, N_("how many new products one posting slot releases")),
     },
     "media": {
-        "quality": _Key((int,), 85, _("a JPEG quality from 50 to 95")),
+        "quality": _Key((int,), 85, N_("a JPEG quality from 50 to 95")),
         "background": _text("#ffffff"),
         "credit": _flag(False),
-        "workers": _Key((int,), 0, _("how many photos to prepare at once (0: one per processor core)")),
+        "workers": _Key((int,), 0, N_("how many photos to prepare at once (0: one per processor core)")),
         "instagram": {
-            "width": _Key((int,), 1080, _("an output width from 320 to 1440 pixels")),
+            "width": _Key((int,), 1080, N_("an output width from 320 to 1440 pixels")),
             "fit": _text("crop"),
         },
         "facebook": {
-            "max_side": _Key((int,), 2048, _("the longest side in pixels, from 720 to 4096")),
+            "max_side": _Key((int,), 2048, N_("the longest side in pixels, from 720 to 4096")),
         },
     },
     "captions": {
@@ -233,6 +236,7 @@ class Settings:
     schedule: ScheduleSettings = ScheduleSettings()
     look_again_seconds: int = 20  # reconcile.wait_seconds
     whatsapp_gap: timedelta = timedelta(minutes=5)  # whatsapp.group_minutes
+    language: str | None = None  # id or en; None: from the system's locale
     warnings: tuple[str, ...] = ()
 
     @property
@@ -246,6 +250,30 @@ class Settings:
 def read_secret(variable: str) -> str | None:
     """The value of the environment variable that holds a token or password (None when unset or empty)."""
     return os.environ.get(variable) or None
+
+
+def system_language() -> str:
+    """'id' when the system's locale is Indonesian (LC_ALL, LC_MESSAGES, LANG, LANGUAGE), else 'en'."""
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = os.environ.get(variable)
+        if value:
+            return normalise(value.split(":")[0])
+    return "en"
+
+
+def early_language(argv: list[str]) -> str:
+    """The language to speak from the start (help included): --lang, else config's `language:`, else the system's."""
+    for index, argument in enumerate(argv):
+        if argument == "--lang" and index + 1 < len(argv):
+            return normalise(argv[index + 1])
+        if argument.startswith("--lang="):
+            return normalise(argument.split("=", 1)[1])
+    explicit = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--config"), None)
+    try:
+        configured = read_yaml_mapping(find_config(explicit), allow_empty=True).get("language")
+    except (YamlFileError, OSError):
+        configured = None
+    return normalise(configured) if isinstance(configured, str) else system_language()
 
 
 def find_config(explicit: str | None) -> Path:
@@ -309,14 +337,14 @@ def _check_section(raw: dict, schema: dict, prefix: str, problems: list[str]) ->
             continue
         if value is None:
             if spec.default is _REQUIRED:
-                problems.append(_("{key}: missing; expected {expected}").format(key=where, expected=spec.expected))
+                problems.append(_("{key}: missing; expected {expected}").format(key=where, expected=_(spec.expected)))
             values[key] = None if spec.default is _REQUIRED else spec.default
             continue
         # bool is an int in Python; a flag must be a real true/false and a number never a flag.
         wrong_bool = isinstance(value, bool) and bool not in spec.types
         if wrong_bool or not isinstance(value, spec.types):
             problems.append(_("{key}: expected {expected}, got {got}").format(
-                key=where, expected=spec.expected, got=describe_type(value)))
+                key=where, expected=_(spec.expected), got=describe_type(value)))
             values[key] = spec.default if spec.default is not _REQUIRED else None
             continue
         if isinstance(value, list):
@@ -479,6 +507,8 @@ def _build(path: Path, shown: str, v: dict, problems: list[str], today: date) ->
                         .format(value=whatsapp))
 
     templates = {"facebook": v["captions"]["facebook"], "instagram": v["captions"]["instagram"]}
+    if v["language"] is not None and v["language"] not in LANGUAGES:
+        problems.append(_("language: expected id (Bahasa Indonesia) or en (English), got {value!r}").format(value=v["language"]))
     media = _media_settings(v["media"], problems)
     slots = []
     for text in v["schedule"]["slots"]:
@@ -524,5 +554,6 @@ def _build(path: Path, shown: str, v: dict, problems: list[str], today: date) ->
         schedule=ScheduleSettings(slots=tuple(sorted(slots)), max_per_run=v["schedule"]["max_per_run"]),
         look_again_seconds=v["reconcile"]["wait_seconds"],
         whatsapp_gap=timedelta(minutes=v["whatsapp"]["group_minutes"]),
+        language=v["language"],
         warnings=tuple(f"{shown}: {w}" for w in warnings),
     )

@@ -7,6 +7,7 @@ step at build or install time, and translators edit the very file the tool reads
 from __future__ import annotations
 
 import ast
+import string
 from datetime import datetime
 from importlib import resources
 
@@ -24,9 +25,38 @@ _MONTHS = {"id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli"
                   "November", "December")}
 
 
+class _Formatter(string.Formatter):
+    """str.format, with numbers grouped the way the language writes them: 1.250.000 in Indonesian."""
+
+    def format_field(self, value: object, spec: str) -> str:
+        text = format(value, spec)
+        if _language == "id" and isinstance(value, int | float) and not isinstance(value, bool) and ("," in spec or "." in spec):
+            text = text.translate(str.maketrans({",": ".", ".": ","}))
+        return text
+
+
+_FORMATTER = _Formatter()
+
+
+class Message(str):
+    """A translated message; its .format() writes numbers the language's way."""
+
+    __slots__ = ()
+
+    def format(self, *args: object, **kwargs: object) -> str:
+        return _FORMATTER.format(self, *args, **kwargs)
+
+
 def _(message: str) -> str:
     """Return the message in the user's language."""
-    return _catalog.get(message) or message
+    return Message(_catalog.get(message) or message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    """The singular or plural message for `count` (Indonesian uses one form for both)."""
+    if _language != SOURCE_LANGUAGE:
+        return _catalog.get(singular if count == 1 else plural) or _catalog.get(singular) or (singular if count == 1 else plural)
+    return singular if count == 1 else plural
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "translate later"

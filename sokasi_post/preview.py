@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sokasi_post.captions import HASHTAG, LIMITS
 from sokasi_post.config import Settings
-from sokasi_post.i18n import _
+from sokasi_post.i18n import _, format_date, language
 from sokasi_post.ledger import DONE, Ledger
 from sokasi_post.media import contact_sheet
 from sokasi_post.models import PlannedPost
@@ -52,11 +52,11 @@ def render_preview(planned: Plan, settings: Settings, folder: Path, now: datetim
               + _("photos: {count}").format(count=len(post.prepared))) for post in planned.posts if post.prepared]
     sheet = contact_sheet(tiles, folder / SHEET) if tiles else folder / SHEET
     page = _PAGE.format(
-        lang="en", title=html.escape(_("Preview of the next posts")), style=_STYLE,
+        lang=language(), title=html.escape(_("Preview of the next posts")), style=_STYLE,
         heading=html.escape(_("Preview of the next posts")),
         intro=html.escape(_("Made {when} from the products folder: the exact photos and captions that `sokasi-post "
                             "publish` would send. Nothing has been posted by making this page.").format(
-            when=now.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M %Z"))),
+            when=format_date(now.astimezone(settings.timezone)))),
         sheet=f'<p><a href="{SHEET}">{_esc(_("Contact sheet (PNG) for WhatsApp"))}</a></p>' if tiles else "",
         grid=_grid_html(planned, states), cards="\n".join(cards))
     index = folder / INDEX
@@ -111,7 +111,7 @@ def _warnings(post: PlannedPost, now: datetime, settings: Settings) -> list[tupl
         notes.append(("note", _("Draft: it will not be posted until post.yaml says status: ready")))
     if product.publish_at and product.publish_at > now:
         notes.append(("note", _("Scheduled: not before {when}").format(
-            when=product.publish_at.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M %Z"))))
+            when=format_date(product.publish_at.astimezone(settings.timezone)))))
     if product.price is None:
         notes.append(("warn", _("No price: buyers will have to ask")))
     limit = LIMITS[post.platform]["characters"]

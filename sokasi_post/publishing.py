@@ -23,7 +23,7 @@ from sokasi_post.errors import (
     UnknownOutcomeError,
     UsageError,
 )
-from sokasi_post.i18n import _
+from sokasi_post.i18n import _, format_date
 from sokasi_post.ledger import DONE, DOUBTFUL, PENDING, Ledger
 from sokasi_post.ledger import FAILED as FAILED_STATE
 from sokasi_post.ledger import UNKNOWN as UNKNOWN_STATE
@@ -301,7 +301,7 @@ class _Run:
         return None
 
     def _local(self, when: datetime) -> str:
-        return when.astimezone(self.settings.timezone).strftime("%Y-%m-%d %H:%M %Z")
+        return format_date(when.astimezone(self.settings.timezone))
 
     def _over_daily_limit(self, platform: str) -> bool:
         if platform != "instagram":

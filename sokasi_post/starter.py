@@ -9,15 +9,17 @@ from pathlib import Path
 from sokasi_post.catalog import POST_FILE, SLUG_PATTERN, slugify
 from sokasi_post.config import CONFIG_NAME
 from sokasi_post.errors import UsageError
-from sokasi_post.i18n import _
+from sokasi_post.i18n import _, language
 from sokasi_post.yamlfile import display_path
 
 EXAMPLE_SLUG = "contoh-sokasi"
 _STARTER = resources.files("sokasi_post") / "starter"
 
 
-def _starter_text(name: str) -> str:
-    return (_STARTER / name).read_text(encoding="utf-8")
+def _starter_text(name: str, translated: bool = True) -> str:
+    """A starter file, with its comments in the user's language."""
+    folder = _STARTER / language() if translated else _STARTER
+    return (folder / name).read_text(encoding="utf-8")
 
 
 def init_project(folder: Path) -> list[Path]:
@@ -37,7 +39,7 @@ def init_project(folder: Path) -> list[Path]:
         shutil.copyfile(photo, example / "sokasi.jpg")
     gitignore = folder / ".gitignore"
     if not gitignore.exists():
-        gitignore.write_text(_starter_text("gitignore"), encoding="utf-8")
+        gitignore.write_text(_starter_text("gitignore", translated=False), encoding="utf-8")
         written.append(gitignore)
     return written
 

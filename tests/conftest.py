@@ -61,6 +61,16 @@ class Project:
         return runner.invoke(cli, ["--config", str(self.config), *args], env=env, input=input, catch_exceptions=False)
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """Every test starts in English, whatever an earlier test chose with --lang."""
+    from sokasi_post.i18n import set_language
+
+    set_language("en")
+    yield
+    set_language("en")
+
+
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     monkeypatch.chdir(tmp_path)

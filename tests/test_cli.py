@@ -75,14 +75,14 @@ def test_drafts_are_shown_but_neither_posted_nor_counted_as_blocked(project):
     result = project.run("publish", "--dry-run", "--platform", "facebook")
     assert result.exit_code == 0
     assert "Draft: will not be posted (set status: ready in post.yaml)" in result.stdout
-    assert "Not before: 2026-12-05 09:00 WITA" in result.stdout
+    assert "Not before: Saturday, 5 December 2026 09:00 WITA" in result.stdout
     assert "Posts ready: 0; blocked: 0; drafts: 1;" in result.stderr
 
 
 def test_publish_at_with_an_offset_is_shown_in_bali_time(project):
     project.good("sokasi-a", publish_at="2026-12-05T01:00:00Z")
     result = project.run("publish", "--dry-run", "--platform", "facebook")
-    assert "Not before: 2026-12-05 09:00 WITA" in result.stdout
+    assert "Not before: Saturday, 5 December 2026 09:00 WITA" in result.stdout
 
 
 def test_platforms_key_limits_where_a_product_goes(project):
@@ -163,7 +163,7 @@ def test_init_writes_a_project_that_checks_clean(tmp_path, monkeypatch):
     assert check.exit_code == 0, check.output
     dry = CliRunner().invoke(cli, ["--config", "tigawasa/config.yaml", "publish", "--dry-run"])
     assert "== contoh-sokasi → Instagram ==" in dry.stdout
-    assert "Draft" not in dry.stdout
+    assert "Draft: will not be posted" in dry.stdout  # the example never goes out by accident
 
 
 def test_init_refuses_to_overwrite(tmp_path):

@@ -35,3 +35,12 @@ def test_ci_runs_the_readme_commands():
         found = subprocess.run(["bash", "-c", f"readme_command() {{{function}\n}}; readme_command {marker}"],
                                capture_output=True, text=True, cwd=ROOT, check=True).stdout.strip()
         assert found == expected
+
+
+def test_the_cli_reference_is_current():
+    import sys
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from make_cli_docs import TARGET, render
+
+    assert TARGET.read_text(encoding="utf-8") == render(), "docs/cli.md is stale: run python scripts/make_cli_docs.py"

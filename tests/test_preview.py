@@ -102,7 +102,7 @@ def test_warnings_say_what_to_check(sample):
     assert "The caption is near the limit: 2," in card
     draft = text.split('data-slug="keben-tutup-tinggi"')[1].split("</article>")[0]
     assert "Draft: it will not be posted" in draft
-    assert "Scheduled: not before 2026-12-05 09:00 WITA" in draft
+    assert "Scheduled: not before Saturday, 5 December 2026 09:00 WITA" in draft
 
 
 def test_the_grid_puts_the_next_post_first_then_what_is_already_posted(sample):

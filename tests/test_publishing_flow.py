@@ -250,7 +250,7 @@ def test_a_facebook_success_and_an_instagram_failure_retry_only_instagram(projec
 def test_publish_at_in_the_future_waits(project):
     project.good("sokasi-a", publish_at="2026-11-28 19:00")  # Bali time; NOW is 10:00 there
     outcomes, entries = run(project, both())
-    assert outcomes[("sokasi-a", "facebook")] == ("waiting", "not before 2026-11-28 19:00 WITA")
+    assert outcomes[("sokasi-a", "facebook")] == ("waiting", "not before Saturday, 28 November 2026 19:00 WITA")
     assert entries == []
     outcomes, _ = run(project, both(), now=NOW + timedelta(hours=9))
     assert outcomes[("sokasi-a", "facebook")][0] == "posted"
