@@ -45,7 +45,8 @@ _ANDROID_ATTACHMENT = re.compile(
     r"^(?P<name>.+?\.\w{1,5})(?: • [^()]*)? \((?:file attached|file terlampir|Datei angehängt|archivo adjunto|fichier joint"
     r"|arquivo anexado)\)(?:\s*\([^()]*\))?\s*$", re.I)
 # iOS: "<attached: 00000012-PHOTO-….jpg>" anywhere on the first line, often after "Katalog.pdf • 7 halaman ".
-_IOS_ATTACHMENT = re.compile(r"<\s*(?:attached|terlampir|lampiran|Anhang|adjunto|allegato|bijgevoegd)\s*:\s*(?P<name>[^<>]+?)\s*>", re.I)
+_IOS_ATTACHMENT = re.compile(
+    r"<\s*(?:attached|terlampir|lampiran|Anhang|adjunto|allegato|bijgevoegd)\s*:\s*(?P<name>[^<>]+?)\s*>", re.I)
 # Very old iOS exports put the name first: "2015-08-04-PHOTO-00004762.jpg <attached>".
 _OLD_IOS_ATTACHMENT = re.compile(r"^(?P<name>\S+\.\w{1,5})\s*<attached>$", re.I)
 
