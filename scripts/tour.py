@@ -10,6 +10,8 @@ Run from the repository root:  python scripts/tour.py [--lang id|en]
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import shlex
 import shutil
@@ -45,7 +47,26 @@ POST = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lang", choices=["en", "id"], default="en")
-    lang = parser.parse_args().lang
+    parser.add_argument("--write", type=Path, help="put the transcript into this README, between <!-- tour --> markers")
+    arguments = parser.parse_args()
+    lang = arguments.lang
+    target = arguments.write.resolve() if arguments.write else None
+    here = Path.cwd()
+    transcript = io.StringIO()
+    with contextlib.redirect_stdout(transcript):
+        record(lang)
+    os.chdir(here)
+    text = transcript.getvalue().rstrip()
+    if target:
+        readme = target.read_text(encoding="utf-8")
+        start, end = readme.index("<!-- tour -->") + len("<!-- tour -->"), readme.index("<!-- /tour -->")
+        target.write_text(readme[:start] + f"\n```console\n{text}\n```\n" + readme[end:], encoding="utf-8")
+    else:
+        print(text)
+
+
+def record(lang: str) -> None:
+    """Run the tour's commands in a fresh folder and print what a terminal would show."""
     runner = CliRunner()
     with tempfile.TemporaryDirectory() as temporary, FakeGraph(page_id="123456789012345") as graph, FakeInstagram() as fake:
         home = Path(temporary)

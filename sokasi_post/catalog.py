@@ -237,7 +237,7 @@ class _PostChecker:
         for name in chosen:
             if name not in PLATFORMS:
                 self.fail(_("platforms: unknown platform {name!r}; expected {known}").format(
-                    name=name, known=" or ".join(PLATFORMS)))
+                    name=name, known=", ".join(PLATFORMS)))
             elif name not in enabled:
                 self.warn(_("platforms: {name} is switched off in the config, so this product will not go there")
                           .format(name=name))

@@ -129,8 +129,8 @@ class Export:
         except (zipfile.BadZipFile, OSError) as error:
             raise UsageError(_("{path}: the zip cannot be read ({error})").format(path=path, error=error)) from None
         if len(members) > MAX_ZIP_MEMBERS or sum(info.file_size for info in members) > MAX_ZIP_BYTES:
-            raise UsageError(_("{path}: the zip holds more than a chat export can ({count} files, {size:,} bytes "
-                               "unpacked); refused").format(path=path, count=len(members),
+            raise UsageError(_("{path}: the zip holds more than a chat export can hold ({count} files, {size:,} "
+                               "bytes unpacked); refused").format(path=path, count=len(members),
                                                            size=sum(i.file_size for i in members)))
         # Only the last part of each name is used, to look files up: a name like ../../etc/passwd or
         # /absolute/path never decides where anything is written.

@@ -239,7 +239,7 @@ class _Run:
     def one(self, post: PlannedPost, released: set[str] | None) -> Outcome:
         product, platform = post.product, post.platform
         if product.is_draft:
-            return Outcome(post, DRAFT, _("draft: set status: ready in post.yaml to publish it"))
+            return Outcome(post, DRAFT, _("set status: ready in post.yaml to publish it"))
         entry = self.ledger.get(product.slug, platform)
         sent = fingerprint(post)
         if entry and entry.state in DONE and product.slug not in self.repost:

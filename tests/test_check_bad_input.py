@@ -196,7 +196,7 @@ def test_unknown_platform_and_alt_for_a_missing_photo(project):
     project.product("sokasi-x", "title: S\ncaption: C\nplatforms: [tiktok]\nalt: {lain.jpg: deskripsi}\n")
     lines = [line for line in project.run("check").stdout.splitlines() if "sokasi-x" in line]
     assert lines == [
-        "posts/sokasi-x/post.yaml: platforms: unknown platform 'tiktok'; expected facebook or instagram",
+        "posts/sokasi-x/post.yaml: platforms: unknown platform 'tiktok'; expected facebook, instagram",
         "posts/sokasi-x/post.yaml: alt: lain.jpg is not one of this product's photos (foto.jpg)",
     ]
 

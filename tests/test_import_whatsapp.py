@@ -186,7 +186,7 @@ def test_a_zip_bomb_is_refused_by_count_and_by_size(project, tmp_path, monkeypat
     many = make_zip(tmp_path / "many.zip", ANDROID_ID, extra={f"x{n}.bin": b"" for n in range(10)})
     result = project.run("import-whatsapp", str(many))
     assert result.exit_code == 2
-    assert "the zip holds more than a chat export can (11 files" in result.stderr
+    assert "the zip holds more than a chat export can hold (11 files" in result.stderr
     monkeypatch.setattr(importer, "MAX_ZIP_MEMBERS", 5000)
     monkeypatch.setattr(importer, "MAX_PHOTO_BYTES", 1000)
     chat = "28/11/26 09.15 - Ni Ketut Sari: IMG-1.jpg (file terlampir)\nSokasi besar\n"

@@ -15,14 +15,17 @@ from typing import Any, Protocol, TypeVar
 
 from sokasi_post.config import Settings, read_secret
 from sokasi_post.errors import AuthError, TransientError
-from sokasi_post.i18n import _
+from sokasi_post.i18n import N_, _
 from sokasi_post.models import PlannedPost, Receipt
 from sokasi_post.redaction import redact
 
-__all__ = ["CLOCK_MARGIN", "Checkpoint", "Publisher", "build", "redact", "same_text", "schedules_natively", "secrets_of",
+__all__ = ["CLOCK_MARGIN", "SETUP_HELP", "Checkpoint", "Publisher", "build", "redact", "same_text", "schedules_natively", "secrets_of",
            "with_retries"]
 
 T = TypeVar("T")
+
+# Where the coordinator reads how to get a token or log in; named in the messages that need it.
+SETUP_HELP = N_("README.md, \"Connecting Facebook and Instagram\"")
 
 # How long one request may take before the publisher gives up on it (seconds: connect, read).
 # Uploads on a slow village link are slow, so the read time is generous.
@@ -79,8 +82,8 @@ def build(platform: str, settings: Settings, sleep: Callable[[float], None] = ti
 
         token = read_secret(settings.facebook.token_env)
         if not token:
-            raise AuthError(_("the Facebook Page token is not set: put it in the environment variable {name} "
-                              "(see docs/setup.md, \"Facebook Page token\")").format(name=settings.facebook.token_env))
+            raise AuthError(_("the Facebook Page token is not set: put it in the environment variable {name} ({help})")
+                            .format(name=settings.facebook.token_env, help=_(SETUP_HELP)))
         return FacebookPublisher(settings, token, sleep=sleep)
     if platform == "instagram":
         from sokasi_post.publishers.instagram import InstagramPublisher  # slow to import: only when needed

@@ -28,7 +28,16 @@ from sokasi_post.errors import (
 )
 from sokasi_post.i18n import _
 from sokasi_post.models import PlannedPost, Receipt
-from sokasi_post.publishers import CLOCK_MARGIN, TIMEOUT, Checkpoint, redact, same_text, schedules_natively, with_retries
+from sokasi_post.publishers import (
+    CLOCK_MARGIN,
+    SETUP_HELP,
+    TIMEOUT,
+    Checkpoint,
+    redact,
+    same_text,
+    schedules_natively,
+    with_retries,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +47,6 @@ THROTTLE_CODES = {4, 17, 32, 341, 368, 613} | set(range(80001, 80015))
 AUTH_CODES = {102, 190}
 PERMISSION_CODES = {3, 10} | set(range(200, 300))
 DUPLICATE_CODE = 506
-SETUP_HELP = "docs/setup.md"
 
 
 class FacebookPublisher:
@@ -69,16 +77,16 @@ class FacebookPublisher:
             raise AuthError(_(
                 "the token in {variable} belongs to {name} ({id}), not to the Page {page}: it is a personal (user) "
                 "token or another Page's token. Get the Page token for page {page} ({help})"
-            ).format(variable=variable, name=me.get("name"), id=me.get("id"), page=self.page_id, help=SETUP_HELP))
+            ).format(variable=variable, name=me.get("name"), id=me.get("id"), page=self.page_id, help=_(SETUP_HELP)))
         info = self.token_info()
         if info is not None:
             scopes = set(info.get("scopes") or [])
             if info.get("type") not in (None, "PAGE"):
                 raise AuthError(_("the token in {variable} is a {kind} token; posting needs a Page token ({help})")
-                                .format(variable=variable, kind=info.get("type"), help=SETUP_HELP))
+                                .format(variable=variable, kind=info.get("type"), help=_(SETUP_HELP)))
             if scopes and "pages_manage_posts" not in scopes:
                 raise AuthError(_("the token in {variable} may not post: it lacks the pages_manage_posts permission. "
-                                  "Make a new token with that permission ({help})").format(variable=variable, help=SETUP_HELP))
+                                  "Make a new token with that permission ({help})").format(variable=variable, help=_(SETUP_HELP)))
         return _("Page {name} ({id}); {expiry}").format(name=me.get("name"), id=me.get("id"), expiry=self._expiry(info))
 
     def _expiry(self, info: dict[str, Any] | None) -> str:
@@ -222,10 +230,10 @@ class FacebookPublisher:
             return TransientError(message)
         if code in AUTH_CODES:
             return AuthError(message + _(" — the token in {variable} is invalid or expired (subcode {sub}); get a new Page "
-                                         "token ({help})").format(variable=self.settings.token_env, sub=subcode, help=SETUP_HELP))
+                                         "token ({help})").format(variable=self.settings.token_env, sub=subcode, help=_(SETUP_HELP)))
         if code in PERMISSION_CODES:
             return AuthError(message + _(" — the token may not post on Page {page}: use a Page token with pages_manage_posts "
-                                         "({help})").format(page=self.page_id, help=SETUP_HELP))
+                                         "({help})").format(page=self.page_id, help=_(SETUP_HELP)))
         if code == DUPLICATE_CODE:
             # Facebook says it already has this text: the post may well exist from an earlier attempt.
             return UnknownOutcomeError(message)

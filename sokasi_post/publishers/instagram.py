@@ -33,14 +33,14 @@ from sokasi_post.errors import (
     TransientError,
     UnknownOutcomeError,
 )
-from sokasi_post.i18n import _
+from sokasi_post.i18n import N_, _
 from sokasi_post.models import PlannedPost, PreparedPhoto, Receipt
 from sokasi_post.publishers import CLOCK_MARGIN, TIMEOUT, Checkpoint, redact, same_text
 
 log = logging.getLogger(__name__)
 
 MAX_CAROUSEL = 10
-LOGIN_HELP = "run `sokasi-post login instagram`"
+LOGIN_HELP = N_("run `sokasi-post login instagram`")
 
 # Answers that mean "stop now and let a person look": posting on would get the account flagged.
 _STOP = (ig.ChallengeError, ig.FeedbackRequired, ig.PleaseWaitFewMinutes, ig.ClientThrottledError, ig.RateLimitError,
@@ -88,7 +88,7 @@ class InstagramPublisher:
         account = self._call(self.client.account_info, creates=False)
         if account.username.lower() != (self.settings.username or "").lower():
             raise AuthError(_("the saved Instagram session is for @{found}, but config.yaml says @{wanted}; {help}")
-                            .format(found=account.username, wanted=self.settings.username, help=LOGIN_HELP))
+                            .format(found=account.username, wanted=self.settings.username, help=_(LOGIN_HELP)))
         return f"@{account.username}"
 
     def publish(self, post: PlannedPost, resume: dict[str, Any], checkpoint: Checkpoint) -> Receipt:
@@ -189,10 +189,10 @@ def translate(error: Exception, creates: bool, username: str | None) -> PublishE
     said = redact(_describe(error))
     if isinstance(error, _LOGGED_OUT) or (isinstance(error, ig.PhotoNotUpload) and "login_required" in said):
         return AuthError(_("Instagram says the session for @{user} is no longer logged in ({said}); {help}")
-                         .format(user=username, said=said, help=LOGIN_HELP))
+                         .format(user=username, said=said, help=_(LOGIN_HELP)))
     if isinstance(error, ig.ChallengeError):
         return ThrottledError(_("Instagram wants to confirm it is really you (a challenge). Open the Instagram app on the "
-                                "phone, confirm, then {help}. The posts stay queued").format(help=LOGIN_HELP))
+                                "phone, confirm, then {help}. The posts stay queued").format(help=_(LOGIN_HELP)))
     if isinstance(error, ig.FeedbackRequired):
         return ThrottledError(_("Instagram blocked this action for now ({said}). Wait a day before posting again; the "
                                 "posts stay queued").format(said=said))
@@ -232,13 +232,13 @@ def load_session(settings: InstagramSettings, client_factory: Callable[[], Clien
     path = settings.session_file
     if not path.is_file():
         raise AuthError(_("no saved Instagram session in {path}; {help} once, on this computer")
-                        .format(path=path, help=LOGIN_HELP))
+                        .format(path=path, help=_(LOGIN_HELP)))
     client = client_factory()
     try:
         client.load_settings(path)
     except (OSError, ValueError, TypeError, KeyError) as error:
         raise AuthError(_("the saved Instagram session {path} cannot be read ({error}); {help}")
-                        .format(path=path, error=type(error).__name__, help=LOGIN_HELP)) from None
+                        .format(path=path, error=type(error).__name__, help=_(LOGIN_HELP))) from None
     # A saved session brings back its retry settings; with the requests transport, urllib3 would resend a
     # configure POST after a lost reply or a 5xx, posting twice. Never retry below us: the flow decides.
     client.set_retry_config(session_retry_total=0)
