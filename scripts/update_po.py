@@ -1,8 +1,9 @@
 """Bring sokasi_post/locale/id.po up to date with the messages in the source.
 
 New messages are added with an empty translation (the translation test then fails until someone
-fills them in); translations of messages no longer in the source are kept at the end, marked obsolete
-with #~, so nothing typed is lost. Click's own words (Usage:, Options:...) are kept as they are.
+fills them in); translations of messages no longer in the source are written at the end as #~
+comments, to copy from when a message was only reworded (the next update drops them). Click's own
+words (Usage:, Options:...) are kept.
 
 Run from the repository root:  python scripts/update_po.py
 """

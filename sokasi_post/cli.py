@@ -20,7 +20,7 @@ from sokasi_post.captions import LIMITS
 from sokasi_post.catalog import load_catalog
 from sokasi_post.config import Settings, find_config, load_settings, read_secret
 from sokasi_post.errors import ConfigError, SokasiError, UsageError
-from sokasi_post.i18n import LANGUAGES, _, format_date, ngettext, set_language
+from sokasi_post.i18n import LANGUAGES, N_, _, format_date, ngettext, set_language
 from sokasi_post.ledger import Ledger
 from sokasi_post.models import PLATFORMS, PlannedPost, Problem
 from sokasi_post.preview import render_preview
@@ -36,6 +36,11 @@ for _module in (click.core, click.decorators, click.exceptions, click.formatting
         _module._ = _
     if hasattr(_module, "ngettext"):
         _module.ngettext = ngettext
+
+# How `status` names each state on screen (its --json keeps the states themselves).
+STATE_LABELS = {"not sent": N_("not sent"), "draft": N_("draft"), "blocked": N_("blocked"), "pending": N_("pending"),
+                "in_flight": N_("in flight"), "published": N_("published"), "scheduled": N_("scheduled"),
+                "failed": N_("failed"), "unknown": N_("unknown")}
 
 DEBUG_ENV = "SOKASI_POST_DEBUG"  # set to 1 to let errors raise with a full traceback
 LOG_FILE = "sokasi-post.log"
@@ -467,7 +472,7 @@ def status(app: _App, as_json: bool) -> None:
         return
     for row in rows:
         when = row.published_at or row.updated_at
-        state = row.state + (_(" (changed)") if row.changed else "")
+        state = _(STATE_LABELS.get(row.state, row.state)) + (_(" (changed)") if row.changed else "")
         shown = when.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M") if when else "-"
         click.echo(f"{row.slug:<28} {row.platform:<10} {state:<22} {shown:<17} {row.url or row.error or ''}".rstrip())
 
