@@ -95,7 +95,8 @@ def record(lang: str) -> None:
         for number, name in enumerate(("1-depan.jpg", "2-atas.jpg"), start=1):
             shutil.copy(ROOT / "posts" / "sokasi-bundar-poleng" / f"{number}-{name.split('-', 1)[1]}", folder / name)
         (folder / "post.yaml").write_text(POST[lang], encoding="utf-8")
-        print("$ # (two photos copied into posts/sokasi-bundar-poleng/, post.yaml filled in)")
+        print({"en": "$ # (two photos copied into posts/sokasi-bundar-poleng/, post.yaml filled in)",
+               "id": "$ # (dua foto disalin ke posts/sokasi-bundar-poleng/, post.yaml diisi)"}[lang])
         for command in ("sokasi-post check", "sokasi-post preview", "sokasi-post publish --dry-run --platform instagram",
                         "sokasi-post publish", "sokasi-post status", "sokasi-post report"):
             run(command)
