@@ -153,6 +153,9 @@ def cli(ctx: click.Context, config_option: str | None, lang: str | None, verbose
     """
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=logging.ERROR if quiet else level, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # the terminal keeps its level when the log file asks for INFO
+        if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+            handler.setLevel(logging.ERROR if quiet else level)
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     if lang:
@@ -326,7 +329,8 @@ def _publish_locked(app: _App, settings: Settings, catalog, products, platform: 
     def report(outcome: publishing.Outcome) -> None:
         post = outcome.post
         line = f"{post.product.slug} → {post.platform.capitalize()}: {labels[outcome.status]}"
-        click.echo(f"{line}: {outcome.detail}" if outcome.detail else line)
+        if outcome.trouble or not app.quiet:  # -q (cron): only what needs attention, so no mail every 15 minutes
+            click.echo(f"{line}: {outcome.detail}" if outcome.detail else line)
         logging.getLogger("sokasi_post.publish").info("%s", line + (f": {outcome.detail}" if outcome.detail else ""))
 
     try:

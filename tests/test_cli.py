@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -221,3 +223,17 @@ def test_start_up_does_not_import_the_platform_libraries():
             "print(sorted(m for m in ('facebook', 'instagrapi', 'requests', 'curl_cffi') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_publish_keeps_its_log_lines_in_the_log_file_not_on_the_terminal(tmp_path):
+    (tmp_path / "config.yaml").write_text((ROOT / "config.yaml").read_text())
+    (tmp_path / "posts").mkdir()
+    shutil.copytree(ROOT / "posts" / "sokasi-polos-kecil", tmp_path / "posts" / "sokasi-polos-kecil")
+    environment = {k: v for k, v in os.environ.items() if k not in ("FACEBOOK_PAGE_TOKEN", "LANG", "LC_ALL")}
+    result = subprocess.run([sys.executable, "-m", "sokasi_post", "publish"], capture_output=True, text=True, cwd=tmp_path,
+                            env=environment)
+    assert result.returncode == 1
+    assert "sokasi-polos-kecil → Facebook: held back: the Facebook Page token is not set" in result.stdout
+    assert "INFO" not in result.stderr
+    log = (tmp_path / ".sokasi-post" / "logs" / "sokasi-post.log").read_text()
+    assert "INFO sokasi_post.publish: sokasi-polos-kecil → Facebook: held back" in log

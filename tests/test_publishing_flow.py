@@ -375,3 +375,24 @@ def test_current_slot_wraps_to_yesterday_before_the_first_time():
     assert publishing.current_slot(Fake, datetime(2026, 11, 28, 0, 15, tzinfo=UTC)) == "2026-11-27 19:00"
     assert publishing.current_slot(Fake, datetime(2026, 11, 28, 1, 0, tzinfo=UTC)) == "2026-11-28 09:00"
     assert publishing.current_slot(Fake, datetime(2026, 11, 28, 15, 59, tzinfo=UTC)) == "2026-11-28 19:00"
+
+
+def test_quiet_publish_prints_only_what_needs_attention(project, monkeypatch):
+    from sokasi_post.cli import cli
+    from tests.fakegraph import FakeGraph
+
+    project.good("sokasi-a", platforms="[facebook]")
+    project.good("sokasi-b", platforms="[facebook]", status="draft")
+    with FakeGraph(page_id="111222333444555") as graph:
+        project.config.write_text(project.config.read_text().replace("facebook:\n", f"facebook:\n  graph_url: {graph.url}\n"))
+        monkeypatch.setenv("FACEBOOK_PAGE_TOKEN", graph.page_token)
+        from click.testing import CliRunner
+
+        quiet = CliRunner().invoke(cli, ["--config", str(project.config), "-q", "publish"])
+        assert quiet.exit_code == 0, quiet.output
+        assert quiet.stdout == "" and quiet.stderr == ""
+        graph.fail_next("GET", "/me", code=190, message="Error validating access token", subcode=463)
+        project.good("sokasi-c", platforms="[facebook]")
+        trouble = CliRunner().invoke(cli, ["--config", str(project.config), "-q", "publish"])
+        assert trouble.exit_code == 1
+        assert trouble.stdout.startswith("sokasi-c → Facebook: held back: Facebook said: Error validating access token")
