@@ -64,7 +64,7 @@ class _App:
             set_language(settings.language)
         self.secrets = tuple(secrets_of(settings))
         for handler in logging.getLogger().handlers:
-            handler.addFilter(RedactingFilter(list(self.secrets)))
+            _redact_on(handler, self.secrets)
         for warning in settings.warnings:
             self.warn(warning)
         return settings
@@ -76,8 +76,12 @@ class _App:
         handler = logging.FileHandler(folder / LOG_FILE, encoding="utf-8")
         handler.setLevel(logging.INFO)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        handler.addFilter(RedactingFilter(list(self.secrets)))
+        _redact_on(handler, self.secrets)
         root = logging.getLogger()
+        for old in [h for h in root.handlers if getattr(h, "sokasi_post_log", False)]:  # one log file per run
+            root.removeHandler(old)
+            old.close()
+        handler.sokasi_post_log = True
         root.addHandler(handler)
         root.setLevel(min(root.level, logging.INFO))
         return folder / LOG_FILE
@@ -90,6 +94,13 @@ class _App:
     def warn(self, message: str) -> None:
         if not self.quiet:
             click.echo(_("warning: {message}").format(message=message), err=True)
+
+
+def _redact_on(handler: logging.Handler, secrets: tuple[str, ...]) -> None:
+    """Give `handler` one filter that removes these secrets (replacing an earlier one)."""
+    for old in [f for f in handler.filters if isinstance(f, RedactingFilter)]:
+        handler.removeFilter(old)
+    handler.addFilter(RedactingFilter(list(secrets)))
 
 
 class _Cli(click.Group):
@@ -608,6 +619,8 @@ def login(app: _App, platform: str) -> None:
         password = click.prompt(_("Instagram password for @{user}").format(user=settings.instagram.username),
                                 hide_input=True, err=True)
     app.secrets = (*app.secrets, password)
+    for handler in logging.getLogger().handlers:
+        _redact_on(handler, app.secrets)
     app.log_to_file(settings)
     who = instagram_login(settings.instagram, password, ask=lambda question: click.prompt(question, err=True))
     app.say(_("Logged in as {who}; session saved to {path}").format(
