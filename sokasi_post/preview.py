@@ -6,6 +6,7 @@ is what goes out.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from sokasi_post.models import PlannedPost
 from sokasi_post.publishing import Plan, export_photos, fingerprint
 
 INDEX = "index.html"
+SIGNATURE = ".preview-of"
 SHEET = "preview.png"
 GRID_TILES = 12
 CROP_WARNING = 0.75  # warn when Instagram's crop keeps less than this share of a photo
@@ -37,15 +39,22 @@ class Preview:
 
 
 def render_preview(planned: Plan, settings: Settings, folder: Path, now: datetime) -> Preview:
-    """Write index.html, the prepared photos (<slug>/<platform>-NN.jpg) and preview.png into `folder`."""
-    _clear_old_preview(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    export_photos(planned.posts, folder)
+    """Write index.html, the prepared photos (<slug>/<platform>-NN.jpg) and preview.png into `folder`.
+
+    When nothing it shows has changed since the last preview in `folder`, the files there are kept as they are.
+    """
     ledger = Ledger.open(settings.state_dir)
     try:
         states = {(p.product.slug, p.platform): ledger.get(p.product.slug, p.platform) for p in planned.posts}
     finally:
         ledger.close()
+    signature = _signature(planned, states, now)
+    stamp = folder / SIGNATURE
+    if (folder / INDEX).is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == signature:
+        return Preview(index=folder / INDEX, sheet=folder / SHEET)
+    _clear_old_preview(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    export_photos(planned.posts, folder)
     cards = [_product_html(slug, [p for p in planned.posts if p.product.slug == slug], settings, states, now)
              for slug in dict.fromkeys(p.product.slug for p in planned.posts)]
     tiles = [(post.prepared[0].path, f"{post.product.title} · {post.platform.capitalize()} · "
@@ -61,7 +70,19 @@ def render_preview(planned: Plan, settings: Settings, folder: Path, now: datetim
         grid=_grid_html(planned, states), cards="\n".join(cards))
     index = folder / INDEX
     index.write_text(page, encoding="utf-8")
+    stamp.write_text(signature, encoding="utf-8")
     return Preview(index=index, sheet=sheet)
+
+
+def _signature(planned: Plan, states: dict, now: datetime) -> str:
+    """A hash of everything the page shows: posts, photos, ledger states, language, and the day (for 'scheduled')."""
+    parts = [language(), now.date().isoformat()]
+    for post in planned.posts:
+        entry = states.get((post.product.slug, post.platform))
+        parts += [post.product.slug, post.platform, post.caption, repr(post.problems), repr(post.product),
+                  *(photo.path.name for photo in post.prepared)]
+        parts += [entry.state, entry.permalink or ""] if entry else ["", ""]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 _OUR_PHOTO = re.compile(r"^(facebook|instagram)-\d\d\.jpg$")
@@ -71,7 +92,7 @@ def _clear_old_preview(folder: Path) -> None:
     """Remove what an earlier preview wrote here (and nothing else), so removed products leave no stale photos."""
     if not folder.is_dir():
         return
-    for name in (INDEX, SHEET):
+    for name in (INDEX, SHEET, SIGNATURE):
         (folder / name).unlink(missing_ok=True)
     for sub in folder.iterdir():
         if sub.is_dir() and not sub.is_symlink():

@@ -184,3 +184,21 @@ def test_the_page_loads_every_image_in_a_real_browser_without_console_errors(sam
     subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size=412,1800", "--hide-scrollbars",
                     f"--screenshot={shot}", made.index.as_uri()], capture_output=True, timeout=120)
     assert shot.stat().st_size > 10_000
+
+
+def test_an_unchanged_catalogue_is_not_rendered_again(sample, monkeypatch):
+    import sokasi_post.preview as preview
+
+    first, _, _ = render(sample)
+    before = first.index.stat().st_mtime_ns
+
+    def fail(*args, **kwargs):
+        raise AssertionError("rendered again")
+
+    monkeypatch.setattr(preview, "contact_sheet", fail)
+    again, _, _ = render(sample)
+    assert again.index.stat().st_mtime_ns == before
+    post_yaml = sample / "posts" / "sokasi-polos-kecil" / "post.yaml"
+    post_yaml.write_text(post_yaml.read_text().replace("Sokasi kecil", "Sokasi mungil"))
+    with pytest.raises(AssertionError, match="rendered again"):
+        render(sample)
