@@ -202,3 +202,15 @@ def test_an_unchanged_catalogue_is_not_rendered_again(sample, monkeypatch):
     post_yaml.write_text(post_yaml.read_text().replace("Sokasi kecil", "Sokasi mungil"))
     with pytest.raises(AssertionError, match="rendered again"):
         render(sample)
+
+
+def test_the_page_speaks_the_users_language(sample):
+    from sokasi_post.i18n import _, set_language
+
+    set_language("id")
+    made, _planned, _settings = render(sample)
+    text = made.index.read_text(encoding="utf-8")
+    assert '<html lang="id">' in text
+    assert f"<h1>{_('Preview of the next posts')}</h1>" in text
+    assert "Preview of the next posts" not in text
+    assert "Sabtu, 28 November 2026" in text
