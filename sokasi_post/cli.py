@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from sokasi_post import publishing
-from sokasi_post.captions import LIMITS
+from sokasi_post.captions import LIMITS, format_rupiah
 from sokasi_post.catalog import load_catalog
 from sokasi_post.config import Settings, find_config, load_settings, read_secret
 from sokasi_post.errors import ConfigError, SokasiError, UsageError
@@ -550,7 +550,7 @@ def import_whatsapp(app: _App, export: Path, since: str | None, senders: tuple[s
     try:
         found = plan_import(source, settings, ledger, parse_since(since), senders, date_order)
         for draft in found.drafts:
-            price = f" · Rp {draft.price:,}".replace(",", ".") if draft.price else ""
+            price = f" · {format_rupiah(draft.price)}" if draft.price else ""
             click.echo(f"{display_path(settings.posts_dir / draft.slug)}: {draft.title}{price} · "
                        f"{draft.maker or '-'} · " + _("photos: {count}").format(count=len(draft.photos) - len(draft.missing)))
         if not dry_run:
