@@ -43,6 +43,8 @@ STATE_LABELS = {"not sent": N_("not sent"), "draft": N_("draft"), "blocked": N_(
                 "failed": N_("failed"), "unknown": N_("unknown")}
 
 DEBUG_ENV = "SOKASI_POST_DEBUG"  # set to 1 to let errors raise with a full traceback
+# Seconds the computer's clock may differ from Facebook's before doctor complains.
+CLOCK_TOLERANCE = 120
 LOG_FILE = "sokasi-post.log"
 # Libraries that log whole URLs or response bodies at INFO or DEBUG (with tokens or session ids in them).
 NOISY_LOGGERS = ("urllib3", "requests", "instagrapi", "private_request", "public_request", "curl_cffi", "facebook")
@@ -645,11 +647,19 @@ def doctor(app: _App) -> None:
                                                                   zone=settings.timezone.key, utc=now.strftime("%H:%M")))]
     for platform in settings.enabled_platforms:
         try:
-            who = publishing.verify(build(platform, settings, publishing.sleep))
+            publisher = build(platform, settings, publishing.sleep)
+            who = publishing.verify(publisher)
         except SokasiError as error:
             lines.append((False, f"{platform.capitalize()}: {redact(str(error), app.secrets)}"))
-        else:
-            lines.append((True, f"{platform.capitalize()}: {who}"))
+            continue
+        lines.append((True, f"{platform.capitalize()}: {who}"))
+        offset = getattr(publisher, "clock_offset", lambda: None)()
+        if offset is not None and abs(offset) > CLOCK_TOLERANCE:
+            # Scheduled posts and Instagram's own checks go wrong when the laptop's clock is off.
+            lines.append((False, _("clock: this computer's clock is {minutes} minutes {way} {platform}'s; set the right "
+                                   "time (and turn on automatic time)").format(
+                minutes=round(abs(offset) / 60), way=_("ahead of") if offset > 0 else _("behind"),
+                platform=platform.capitalize())))
     for good, line in lines:
         click.echo(("[ok] " if good else "[!!] ") + line)
     if not all(good for good, _line in lines):

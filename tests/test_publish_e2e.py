@@ -356,3 +356,17 @@ def test_reconcile_finds_a_post_whose_reply_was_lost(village):
     assert result.stdout.startswith("sokasi-polos-kecil → Facebook: it had gone through after all: https://www.facebook.com/")
     rows = village.run("status", "--json").stdout
     assert '"state": "published"' in rows
+
+
+def test_doctor_says_when_the_computers_clock_is_wrong(village, monkeypatch):
+    from email.utils import formatdate
+
+    from tests import fakegraph
+
+    ok = village.run("doctor")
+    assert "clock: this computer's clock" not in ok.stdout  # the fake answers with the real time
+    monkeypatch.setattr(fakegraph._Handler, "date_time_string", lambda self, timestamp=None: formatdate(
+        datetime.now(UTC).timestamp() - 3600, usegmt=True))
+    late = village.run("doctor")
+    assert late.exit_code == 1
+    assert "[!!] clock: this computer's clock is 60 minutes ahead of Facebook's; set the right time" in late.stdout

@@ -7,6 +7,8 @@ HTTP status codes, lets requests' exceptions (which carry the token in the URL) 
 
 from __future__ import annotations
 
+import contextlib
+import email.utils
 import json
 import logging
 import time
@@ -64,7 +66,10 @@ class FacebookPublisher:
         self.now = lambda: datetime.now(UTC)
         # The base URL is a module constant read at call time; the version must be set after construction.
         facebook.FACEBOOK_GRAPH_URL = self.settings.graph_url + "/"
-        self.api = facebook.GraphAPI(access_token=token, timeout=TIMEOUT, session=session or requests.Session())
+        session = session or requests.Session()
+        self.server_time: datetime | None = None  # from the last reply's Date header, to check this computer's clock
+        session.hooks["response"].append(self._note_server_time)
+        self.api = facebook.GraphAPI(access_token=token, timeout=TIMEOUT, session=session)
         self.api.version = self.settings.api_version
 
     # -- the Publisher interface ------------------------------------------------------------------
@@ -151,7 +156,15 @@ class FacebookPublisher:
                                    at=created or self.now(), scheduled_for=scheduled)
         return None
 
+    def clock_offset(self) -> float | None:
+        """Seconds this computer's clock is ahead of Facebook's (negative: behind), after any request; else None."""
+        return None if self.server_time is None else (self.now() - self.server_time).total_seconds()
+
     # -- helpers ----------------------------------------------------------------------------------
+
+    def _note_server_time(self, response: requests.Response, *args: object, **kwargs: object) -> None:
+        with contextlib.suppress(TypeError, ValueError):
+            self.server_time = email.utils.parsedate_to_datetime(response.headers["Date"])
 
     def token_info(self) -> dict[str, Any] | None:
         """What Meta says of the token (type, scopes, expiry), or None when it will not say."""
