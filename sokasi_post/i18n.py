@@ -126,9 +126,3 @@ def format_date(moment: datetime, with_time: bool = True) -> str:
         separator = "." if _language == "id" else ":"
         text += f" {moment.hour:02d}{separator}{moment.minute:02d} {moment.strftime('%Z')}".rstrip()
     return text
-
-
-def format_number(value: int) -> str:
-    """1250000 -> '1.250.000' in Indonesian, '1,250,000' in English."""
-    text = f"{value:,}"
-    return text.replace(",", ".") if _language == "id" else text

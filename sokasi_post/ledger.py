@@ -178,10 +178,6 @@ class Ledger:
             self.db.execute("UPDATE posts SET state = ?, last_error = ?, updated_at = ? WHERE slug = ? AND platform = ?",
                             (state, error, self._now(), slug, platform))
 
-    def forget_progress(self, slug: str, platform: str) -> None:
-        """Drop what an earlier attempt saved (e.g. photo ids Facebook no longer accepts)."""
-        self.checkpoint(slug, platform, {})
-
     def first_ready(self, slug: str) -> datetime:
         """When this product was first seen ready to go (remembered from the first time asked)."""
         with self.db:
