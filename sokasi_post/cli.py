@@ -653,6 +653,7 @@ def doctor(app: _App) -> None:
             lines.append((False, f"{platform.capitalize()}: {redact(str(error), app.secrets)}"))
             continue
         lines.append((True, f"{platform.capitalize()}: {who}"))
+        lines.extend((good, f"{platform.capitalize()}: {line}") for good, line in publisher.diagnose())
         offset = getattr(publisher, "clock_offset", lambda: None)()
         if offset is not None and abs(offset) > CLOCK_TOLERANCE:
             # Scheduled posts and Instagram's own checks go wrong when the laptop's clock is off.

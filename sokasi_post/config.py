@@ -92,6 +92,8 @@ SCHEMA: dict[str, Any] = {
         "enabled": _flag(True),
         "page_id": _Key((str, int), None, N_("the Page's numeric ID")),
         "token_env": _text("FACEBOOK_PAGE_TOKEN"),
+        "app_id_env": _text("FACEBOOK_APP_ID"),
+        "app_secret_env": _text("FACEBOOK_APP_SECRET"),
         "graph_url": _text("https://graph.facebook.com"),
         "api_version": _text("v25.0"),
         "native_schedule": _flag(False),
@@ -157,6 +159,9 @@ class FacebookSettings:
     graph_url: str
     api_version: str
     native_schedule: bool = False
+    # Optional: the app's id and secret, only for `doctor` (debug_token and the app's mode). Names of variables.
+    app_id_env: str = "FACEBOOK_APP_ID"
+    app_secret_env: str = "FACEBOOK_APP_SECRET"
 
 
 @dataclass(frozen=True)
@@ -462,7 +467,8 @@ def _build(path: Path, shown: str, v: dict, problems: list[str], today: date) ->
             problems.append(_("facebook.page_id: missing; expected the Page's numeric ID (or set facebook.enabled: false)"))
         elif not page_id.isdigit():
             problems.append(_("facebook.page_id: expected the Page's numeric ID, got {value!r}").format(value=page_id))
-    for key, section in (("facebook.token_env", fb["token_env"]), ("instagram.password_env", v["instagram"]["password_env"])):
+    for key, section in (("facebook.token_env", fb["token_env"]), ("facebook.app_id_env", fb["app_id_env"]),
+                         ("facebook.app_secret_env", fb["app_secret_env"]), ("instagram.password_env", v["instagram"]["password_env"])):
         if not _ENV_NAME.match(section):
             # Never echo the value: a token pasted here by mistake must not reach the screen.
             problems.append(_(
@@ -538,6 +544,8 @@ def _build(path: Path, shown: str, v: dict, problems: list[str], today: date) ->
             graph_url=fb["graph_url"].rstrip("/"),
             api_version=version,
             native_schedule=fb["native_schedule"],
+            app_id_env=fb["app_id_env"],
+            app_secret_env=fb["app_secret_env"],
         ),
         instagram=InstagramSettings(
             enabled=ig["enabled"],

@@ -31,8 +31,21 @@ class TransientError(PublishError):
     """A passing fault (network, Meta's 'please retry'): nothing was created; try again after a pause."""
 
 
+# Kinds of anti-abuse answer, each with its own cool-down (publishing.COOLDOWNS says how long).
+SLOW_DOWN = "slow_down"  # HTTP 429, PleaseWaitFewMinutes, Facebook's rate-limit codes
+BLOCKED = "blocked"  # FeedbackRequired, a sentry block, Facebook code 368
+CHALLENGE = "challenge"  # Instagram wants the person to confirm it is them: nothing until the next `login`
+
+
 class ThrottledError(PublishError):
-    """The platform asks us to slow down or to check the account: stop that platform for this run."""
+    """The platform asks us to slow down or to check the account: stop that platform, and let it cool down.
+
+    `cooldown` is one of SLOW_DOWN, BLOCKED or CHALLENGE, or None when no cool-down is needed.
+    """
+
+    def __init__(self, message: str, cooldown: str | None = SLOW_DOWN):
+        super().__init__(message)
+        self.cooldown = cooldown
 
 
 class AuthError(PublishError):

@@ -85,3 +85,5 @@ class Receipt:
     permalink: str | None
     at: datetime
     scheduled_for: datetime | None = None
+    # The post exists but is not as sent (e.g. Instagram dropped the caption): shown to the coordinator, never resent.
+    problem: str | None = None

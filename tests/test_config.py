@@ -104,7 +104,7 @@ def test_unknown_nested_key(tmp_path):
     path = write(tmp_path, CONFIG.replace("  page_id:", "  tokn_env: X\n  page_id:"))
     assert errors_of(path)[0].endswith(
         "facebook.tokn_env: unknown key (did you mean facebook.token_env?); "
-        "the keys here are: enabled, page_id, token_env, graph_url, api_version, native_schedule")
+        "the keys here are: enabled, page_id, token_env, app_id_env, app_secret_env, graph_url, api_version, native_schedule")
 
 
 @pytest.mark.parametrize(

@@ -59,6 +59,9 @@ class Publisher(Protocol):
     def publish(self, post: PlannedPost, resume: dict[str, Any], checkpoint: Checkpoint) -> Receipt:
         """Create the post. `resume` is what an earlier attempt saved through `checkpoint` (e.g. uploaded photo ids)."""
 
+    def diagnose(self) -> list[tuple[bool, str]]:
+        """For `doctor`, after check(): further findings as (all right?, one line in the user's language)."""
+
     def find(self, post: PlannedPost, since: datetime) -> Receipt | None:
         """Look on the platform for this post (same caption) made since `since`; None when it is not there.
 
@@ -94,7 +97,7 @@ def build(platform: str, settings: Settings, sleep: Callable[[float], None] = ti
 
 def secrets_of(settings: Settings) -> list[str]:
     """Every token and password the configured environment variables hold, to keep out of all output."""
-    names = (settings.facebook.token_env, settings.instagram.password_env)
+    names = (settings.facebook.token_env, settings.facebook.app_secret_env, settings.instagram.password_env)
     return [value for value in (read_secret(name) for name in names) if value]
 
 

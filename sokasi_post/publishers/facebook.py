@@ -142,6 +142,10 @@ class FacebookPublisher:
         return Receipt(platform=self.platform, remote_id=post_id, permalink=self._permalink(post_id), at=self.now(),
                        scheduled_for=when)
 
+    def diagnose(self) -> list[tuple[bool, str]]:
+        """For `doctor`: nothing to add yet."""
+        return []
+
     def find(self, post: PlannedPost, since: datetime) -> Receipt | None:
         """Look through the Page's recent and scheduled posts for one with this caption, made since `since`."""
         earliest = since - CLOCK_MARGIN

@@ -117,6 +117,10 @@ class InstagramPublisher:
         return Receipt(platform=self.platform, remote_id=str(media.id), permalink=f"https://www.instagram.com/p/{media.code}/",
                        at=datetime.now(UTC))
 
+    def diagnose(self) -> list[tuple[bool, str]]:
+        """For `doctor`: nothing to add yet."""
+        return []
+
     def find(self, post: PlannedPost, since: datetime) -> Receipt | None:
         """Look through the account's latest posts for one with this caption, made since `since`."""
         # Not user_medias_v1: it answers "no posts" when Instagram fails, and "could not look" must never
