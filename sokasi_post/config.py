@@ -467,8 +467,9 @@ def _build(path: Path, shown: str, v: dict, problems: list[str], today: date) ->
             problems.append(_("facebook.page_id: missing; expected the Page's numeric ID (or set facebook.enabled: false)"))
         elif not page_id.isdigit():
             problems.append(_("facebook.page_id: expected the Page's numeric ID, got {value!r}").format(value=page_id))
-    for key, section in (("facebook.token_env", fb["token_env"]), ("facebook.app_id_env", fb["app_id_env"]),
-                         ("facebook.app_secret_env", fb["app_secret_env"]), ("instagram.password_env", v["instagram"]["password_env"])):
+    names = (("facebook.token_env", fb["token_env"]), ("facebook.app_id_env", fb["app_id_env"]),
+             ("facebook.app_secret_env", fb["app_secret_env"]), ("instagram.password_env", v["instagram"]["password_env"]))
+    for key, section in names:
         if not _ENV_NAME.match(section):
             # Never echo the value: a token pasted here by mistake must not reach the screen.
             problems.append(_(
