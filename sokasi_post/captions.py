@@ -9,11 +9,12 @@ from sokasi_post.config import ContactSettings, Settings, whatsapp_digits
 from sokasi_post.i18n import _
 from sokasi_post.models import Product
 
-# Limits each platform enforces on a caption (Instagram: help.instagram.com and the Graph API's
-# ig-user/media; Facebook: the Page post text limit). See PLATFORM-FACTS.md, sections D and E.
+# Limits each platform enforces on a caption (docs/platforms.md I1 and I7; Facebook: the Page post text limit).
+# Instagram allows 5 hashtags since December 2025 (was 30), and its private API drops an over-limit caption
+# silently while the photo still posts; so the count is over the whole final caption, repeats included.
 LIMITS = {
     "facebook": {"characters": 63_206},
-    "instagram": {"characters": 2_200, "hashtags": 30, "mentions": 20},
+    "instagram": {"characters": 2_200, "hashtags": 5, "mentions": 20},
 }
 
 HASHTAG = re.compile(r"(?<![\w&])#(\w+)")
@@ -43,7 +44,9 @@ def render_caption(product: Product, platform: str, settings: Settings) -> str:
     """The exact text that will be posted on `platform` for `product`."""
     existing = {tag.lower() for tag in HASHTAG.findall(product.caption)}
     hashtags = []
-    for raw in (*settings.captions.hashtags, *product.hashtags):
+    captions = settings.captions
+    for raw in (*captions.hashtags, *captions.hashtags_by_platform.get(platform, ()),
+                *product.hashtags, *product.hashtags_by_platform.get(platform, ())):
         tag = normalise_hashtag(raw)
         if tag and tag.lower() not in existing:
             existing.add(tag.lower())
@@ -81,11 +84,14 @@ def caption_problems(text: str, platform: str) -> list[str]:
                 over=length - limits["characters"])
         )
     if "hashtags" in limits:
-        tags = {tag.lower() for tag in HASHTAG.findall(text)}
-        if len(tags) > limits["hashtags"]:
-            problems.append(_("the {platform} caption has {count} hashtags; the limit is {limit}: remove {over}").format(
-                platform=platform.capitalize(), count=len(tags), limit=limits["hashtags"],
-                over=len(tags) - limits["hashtags"]))
+        tags = ["#" + tag for tag in HASHTAG.findall(text)]
+        over = len(tags) - limits["hashtags"]
+        if over > 0:
+            problems.append(_(
+                "the {platform} caption has {count} hashtags; {platform} allows {limit}: drop {over}, e.g. {drop} "
+                "(hashtags for Facebook only go under hashtags: {{facebook: [...]}})"
+            ).format(platform=platform.capitalize(), count=len(tags), limit=limits["hashtags"], over=over,
+                     drop=" ".join(tags[-over:])))
     if "mentions" in limits:
         mentions = MENTION.findall(text)
         if len(mentions) > limits["mentions"]:

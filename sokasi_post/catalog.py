@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from sokasi_post.config import FITS, Settings, describe_type
+from sokasi_post.config import FITS, Settings, describe_type, hashtag_lists
 from sokasi_post.errors import ConfigError
 from sokasi_post.i18n import _
 from sokasi_post.models import PLATFORMS, Problem, Product
@@ -129,7 +129,7 @@ class _PostChecker:
         maker_instagram = self.instagram_handle()
         price = self.price()
         status = self.status()
-        hashtags = self.text_list("hashtags")
+        hashtags, hashtags_by_platform = self.hashtags()
         platforms = self.platforms()
         publish_at = self.publish_at()
         photos = self.photos()
@@ -150,6 +150,7 @@ class _PostChecker:
             price=price,
             maker=maker.strip() if maker else None,
             hashtags=hashtags,
+            hashtags_by_platform=hashtags_by_platform,
             publish_at=publish_at,
             alt=alt,
             status=status,
@@ -228,6 +229,13 @@ class _PostChecker:
             else:
                 self.fail(_("{key}: item {n} should be text, got {got}").format(key=key, n=number, got=describe_type(item)))
         return tuple(items)
+
+    def hashtags(self) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+        problems: list[str] = []
+        found = hashtag_lists(self.raw.get("hashtags"), "hashtags", problems)
+        for problem in problems:
+            self.fail(problem)
+        return found
 
     def platforms(self) -> tuple[str, ...]:
         enabled = self.settings.enabled_platforms

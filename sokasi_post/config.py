@@ -6,7 +6,7 @@ import difflib
 import os
 import re
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -144,7 +144,8 @@ SCHEMA: dict[str, Any] = {
     "captions": {
         "facebook": _text(DEFAULT_FACEBOOK_TEMPLATE),
         "instagram": _text(DEFAULT_INSTAGRAM_TEMPLATE),
-        "hashtags": _text_list(),
+        "hashtags": _Key((list, dict), (), N_("a list of hashtags, e.g. [sokasi, bambu], or one list per platform "
+                                                "under all, facebook and instagram")),
     },
 }
 
@@ -222,7 +223,8 @@ class CaptionSettings:
     """Caption templates per platform and the hashtags every post gets."""
 
     templates: dict[str, str]
-    hashtags: tuple[str, ...]
+    hashtags: tuple[str, ...]  # on every platform
+    hashtags_by_platform: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)  # on that one only
 
 
 @dataclass(frozen=True)
@@ -371,6 +373,38 @@ def _check_text_list(items: list, where: str, problems: list[str]) -> tuple[str,
             problems.append(_("{key}: item {n} should be text, got {got}").format(
                 key=where, n=number, got=describe_type(item)))
     return tuple(checked)
+
+
+# Where a hashtag list may apply: `all` platforms, or one (Instagram allows far fewer than Facebook: docs/platforms.md I1).
+HASHTAG_GROUPS = ("all", "facebook", "instagram")
+
+
+def hashtag_lists(value: Any, where: str, problems: list[str]) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+    """`hashtags:` as a list (every platform) or as lists under all/facebook/instagram -> (every platform, per platform)."""
+    if value is None:
+        return (), {}
+    if isinstance(value, (list, tuple)):
+        return _check_text_list(list(value), where, problems), {}
+    if not isinstance(value, dict):
+        problems.append(_("{key}: expected a list, e.g. {key}: [sokasi, bambu], or lists under all, facebook and "
+                          "instagram, got {got}").format(key=where, got=describe_type(value)))
+        return (), {}
+    per_platform: dict[str, tuple[str, ...]] = {}
+    for group, items in value.items():
+        if group not in HASHTAG_GROUPS:
+            close = difflib.get_close_matches(str(group), HASHTAG_GROUPS, n=1)
+            hint = _(" (did you mean {key}?)").format(key=close[0]) if close else ""
+            problems.append(_("{key}: unknown key {group!r}{hint}; the keys here are: {known}").format(
+                key=where, group=group, hint=hint, known=", ".join(HASHTAG_GROUPS)))
+            continue
+        if items is None:
+            items = []
+        if not isinstance(items, list):
+            problems.append(_("{key}: expected a list, e.g. {key}: [sokasi, bambu], got {got}").format(
+                key=f"{where}.{group}", got=describe_type(items)))
+            continue
+        per_platform[group] = _check_text_list(items, f"{where}.{group}", problems)
+    return per_platform.pop("all", ()), per_platform
 
 
 def describe_type(value: Any) -> str:
@@ -527,6 +561,7 @@ def _build(path: Path, shown: str, v: dict, problems: list[str], today: date) ->
         problems.append(_("schedule.max_per_run: expected at least 1, got {value}").format(value=v["schedule"]["max_per_run"]))
     for platform, template in templates.items():
         problems.extend(f"captions.{platform}: {p}" for p in template_problems(template))
+    hashtags, hashtags_by_platform = hashtag_lists(v["captions"]["hashtags"], "captions.hashtags", problems)
     greeting_problems = template_problems(contact["greeting"], fields=("title",))
     problems.extend(f"contact.greeting: {p}" for p in greeting_problems)
 
@@ -558,7 +593,7 @@ def _build(path: Path, shown: str, v: dict, problems: list[str], today: date) ->
             daily_limit=ig["daily_limit"],
         ),
         contact=ContactSettings(whatsapp=whatsapp, name=contact["name"], greeting=contact["greeting"]),
-        captions=CaptionSettings(templates=templates, hashtags=v["captions"]["hashtags"]),
+        captions=CaptionSettings(templates=templates, hashtags=hashtags, hashtags_by_platform=hashtags_by_platform),
         media=media,
         schedule=ScheduleSettings(slots=tuple(sorted(slots)), max_per_run=v["schedule"]["max_per_run"]),
         look_again_seconds=v["reconcile"]["wait_seconds"],

@@ -32,7 +32,8 @@ class Product:
     platforms: tuple[str, ...]
     price: int | None = None
     maker: str | None = None
-    hashtags: tuple[str, ...] = ()
+    hashtags: tuple[str, ...] = ()  # on every platform
+    hashtags_by_platform: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)  # added on that one only
     publish_at: datetime | None = None
     alt: dict[str, str] = field(default_factory=dict, hash=False)
     status: str = "ready"

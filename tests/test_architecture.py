@@ -22,7 +22,7 @@ LAYERS = [
     {"errors", "i18n", "models", "redaction"},
     {"yamlfile"},
     {"config"},
-    {"catalog", "captions", "media", "whatsapp"},
+    {"catalog", "captions", "media", "whatsapp", "places"},
     {"publishers"},
     {"ledger", "runlock"},
     {"publishing", "starter", "preview", "importer", "report"},

@@ -91,12 +91,34 @@ def test_caption_over_the_instagram_limit_says_by_how_much(tmp_path):
 
 
 def test_too_many_hashtags_and_mentions(tmp_path):
-    tags = " ".join(f"#tag{i}" for i in range(33))
+    tags = " ".join(f"#tag{i}" for i in range(7))
     mentions = " ".join(f"@orang{i}" for i in range(21)) + " tulis ke info@tigawasa.id"
     assert caption_problems(tags + " " + mentions, "instagram") == [
-        "the Instagram caption has 33 hashtags; the limit is 30: remove 3",
+        "the Instagram caption has 7 hashtags; Instagram allows 5: drop 2, e.g. #tag5 #tag6 "
+        "(hashtags for Facebook only go under hashtags: {facebook: [...]})",
         "the Instagram caption has 21 @-mentions; the limit is 20: remove 1",
     ]
+    assert caption_problems(tags + " " + mentions, "facebook") == []  # Facebook keeps its own, far larger allowance
+
+
+def test_instagram_counts_five_hashtags_with_repeats_and_passes_them():
+    assert caption_problems("#a #b #c #d #e", "instagram") == []
+    assert caption_problems("Sokasi #bambu asli\n\n#a #b #c #d #bambu", "instagram") == [
+        "the Instagram caption has 6 hashtags; Instagram allows 5: drop 1, e.g. #bambu "
+        "(hashtags for Facebook only go under hashtags: {facebook: [...]})"]
+
+
+def test_hashtags_can_go_to_one_platform_only(tmp_path):
+    settings_path = tmp_path / "config.yaml"
+    settings_path.write_text(CONFIG.replace("  hashtags: [sokasi, tigawasa]\n",
+                                            "  hashtags:\n    all: [sokasi]\n    facebook: [tigawasa, buleleng]\n"))
+    settings = load_settings(settings_path)
+    product = replace(PRODUCT, hashtags=("poleng",), hashtags_by_platform={"facebook": ("upakara", "banten", "bali")})
+    instagram = render_caption(product, "instagram", settings)
+    facebook = render_caption(product, "facebook", settings)
+    assert instagram.endswith("\n#sokasi #poleng")
+    assert facebook.endswith("\n#sokasi #tigawasa #buleleng #poleng #upakara #banten #bali")
+    assert caption_problems(instagram, "instagram") == []
 
 
 def test_an_over_long_product_is_blocked_in_the_dry_run_not_cut(project):
@@ -128,3 +150,52 @@ def test_normalised_hashtags_are_single_words_without_hash(tag):
 def test_a_caption_within_every_limit_has_no_problems(text):
     problems = caption_problems(text, "instagram")
     assert (len(text) > LIMITS["instagram"]["characters"]) == any("characters" in p for p in problems)
+
+
+def test_six_instagram_hashtags_are_blocked_at_check_naming_the_ones_to_drop(project):
+    project.product("sokasi-tagar", "title: Sokasi\ncaption: Anyaman bambu.\nhashtags: [bambu, bali, upakara, banten]\n")
+    result = project.run("check")
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "posts/sokasi-tagar/post.yaml: the Instagram caption has 6 hashtags; Instagram allows 5: drop 1, e.g. #banten "
+        "(hashtags for Facebook only go under hashtags: {facebook: [...]})\n")
+    dry = project.run("publish", "--dry-run", "--platform", "instagram")
+    assert dry.exit_code == 1
+    assert "BLOCKED: the Instagram caption has 6 hashtags" in dry.stdout
+    assert "#sokasi #tigawasa #bambu #bali #upakara #banten" in dry.stdout  # shown whole, never cut
+
+
+def test_a_product_moves_extra_hashtags_to_facebook_and_passes(project):
+    project.product("sokasi-tagar", "title: Sokasi\ncaption: Anyaman bambu.\n"
+                    "hashtags:\n  all: [bambu, bali]\n  facebook: [upakara, banten]\n")
+    assert project.run("check").exit_code == 0
+    dry = project.run("publish", "--dry-run")
+    assert "#sokasi #tigawasa #bambu #bali #upakara #banten" in dry.stdout  # Facebook
+    assert "\n    #sokasi #tigawasa #bambu #bali\n" in dry.stdout  # Instagram
+
+
+def test_a_misspelt_platform_under_hashtags_is_named(project):
+    project.product("sokasi-tagar", "title: Sokasi\ncaption: Anyaman bambu.\nhashtags:\n  instagarm: [bambu]\n")
+    result = project.run("check")
+    assert result.exit_code == 1
+    assert ("hashtags: unknown key 'instagarm' (did you mean instagram?); the keys here are: all, facebook, instagram"
+            in result.stdout)
+
+
+def test_the_bundled_samples_and_starter_files_stay_within_instagrams_five_hashtags(tmp_path):
+    from sokasi_post.catalog import load_catalog
+    from sokasi_post.i18n import set_language
+    from sokasi_post.starter import init_project
+
+    root = Path(__file__).resolve().parent.parent
+    settings = load_settings(root / "config.yaml")
+    for product in load_catalog(settings).products:
+        assert caption_problems(render_caption(product, "instagram", settings), "instagram") == [], product.slug
+    for language in ("en", "id"):
+        folder = tmp_path / language
+        folder.mkdir()
+        set_language(language)
+        init_project(folder)
+        starter = load_settings(folder / "config.yaml")
+        assert "kerajinanbambu" in starter.captions.hashtags
+        assert len(starter.captions.hashtags) + len(starter.captions.hashtags_by_platform.get("instagram", ())) <= 3

@@ -114,7 +114,8 @@ def test_unknown_nested_key(tmp_path):
          "facebook.enabled: expected true or false, got text ('yes please')"),
         (("posts_dir: posts", "posts_dir: [a, b]"), "posts_dir: expected text, got a list"),
         (("  hashtags: [sokasi, tigawasa]", "  hashtags: sokasi"),
-         "captions.hashtags: expected a list of text, e.g. [sokasi, bambu], got text ('sokasi')"),
+         "captions.hashtags: expected a list of hashtags, e.g. [sokasi, bambu], or one list per platform under all, "
+         "facebook and instagram, got text ('sokasi')"),
         (('  whatsapp: "+62 812-3456-7890"', "  whatsapp: telepon saya"),
          "contact.whatsapp: expected a phone number with country code, e.g. \"+62 812-3456-7890\", "
          "got 'telepon saya'"),
