@@ -19,12 +19,12 @@ from sokasi_post import publishing
 from sokasi_post.captions import LIMITS, format_rupiah
 from sokasi_post.catalog import load_catalog
 from sokasi_post.config import Settings, find_config, load_settings, read_secret
-from sokasi_post.errors import ConfigError, SokasiError, UsageError
+from sokasi_post.errors import CHALLENGE, ConfigError, SokasiError, ThrottledError, UsageError
 from sokasi_post.i18n import LANGUAGES, N_, _, format_date, ngettext, set_language
 from sokasi_post.ledger import Ledger
 from sokasi_post.models import PLATFORMS, PlannedPost, Problem
 from sokasi_post.preview import render_preview
-from sokasi_post.publishers import build, secrets_of
+from sokasi_post.publishers import SETUP_HELP, build, secrets_of
 from sokasi_post.publishing import Plan, export_photos, photo_count, plan, select_products
 from sokasi_post.redaction import RedactingFilter, redact
 from sokasi_post.runlock import RunLock
@@ -46,6 +46,7 @@ DEBUG_ENV = "SOKASI_POST_DEBUG"  # set to 1 to let errors raise with a full trac
 # Seconds the computer's clock may differ from Facebook's before doctor complains.
 CLOCK_TOLERANCE = 120
 LOG_FILE = "sokasi-post.log"
+FIRST_FACEBOOK_POST = "facebook-first-post-logged-out"  # the one-time notice after the first Facebook post
 # Libraries that log whole URLs or response bodies at INFO or DEBUG (with tokens or session ids in them).
 NOISY_LOGGERS = ("urllib3", "requests", "instagrapi", "private_request", "public_request", "curl_cffi", "facebook")
 
@@ -270,14 +271,19 @@ def _show_post(post: PlannedPost, settings: Settings) -> None:
 @click.option("--platform", type=click.Choice(PLATFORMS), help=_("Only this platform."))
 @click.option("--now", "ignore_slots", is_flag=True, help=_("Do not wait for the posting times in schedule.slots."))
 @click.option("--repost", multiple=True, metavar="SLUG", help=_("Post this product again although it was posted (after an edit)."))
+@click.option("--ignore-cooldown", is_flag=True,
+              help=_("Send even to a platform that is resting after an anti-abuse answer (risky for the account)."))
 @click.pass_obj
 def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | None, ignore_slots: bool,
-            repost: tuple[str, ...]) -> None:
+            repost: tuple[str, ...], ignore_cooldown: bool) -> None:
     """Publish the ready products (all, or the SLUGs named) on Facebook and Instagram.
 
     With --dry-run, show per product and platform the final caption, the photos in order and anything
     that would block it; nothing is sent and no token or password is needed. Exit code 1 when a product
     is blocked or has a problem (the others are still shown).
+
+    After an anti-abuse answer (Instagram's "try again later", a challenge, Facebook's temporary block) a
+    platform rests: nothing is sent to it until the time `status` shows, --now included.
 
     Example: sokasi-post publish --dry-run sokasi-bundar-poleng --platform instagram
     """
@@ -285,7 +291,10 @@ def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | No
     catalog = load_catalog(settings)
     products = select_products(catalog, slugs)
     if not dry_run:
-        _publish_for_real(app, settings, catalog, products, platform, slugs, ignore_slots, repost)
+        if ignore_cooldown:
+            app.warn(_("--ignore-cooldown: sending to a resting platform; another anti-abuse answer doubles the rest and "
+                       "can get the account locked"))
+        _publish_for_real(app, settings, catalog, products, platform, slugs, ignore_slots, repost, ignore_cooldown)
         return
     planned = _plan_with_progress(app, products, settings, platform)
     for post in planned.posts:
@@ -293,8 +302,15 @@ def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | No
     problems = [p for p in catalog.problems if not slugs or p.slug in slugs]
     for problem in [*problems, *(p for p in planned.photo_problems if p.warning)]:
         click.echo(_problem_line(problem))
-    made = render_preview(planned, settings, settings.state_dir / "preview", datetime.now(UTC))
+    now = datetime.now(UTC)
+    made = render_preview(planned, settings, settings.state_dir / "preview", now)
     app.say(_("Preview with the photos as they will look: {index}").format(index=display_path(made.index)))
+    ledger = Ledger.open(settings.state_dir)
+    try:
+        for cooldown in publishing.active_cooldowns(settings, ledger, now).values():
+            app.warn(publishing.cooldown_text(cooldown, settings))
+    finally:
+        ledger.close()
     blocked = [post for post in planned.posts if post.blocked and not post.product.is_draft]
     failed = blocked or [p for p in problems if not p.warning]
     drafts = [post for post in planned.posts if post.product.is_draft]
@@ -308,7 +324,7 @@ def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | No
 
 
 def _publish_for_real(app: _App, settings: Settings, catalog, products, platform: str | None,
-                      slugs: tuple[str, ...], ignore_slots: bool, repost: tuple[str, ...]) -> None:
+                      slugs: tuple[str, ...], ignore_slots: bool, repost: tuple[str, ...], ignore_cooldown: bool) -> None:
     """Send what is ready, one line per product and platform; exit code 1 when anything needs attention."""
     unknown = [slug for slug in repost if slug not in {p.slug for p in products}]
     if unknown:
@@ -321,13 +337,13 @@ def _publish_for_real(app: _App, settings: Settings, catalog, products, platform
         logging.getLogger("sokasi_post.publish").info("another run is in progress; nothing done")
         return
     try:
-        _publish_locked(app, settings, catalog, products, platform, slugs, ignore_slots, repost, log_path)
+        _publish_locked(app, settings, catalog, products, platform, slugs, ignore_slots, repost, ignore_cooldown, log_path)
     finally:
         lock.release()
 
 
 def _publish_locked(app: _App, settings: Settings, catalog, products, platform: str | None, slugs: tuple[str, ...],
-                    ignore_slots: bool, repost: tuple[str, ...], log_path: Path) -> None:
+                    ignore_slots: bool, repost: tuple[str, ...], ignore_cooldown: bool, log_path: Path) -> None:
     planned = _plan_with_progress(app, products, settings, platform)
     ledger = Ledger.open(settings.state_dir)
     labels = {
@@ -336,7 +352,8 @@ def _publish_locked(app: _App, settings: Settings, catalog, products, platform: 
         publishing.DRAFT: _("draft"), publishing.BLOCKED: _("blocked"), publishing.WAITING: _("waiting"),
         publishing.HELD: _("held for tomorrow"), publishing.STOPPED: _("held back"),
         publishing.RETRY_LATER: _("not posted, will retry"), publishing.FAILED: _("refused"),
-        publishing.UNKNOWN: _("outcome unknown"),
+        publishing.UNKNOWN: _("outcome unknown"), publishing.COOLING: _("resting"),
+        publishing.FLAWED: _("posted, needs a look"),
     }
 
     def report(outcome: publishing.Outcome) -> None:
@@ -348,7 +365,16 @@ def _publish_locked(app: _App, settings: Settings, catalog, products, platform: 
 
     try:
         outcomes = publishing.publish(planned, settings, ledger, lambda name: build(name, settings, publishing.sleep),
-                                      now=datetime.now(UTC), report=report, repost=repost, ignore_slots=ignore_slots)
+                                      now=datetime.now(UTC), report=report, repost=repost, ignore_slots=ignore_slots,
+                                      ignore_cooldown=ignore_cooldown)
+        first = next((o for o in outcomes if o.post.platform == "facebook" and o.status == publishing.POSTED), None)
+        if first is not None and ledger.first_time(FIRST_FACEBOOK_POST):
+            # Posts of an app in Development mode are seen only by the app's own people (docs/platforms.md F1).
+            notice = _("First Facebook post: open {link} in a private (incognito) window, logged out, to see it as buyers "
+                       "do. If it is not there, the Facebook app is still in Development mode: switch it to Live ({help})"
+                       ).format(link=first.detail, help=_(SETUP_HELP))
+            click.echo(notice)
+            logging.getLogger("sokasi_post.publish").info("%s", notice)
     finally:
         ledger.close()
     problems = [p for p in catalog.problems if (not slugs or p.slug in slugs) and not p.warning]
@@ -468,7 +494,8 @@ def status(app: _App, as_json: bool) -> None:
     """Show each product on each platform: state, when, post id, link, last error.
 
     States: not sent, draft, blocked, pending, in_flight, published, scheduled, failed, unknown;
-    "changed" marks a published product edited since. Reads only the ledger: no network.
+    "changed" marks a published product edited since. A platform resting after an anti-abuse answer
+    is shown with the time it tries again (in --json: "cooldown"). Reads only the ledger: no network.
 
     Example: sokasi-post status --json
     """
@@ -478,6 +505,7 @@ def status(app: _App, as_json: bool) -> None:
     ledger = Ledger.open(settings.state_dir)
     try:
         rows = publishing.status_rows(planned, ledger)
+        resting = publishing.active_cooldowns(settings, ledger, datetime.now(UTC))
     finally:
         ledger.close()
     if as_json:
@@ -485,13 +513,27 @@ def status(app: _App, as_json: bool) -> None:
             "slug": row.slug, "platform": row.platform, "state": row.state, "changed": row.changed, "post_id": row.post_id,
             "url": row.url, "published_at": row.published_at.isoformat() if row.published_at else None,
             "updated_at": row.updated_at.isoformat() if row.updated_at else None, "attempts": row.attempts,
-            "error": row.error} for row in rows], indent=2, ensure_ascii=False))
+            "error": row.error, "cooldown": _cooldown_json(resting.get(row.platform))} for row in rows],
+            indent=2, ensure_ascii=False))
         return
     for row in rows:
         when = row.published_at or row.updated_at
         state = _(STATE_LABELS.get(row.state, row.state)) + (_(" (changed)") if row.changed else "")
         shown = when.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M") if when else "-"
-        click.echo(f"{row.slug:<28} {row.platform:<10} {state:<22} {shown:<17} {row.url or row.error or ''}".rstrip())
+        said = " — ".join(text for text in (row.url, row.error) if text)
+        click.echo(f"{row.slug:<28} {row.platform:<10} {state:<22} {shown:<17} {said}".rstrip())
+    for cooldown in resting.values():
+        click.echo(_("{platform}: resting. {reason}").format(
+            platform=cooldown.platform.capitalize(), reason=publishing.cooldown_text(cooldown, settings)))
+
+
+def _cooldown_json(cooldown) -> dict | None:
+    """A platform's active cool-down for `status --json`: its kind, when it ends (null: at the next login), why."""
+    if cooldown is None:
+        return None
+    return {"kind": cooldown.kind, "since": cooldown.since.isoformat(),
+            "until": cooldown.not_before.isoformat() if cooldown.not_before else None,
+            "strikes": cooldown.strikes, "reason": cooldown.reason}
 
 
 @_command()
@@ -624,9 +666,14 @@ def login(app: _App, platform: str) -> None:
     for handler in logging.getLogger().handlers:
         _redact_on(handler, app.secrets)
     app.log_to_file(settings)
-    who = instagram_login(settings.instagram, password, ask=lambda question: click.prompt(question, err=True))
+    who = instagram_login(settings, password, ask=lambda question: click.prompt(question, err=True))
     app.say(_("Logged in as {who}; session saved to {path}").format(
         who=who, path=display_path(settings.instagram.session_file)))
+    ledger = Ledger.open(settings.state_dir)
+    try:  # a rest that waited for the person to confirm it is them ends here; a timed one runs its course
+        ledger.end_cooldown("instagram", publishing.account_of("instagram", settings), kind=CHALLENGE)
+    finally:
+        ledger.close()
 
 
 @_command()
@@ -645,26 +692,45 @@ def doctor(app: _App) -> None:
     lines = [(True, _("config: {path}").format(path=display_path(settings.config_path))),
              (True, _("clock: {local} ({zone}), {utc} UTC").format(local=local.strftime("%Y-%m-%d %H:%M %Z"),
                                                                   zone=settings.timezone.key, utc=now.strftime("%H:%M")))]
-    for platform in settings.enabled_platforms:
-        try:
-            publisher = build(platform, settings, publishing.sleep)
-            who = publishing.verify(publisher)
-        except SokasiError as error:
-            lines.append((False, f"{platform.capitalize()}: {redact(str(error), app.secrets)}"))
-            continue
-        lines.append((True, f"{platform.capitalize()}: {who}"))
-        lines.extend((good, f"{platform.capitalize()}: {line}") for good, line in publisher.diagnose())
-        offset = getattr(publisher, "clock_offset", lambda: None)()
-        if offset is not None and abs(offset) > CLOCK_TOLERANCE:
-            # Scheduled posts and Instagram's own checks go wrong when the laptop's clock is off.
-            lines.append((False, _("clock: this computer's clock is {minutes} minutes {way} {platform}'s; set the right "
-                                   "time (and turn on automatic time)").format(
-                minutes=round(abs(offset) / 60), way=_("ahead of") if offset > 0 else _("behind"),
-                platform=platform.capitalize())))
+    ledger = Ledger.open(settings.state_dir)
+    try:
+        resting = publishing.active_cooldowns(settings, ledger, now)
+        for platform in settings.enabled_platforms:
+            name = platform.capitalize()
+            if platform in resting:  # a resting account is not even asked who it is (docs/platforms.md I2)
+                lines.append((False, f"{name}: {publishing.cooldown_text(resting[platform], settings)}"))
+                continue
+            try:
+                publisher = build(platform, settings, publishing.sleep)
+                who = publishing.verify(publisher)
+                found = publisher.diagnose()
+            except SokasiError as error:
+                said = redact(str(error), app.secrets)
+                if isinstance(error, ThrottledError) and error.cooldown:
+                    cooldown = publishing.start_cooldown(ledger, platform, settings, error.cooldown, said, now)
+                    said += " — " + publishing.cooldown_text(cooldown, settings)
+                lines.append((False, f"{name}: {said}"))
+                continue
+            lines.append((True, f"{name}: {who}"))
+            lines.extend((good, f"{name}: {redact(line, app.secrets)}") for good, line in found)
+            _clock_line(publisher, platform, lines)
+    finally:
+        ledger.close()
     for good, line in lines:
         click.echo(("[ok] " if good else "[!!] ") + line)
     if not all(good for good, _line in lines):
         raise SystemExit(1)
+
+
+def _clock_line(publisher, platform: str, lines: list[tuple[bool, str]]) -> None:
+    """A doctor line when this computer's clock is far from the platform's (known after a request), else nothing."""
+    offset = getattr(publisher, "clock_offset", lambda: None)()
+    if offset is not None and abs(offset) > CLOCK_TOLERANCE:
+        # Scheduled posts and Instagram's own checks go wrong when the laptop's clock is off.
+        lines.append((False, _("clock: this computer's clock is {minutes} minutes {way} {platform}'s; set the right "
+                               "time (and turn on automatic time)").format(
+            minutes=round(abs(offset) / 60), way=_("ahead of") if offset > 0 else _("behind"),
+            platform=platform.capitalize())))
 
 
 def main() -> None:

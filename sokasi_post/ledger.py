@@ -85,12 +85,40 @@ def _add_imports_and_reports(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE reports (at TEXT NOT NULL)")
 
 
+def _add_cooldowns_and_notices(db: sqlite3.Connection) -> None:
+    # After an anti-abuse answer, nothing goes to that platform and account before not_before (NULL: until the
+    # next successful login); strikes count the answers since the last success, so each repeat waits longer.
+    db.execute("CREATE TABLE cooldowns (platform TEXT NOT NULL, account TEXT NOT NULL, kind TEXT NOT NULL, "
+               "strikes INTEGER NOT NULL, since TEXT NOT NULL, not_before TEXT, reason TEXT NOT NULL, "
+               "PRIMARY KEY (platform, account))")
+    # One-time messages already shown (e.g. the first Facebook post's "look at it logged out").
+    db.execute("CREATE TABLE notices (name TEXT PRIMARY KEY, at TEXT NOT NULL)")
+
+
 # Named migrations, applied in order, each once (the table `migrations` remembers which ran).
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_create_posts", _create_posts),
     ("002_sent_at_and_queue", _add_sent_at_and_queue),
     ("003_imports_and_reports", _add_imports_and_reports),
+    ("004_cooldowns_and_notices", _add_cooldowns_and_notices),
 ]
+
+
+@dataclass(frozen=True)
+class Cooldown:
+    """A platform account resting after an anti-abuse answer: nothing is sent to it before `not_before`."""
+
+    platform: str
+    account: str
+    kind: str  # errors.SLOW_DOWN, BLOCKED or CHALLENGE
+    strikes: int  # anti-abuse answers since the last successful post
+    since: datetime
+    not_before: datetime | None  # None: until the next successful login
+    reason: str
+
+    def active(self, now: datetime) -> bool:
+        """True while nothing may be sent."""
+        return self.not_before is None or now < self.not_before
 
 
 class Ledger:
@@ -162,14 +190,15 @@ class Ledger:
                             (json.dumps(progress), self._now(), slug, platform))
 
     def succeed(self, slug: str, platform: str, receipt: Receipt) -> None:
-        """Record the platform's receipt: the post exists."""
+        """Record the platform's receipt: the post exists (its problem, if it is not as sent, as the last error)."""
         state = SCHEDULED if receipt.scheduled_for else PUBLISHED
         with self.db:
             self.db.execute(
                 """UPDATE posts SET state = ?, remote_id = ?, permalink = ?, published_at = ?, scheduled_for = ?,
-                       last_error = NULL, updated_at = ? WHERE slug = ? AND platform = ?""",
+                       last_error = ?, updated_at = ? WHERE slug = ? AND platform = ?""",
                 (state, receipt.remote_id, receipt.permalink, receipt.at.isoformat(),
-                 receipt.scheduled_for.isoformat() if receipt.scheduled_for else None, self._now(), slug, platform),
+                 receipt.scheduled_for.isoformat() if receipt.scheduled_for else None, receipt.problem, self._now(),
+                 slug, platform),
             )
 
     def settle(self, slug: str, platform: str, state: str, error: str) -> None:
@@ -215,6 +244,34 @@ class Ledger:
     def remember_report(self, at: datetime) -> None:
         with self.db:
             self.db.execute("INSERT INTO reports VALUES (?)", (at.isoformat(),))
+
+    def cooldown(self, platform: str, account: str) -> Cooldown | None:
+        """The last cool-down of this platform account (active or over), until a successful post clears it."""
+        row = self.db.execute("SELECT * FROM cooldowns WHERE platform = ? AND account = ?", (platform, account)).fetchone()
+        if row is None:
+            return None
+        return Cooldown(platform=row["platform"], account=row["account"], kind=row["kind"], strikes=row["strikes"],
+                        since=_time(row["since"]), not_before=_time(row["not_before"]), reason=row["reason"])
+
+    def cool_down(self, cooldown: Cooldown) -> None:
+        """Record (or replace) a platform account's cool-down."""
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO cooldowns VALUES (?, ?, ?, ?, ?, ?, ?)", (
+                cooldown.platform, cooldown.account, cooldown.kind, cooldown.strikes, cooldown.since.isoformat(),
+                cooldown.not_before.isoformat() if cooldown.not_before else None, cooldown.reason))
+
+    def end_cooldown(self, platform: str, account: str, kind: str | None = None) -> None:
+        """Forget the cool-down (after a successful post; after a login, only one of `kind`)."""
+        with self.db:
+            if kind is None:
+                self.db.execute("DELETE FROM cooldowns WHERE platform = ? AND account = ?", (platform, account))
+            else:
+                self.db.execute("DELETE FROM cooldowns WHERE platform = ? AND account = ? AND kind = ?", (platform, account, kind))
+
+    def first_time(self, notice: str) -> bool:
+        """True the first time this one-time notice is asked for (and remembered as shown), False ever after."""
+        with self.db:
+            return self.db.execute("INSERT OR IGNORE INTO notices VALUES (?, ?)", (notice, self._now())).rowcount == 1
 
     def count_published_since(self, platform: str, since: datetime) -> int:
         """How many posts went out on `platform` from `since` on (for a daily limit)."""

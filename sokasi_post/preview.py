@@ -19,7 +19,7 @@ from sokasi_post.i18n import _, format_date, language
 from sokasi_post.ledger import DONE, Ledger
 from sokasi_post.media import contact_sheet
 from sokasi_post.models import PlannedPost
-from sokasi_post.publishing import Plan, export_photos, fingerprint
+from sokasi_post.publishing import Plan, active_cooldowns, cooldown_text, export_photos, fingerprint
 
 INDEX = "index.html"
 SIGNATURE = ".preview-of"
@@ -46,16 +46,18 @@ def render_preview(planned: Plan, settings: Settings, folder: Path, now: datetim
     ledger = Ledger.open(settings.state_dir)
     try:
         states = {(p.product.slug, p.platform): ledger.get(p.product.slug, p.platform) for p in planned.posts}
+        resting = {platform: cooldown_text(cooldown, settings)
+                   for platform, cooldown in active_cooldowns(settings, ledger, now).items()}
     finally:
         ledger.close()
-    signature = _signature(planned, states, now)
+    signature = _signature(planned, states, now, resting)
     stamp = folder / SIGNATURE
     if (folder / INDEX).is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == signature:
         return Preview(index=folder / INDEX, sheet=folder / SHEET)
     _clear_old_preview(folder)
     folder.mkdir(parents=True, exist_ok=True)
     export_photos(planned.posts, folder)
-    cards = [_product_html(slug, [p for p in planned.posts if p.product.slug == slug], settings, states, now)
+    cards = [_product_html(slug, [p for p in planned.posts if p.product.slug == slug], settings, states, now, resting)
              for slug in dict.fromkeys(p.product.slug for p in planned.posts)]
     tiles = [(post.prepared[0].path, f"{post.product.title} · {post.platform.capitalize()} · "
               + _("photos: {count}").format(count=len(post.prepared))) for post in planned.posts if post.prepared]
@@ -74,14 +76,14 @@ def render_preview(planned: Plan, settings: Settings, folder: Path, now: datetim
     return Preview(index=index, sheet=sheet)
 
 
-def _signature(planned: Plan, states: dict, now: datetime) -> str:
-    """A hash of everything the page shows: posts, photos, ledger states, language, and the day (for 'scheduled')."""
-    parts = [language(), now.date().isoformat()]
+def _signature(planned: Plan, states: dict, now: datetime, resting: dict[str, str]) -> str:
+    """A hash of everything the page shows: posts, photos, ledger states, rests, language, and the day (for 'scheduled')."""
+    parts = [language(), now.date().isoformat(), *sorted(resting.values())]
     for post in planned.posts:
         entry = states.get((post.product.slug, post.platform))
         parts += [post.product.slug, post.platform, post.caption, repr(post.problems), repr(post.product),
                   *(photo.path.name for photo in post.prepared)]
-        parts += [entry.state, entry.permalink or ""] if entry else ["", ""]
+        parts += [entry.state, entry.permalink or "", entry.last_error or ""] if entry else ["", "", ""]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
@@ -156,11 +158,18 @@ def _state_html(entry) -> str:
     return f'<span class="state">{_esc(entry.state)}</span>'
 
 
-def _product_html(slug: str, posts: list[PlannedPost], settings: Settings, states: dict, now: datetime) -> str:
+def _product_html(slug: str, posts: list[PlannedPost], settings: Settings, states: dict, now: datetime,
+                  resting: dict[str, str]) -> str:
     product = posts[0].product
     cards = []
     for post in posts:
-        notes = "".join(f'<li class="{kind}">{_esc(text)}</li>' for kind, text in _warnings(post, now, settings))
+        entry = states.get((slug, post.platform))
+        found = _warnings(post, now, settings)
+        if entry is not None and entry.state in DONE and entry.last_error:  # posted, but not as sent
+            found.insert(0, ("error", entry.last_error))
+        if post.platform in resting and not (entry and entry.state in DONE):
+            found.insert(0, ("error", resting[post.platform]))
+        notes = "".join(f'<li class="{kind}">{_esc(text)}</li>' for kind, text in found)
         body = _facebook_html(post, settings) if post.platform == "facebook" else _instagram_html(post, settings)
         limit = LIMITS[post.platform]["characters"]
         cards.append(

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sokasi_post import errors
 from sokasi_post.captions import caption_problems, render_caption
 from sokasi_post.catalog import Catalog
 from sokasi_post.config import Settings
@@ -24,7 +25,7 @@ from sokasi_post.errors import (
     UsageError,
 )
 from sokasi_post.i18n import _, format_date
-from sokasi_post.ledger import DONE, DOUBTFUL, PENDING, Ledger
+from sokasi_post.ledger import DONE, DOUBTFUL, PENDING, Cooldown, Ledger
 from sokasi_post.ledger import FAILED as FAILED_STATE
 from sokasi_post.ledger import UNKNOWN as UNKNOWN_STATE
 from sokasi_post.media import Prepared, prepare_products
@@ -109,9 +110,15 @@ def export_photos(posts: tuple[PlannedPost, ...], folder: Path) -> list[Path]:
 
 # What happened to one planned post in a run.
 POSTED, SCHEDULED_THERE, ALREADY, FOUND, CHANGED, DRAFT, BLOCKED, WAITING, QUEUED, HELD, STOPPED, RETRY_LATER, FAILED, \
-    UNKNOWN = ("posted", "scheduled", "already", "found", "changed", "draft", "blocked", "waiting", "queued", "held",
-               "stopped", "retry-later", "failed", "unknown")
-TROUBLE = (BLOCKED, STOPPED, RETRY_LATER, FAILED, UNKNOWN)
+    UNKNOWN, COOLING, FLAWED = ("posted", "scheduled", "already", "found", "changed", "draft", "blocked", "waiting", "queued",
+                                "held", "stopped", "retry-later", "failed", "unknown", "cooling", "flawed")
+# COOLING is a known wait, said once when it began; a challenge cool-down needs a person, so it is STOPPED instead.
+TROUBLE = (BLOCKED, STOPPED, RETRY_LATER, FAILED, UNKNOWN, FLAWED)
+
+# How long a platform account rests after an anti-abuse answer (docs/platforms.md I2), doubled for each repeat
+# since the last successful post, up to a week. After a challenge: until the next successful `login`.
+COOLDOWNS = {errors.SLOW_DOWN: timedelta(hours=1), errors.BLOCKED: timedelta(hours=24)}
+LONGEST_COOLDOWN = timedelta(days=7)
 
 sleep = time.sleep  # the one place the flow waits; tests replace it
 
@@ -156,15 +163,18 @@ def publish(
     report: Callable[[Outcome], None] = lambda outcome: None,
     repost: tuple[str, ...] = (),
     ignore_slots: bool = False,
+    ignore_cooldown: bool = False,
 ) -> list[Outcome]:
     """Send every ready post that the ledger does not have yet; one product and platform at a time.
 
     A post whose earlier attempt ended in doubt is first looked for on the platform and sent again only
     when it is provably absent. New products wait for a posting slot when config has `schedule.slots`
     (unless `ignore_slots`). A platform whose credentials fail, or that asks us to slow down, is left
-    alone for the rest of the run; the other platform carries on. Each outcome is reported when known.
+    alone for the rest of the run, and rests (a cool-down, see COOLDOWNS) after an anti-abuse answer: until
+    then nothing at all is sent to it, unless `ignore_cooldown`. The other platform carries on. Each outcome
+    is reported when known.
     """
-    run = _Run(settings, ledger, make_publisher, now, repost)
+    run = _Run(settings, ledger, make_publisher, now, repost, ignore_cooldown)
     released = run.release(planned, ignore_slots)
     outcomes = []
     for post in planned.posts:
@@ -201,12 +211,53 @@ def current_slot(settings: Settings, now: datetime) -> str | None:
     return f"{day.isoformat()} {(today or slots)[-1].strftime('%H:%M')}"
 
 
+def account_of(platform: str, settings: Settings) -> str:
+    """The account a cool-down belongs to: the Page id on Facebook, the account name on Instagram."""
+    return (settings.facebook.page_id if platform == "facebook" else settings.instagram.username) or ""
+
+
+def start_cooldown(ledger: Ledger, platform: str, settings: Settings, kind: str, reason: str, now: datetime) -> Cooldown:
+    """Record an anti-abuse answer: the account rests, longer for each repeat since its last successful post."""
+    account = account_of(platform, settings)
+    before = ledger.cooldown(platform, account)
+    strikes = (before.strikes if before else 0) + 1
+    rest = COOLDOWNS.get(kind)
+    not_before = None if rest is None else now + min(rest * 2 ** (strikes - 1), LONGEST_COOLDOWN)
+    cooldown = Cooldown(platform, account, kind, strikes, now, not_before, reason.splitlines()[0][:300])
+    ledger.cool_down(cooldown)
+    return cooldown
+
+
+def active_cooldowns(settings: Settings, ledger: Ledger, now: datetime) -> dict[str, Cooldown]:
+    """The enabled platforms resting now, by platform."""
+    found = {}
+    for platform in settings.enabled_platforms:
+        cooldown = ledger.cooldown(platform, account_of(platform, settings))
+        if cooldown is not None and cooldown.active(now):
+            found[platform] = cooldown
+    return found
+
+
+def cooldown_text(cooldown: Cooldown, settings: Settings) -> str:
+    """What the rest means, in words for the coordinator: since when, why, and when posting starts again."""
+    name = cooldown.platform.capitalize()
+    since = format_date(cooldown.since.astimezone(settings.timezone))
+    if cooldown.not_before is None:
+        return _("{platform} asked on {since} to confirm it is really you; nothing is sent to {platform} until you open the "
+                 "{platform} app on the phone, confirm, and run `sokasi-post login instagram`").format(platform=name, since=since)
+    return _("{platform} asked to slow down on {since}; resting: nothing is sent to {platform} before {until} "
+             "(repeat {strikes} since the last good post)").format(
+        platform=name, since=since, until=format_date(cooldown.not_before.astimezone(settings.timezone)),
+        strikes=cooldown.strikes)
+
+
 class _Run:
     """State of one publishing run: the publishers made so far, and the platforms stopped."""
 
     def __init__(self, settings: Settings, ledger: Ledger, make_publisher: Callable[[str], Publisher], now: datetime,
-                 repost: tuple[str, ...]):
+                 repost: tuple[str, ...], ignore_cooldown: bool = False):
         self.settings = settings
+        self.ignore_cooldown = ignore_cooldown
         self.ledger = ledger
         self.make_publisher = make_publisher
         self.now = now
@@ -259,6 +310,9 @@ class _Run:
                 times=", ".join(slot.strftime("%H:%M") for slot in self.settings.schedule.slots)))
         if platform in self.stopped:
             return Outcome(post, STOPPED, self.stopped[platform])
+        resting = self._resting(post)
+        if resting is not None:
+            return resting
         if entry and entry.state in DOUBTFUL:
             settled = self.settle_doubt(post, entry)
             if settled is not None:
@@ -276,6 +330,9 @@ class _Run:
         """Look for a post whose last attempt ended in doubt. An outcome when found or when we cannot tell;
         None when it is provably absent (recorded as pending), so it may be sent."""
         slug, platform = post.product.slug, post.platform
+        resting = self._resting(post)
+        if resting is not None:
+            return resting
         publisher = self._publisher(platform)
         if publisher is None:
             return Outcome(post, STOPPED, self.stopped[platform])
@@ -287,7 +344,7 @@ class _Run:
                 sleep(self.settings.look_again_seconds)
                 found = with_retries(lambda: publisher.find(post, since), sleep)
         except (AuthError, ThrottledError) as error:
-            self.stopped[platform] = str(error)
+            self._stop(platform, error)
             return Outcome(post, UNKNOWN, _("could not look for it on {platform}: {error}").format(
                 platform=platform.capitalize(), error=error))
         except PublishError as error:
@@ -295,13 +352,35 @@ class _Run:
                 platform=platform.capitalize(), error=error))
         if found is not None:
             self.ledger.succeed(slug, platform, found)
-            return Outcome(post, FOUND, _("it had gone through after all: {link}").format(link=found.permalink or found.remote_id))
+            link = found.permalink or found.remote_id
+            if found.problem:
+                return Outcome(post, FLAWED, _("it had gone through after all, but not as sent: {problem} ({link})").format(
+                    problem=found.problem, link=link))
+            return Outcome(post, FOUND, _("it had gone through after all: {link}").format(link=link))
         self.ledger.settle(slug, platform, PENDING, _("not found on {platform}; sent again").format(
             platform=platform.capitalize()))
         return None
 
     def _local(self, when: datetime) -> str:
         return format_date(when.astimezone(self.settings.timezone))
+
+    def _resting(self, post: PlannedPost) -> Outcome | None:
+        """An outcome when the post's platform is in a cool-down (nothing may be sent to it, not even a look-up)."""
+        if self.ignore_cooldown:
+            return None
+        cooldown = self.ledger.cooldown(post.platform, account_of(post.platform, self.settings))
+        if cooldown is None or not cooldown.active(self.now):
+            return None
+        return Outcome(post, STOPPED if cooldown.kind == errors.CHALLENGE else COOLING, cooldown_text(cooldown, self.settings))
+
+    def _stop(self, platform: str, error: PublishError) -> None:
+        """Leave `platform` alone for the rest of the run; after an anti-abuse answer, let the account rest."""
+        self.stopped[platform] = str(error)
+        kind = getattr(error, "cooldown", None)
+        if not isinstance(error, ThrottledError) or kind is None:
+            return
+        cooldown = start_cooldown(self.ledger, platform, self.settings, kind, str(error), self.now)
+        self.stopped[platform] = f"{error} — {cooldown_text(cooldown, self.settings)}"
 
     def _over_daily_limit(self, platform: str) -> bool:
         if platform != "instagram":
@@ -319,7 +398,7 @@ class _Run:
                 publisher = self.make_publisher(platform)
                 verify(publisher)
             except (AuthError, ThrottledError, TransientError) as error:
-                self.stopped[platform] = str(error)
+                self._stop(platform, error)
                 return None
             self.publishers[platform] = publisher
         return self.publishers[platform]
@@ -340,8 +419,8 @@ class _Run:
             return Outcome(post, RETRY_LATER, str(error))
         except (AuthError, ThrottledError) as error:
             self.ledger.settle(slug, platform, PENDING, str(error))
-            self.stopped[platform] = str(error)
-            return Outcome(post, RETRY_LATER, str(error))
+            self._stop(platform, error)
+            return Outcome(post, RETRY_LATER, self.stopped[platform])
         except RejectedError as error:
             self.ledger.settle(slug, platform, FAILED_STATE, str(error))
             return Outcome(post, FAILED, str(error))
@@ -349,6 +428,10 @@ class _Run:
             self.ledger.settle(slug, platform, UNKNOWN_STATE, str(error))
             return Outcome(post, UNKNOWN, str(error))
         self.ledger.succeed(slug, platform, receipt)
+        self.ledger.end_cooldown(platform, account_of(platform, self.settings))  # a success: the next answer starts afresh
+        if receipt.problem:
+            return Outcome(post, FLAWED, _("posted, but not as sent: {problem} ({link})").format(
+                problem=receipt.problem, link=receipt.permalink or receipt.remote_id))
         if receipt.scheduled_for:
             return Outcome(post, SCHEDULED_THERE, _("{platform} will publish it at {when}: {link}").format(
                 platform=platform.capitalize(), link=receipt.permalink or receipt.remote_id,

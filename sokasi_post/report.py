@@ -8,7 +8,7 @@ from datetime import datetime
 from sokasi_post.config import Settings
 from sokasi_post.i18n import _, format_date
 from sokasi_post.ledger import DONE, DOUBTFUL, FAILED, PENDING, SCHEDULED, Ledger
-from sokasi_post.publishing import Plan
+from sokasi_post.publishing import Plan, active_cooldowns, cooldown_text
 
 MAX_ITEMS = 12  # per section: one message must stay readable on a phone
 PLATFORM_SHORT = {"facebook": "FB", "instagram": "IG"}
@@ -55,6 +55,7 @@ def build_report(planned: Plan, settings: Settings, ledger: Ledger, since: datet
         lines.append(_("…and {count} more (see `sokasi-post status`)").format(count=shown - MAX_ITEMS))
 
     settled = {(e.slug, e.platform) for e in entries if e.state in (*DONE, FAILED, *DOUBTFUL)}
+    resting = active_cooldowns(settings, ledger, now)
     coming, listed = [], set()
     for post in planned.posts:
         product = post.product
@@ -62,14 +63,19 @@ def build_report(planned: Plan, settings: Settings, ledger: Ledger, since: datet
             continue
         listed.add(product.slug)
         when = product.publish_at
-        coming.append((when or now, product.slug, product.title,
-                       format_date(when.astimezone(settings.timezone)) if when and when > now else _("next run")))
+        rest = resting.get(post.platform)
+        if rest is not None:  # nothing goes to a resting platform: say when it may, not "next run"
+            when = max(when or now, rest.not_before or now)
+        label = (format_date(when.astimezone(settings.timezone)) if when and when > now
+                 else _("after the next login") if rest is not None else _("next run"))
+        coming.append((when or now, product.slug, product.title, label))
     lines += ["", _("*Next:*")]
     lines += [f"• {title} — {when}" for _at, _slug, title, when in sorted(coming)[:MAX_ITEMS]] or [_("_nothing queued_")]
 
-    trouble = [e for e in entries if e.state in (FAILED, *DOUBTFUL) or (e.state == PENDING and e.last_error)]
-    if trouble:
+    trouble = [e for e in entries if e.state in (FAILED, *DOUBTFUL) or (e.state in (PENDING, *DONE) and e.last_error)]
+    if trouble or resting:
         lines += ["", _("*Needs a look:*")]
+        lines += [f"• {cooldown_text(cooldown, settings)}" for cooldown in resting.values()]
         for entry in trouble[:MAX_ITEMS]:
             product = products.get(entry.slug)
             reason = (entry.last_error or _("the last run was cut off")).splitlines()[0][:160]

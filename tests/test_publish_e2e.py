@@ -76,7 +76,9 @@ def test_publish_posts_the_sample_catalogue_exactly_once(village):
     graph, fake = village.graph, village.fake
     result = village.run("publish")
     assert result.exit_code == 0, result.output
-    lines = sorted(result.stdout.splitlines())
+    *lines, notice = result.stdout.splitlines()
+    assert notice.startswith("First Facebook post: open https://www.facebook.com/")  # once: look at it logged out
+    lines = sorted(lines)
     assert [line.split(": ")[0:2] for line in lines] == [
         ["keben-tutup-tinggi → Facebook", "draft"], ["keben-tutup-tinggi → Instagram", "draft"],
         ["sokasi-bundar-poleng → Facebook", "posted"], ["sokasi-bundar-poleng → Instagram", "posted"],
@@ -210,9 +212,12 @@ def test_facebook_native_scheduling(village):
 
 
 def test_doctor_reports_a_wrong_token_kind_and_an_expired_session_in_one_line_each(village, monkeypatch):
+    monkeypatch.setenv("FACEBOOK_APP_ID", village.graph.app_id)  # debug_token answers only the app's own token
+    monkeypatch.setenv("FACEBOOK_APP_SECRET", village.graph.app_secret)
     ok = village.run("doctor")
     assert ok.exit_code == 0, ok.output
-    assert f"[ok] Facebook: Page Sokasi Tigawasa ({SAMPLE_PAGE}); the token does not expire" in ok.stdout
+    assert f"[ok] Facebook: Page Sokasi Tigawasa ({SAMPLE_PAGE})\n" in ok.stdout
+    assert "[ok] Facebook: the token does not expire\n" in ok.stdout
     assert "[ok] Instagram: @sokasi.tigawasa" in ok.stdout
     monkeypatch.setenv("FACEBOOK_PAGE_TOKEN", village.graph.user_token)
     village.fake.expire_session()
@@ -300,7 +305,7 @@ def test_every_instagram_request_carries_a_timeout(village):
     from sokasi_post.publishers import TIMEOUT
     from sokasi_post.publishers.instagram import load_session
 
-    client = load_session(village.settings.instagram, lambda: make_client(village.fake))
+    client = load_session(village.settings, lambda: make_client(village.fake))
     seen = []
 
     class Recording(requests.adapters.HTTPAdapter):

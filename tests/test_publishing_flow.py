@@ -13,7 +13,7 @@ import pytest
 from sokasi_post import publishing
 from sokasi_post.catalog import load_catalog
 from sokasi_post.config import load_settings
-from sokasi_post.errors import AuthError, RejectedError, ThrottledError, TransientError, UnknownOutcomeError
+from sokasi_post.errors import BLOCKED, CHALLENGE, AuthError, RejectedError, ThrottledError, TransientError, UnknownOutcomeError
 from sokasi_post.ledger import Ledger
 from sokasi_post.models import Receipt
 
@@ -147,8 +147,10 @@ def test_throttling_stops_the_platform_for_the_run_and_keeps_posts_pending(proje
         project.good(slug, platforms="[instagram]")
     publishers = both(ig=[ThrottledError("Instagram asks to slow down")])
     outcomes, entries = run(project, publishers)
-    assert outcomes[("sokasi-a", "instagram")] == ("retry-later", "Instagram asks to slow down")
-    assert outcomes[("sokasi-b", "instagram")] == ("stopped", "Instagram asks to slow down")
+    said = ("Instagram asks to slow down — Instagram asked to slow down on Saturday, 28 November 2026 10:00 WITA; resting: "
+            "nothing is sent to Instagram before Saturday, 28 November 2026 11:00 WITA (repeat 1 since the last good post)")
+    assert outcomes[("sokasi-a", "instagram")] == ("retry-later", said)
+    assert outcomes[("sokasi-b", "instagram")] == ("stopped", said)
     assert [(e.slug, e.state) for e in entries] == [("sokasi-a", "pending")]
 
 
@@ -238,7 +240,7 @@ def test_an_edited_post_is_not_reposted_unless_asked(project):
 
 def test_a_facebook_success_and_an_instagram_failure_retry_only_instagram(project):
     project.good("sokasi-a")
-    publishers = both(ig=[ThrottledError("Instagram asks to slow down")])
+    publishers = both(ig=[TransientError("cannot reach Instagram")] * 4)
     run(project, publishers)
     again = both()
     outcomes, _ = run(project, again)
@@ -349,7 +351,7 @@ def test_now_ignores_the_slots_and_retries_need_no_slot(project):
     for slug in ("sokasi-a", "sokasi-b"):
         project.good(slug)
     at = datetime(2026, 11, 28, 1, 5, tzinfo=UTC)
-    outcomes, _ = run(project, both(ig=[ThrottledError("Instagram asks to slow down")]), now=at)
+    outcomes, _ = run(project, both(ig=[TransientError("cannot reach Instagram")] * 4), now=at)
     assert outcomes[("sokasi-a", "instagram")][0] == "retry-later"
     outcomes, _ = run(project, both(), now=at + timedelta(minutes=15))
     assert outcomes[("sokasi-a", "instagram")][0] == "posted"  # already released: the retry needs no new slot
@@ -390,9 +392,116 @@ def test_quiet_publish_prints_only_what_needs_attention(project, monkeypatch):
 
         quiet = CliRunner().invoke(cli, ["--config", str(project.config), "-q", "publish"])
         assert quiet.exit_code == 0, quiet.output
-        assert quiet.stdout == "" and quiet.stderr == ""
+        # Only the one-time reminder after the very first Facebook post, which cron's mail must carry too.
+        assert quiet.stdout.startswith("First Facebook post: open https://www.facebook.com/111222333444555/posts/")
+        assert len(quiet.stdout.splitlines()) == 1 and quiet.stderr == ""
+        project.good("sokasi-d", platforms="[facebook]")
+        again = CliRunner().invoke(cli, ["--config", str(project.config), "-q", "publish"])
+        assert again.exit_code == 0, again.output
+        assert again.stdout == "" and again.stderr == ""  # said once, never again
         graph.fail_next("GET", "/me", code=190, message="Error validating access token", subcode=463)
         project.good("sokasi-c", platforms="[facebook]")
         trouble = CliRunner().invoke(cli, ["--config", str(project.config), "-q", "publish"])
         assert trouble.exit_code == 1
         assert trouble.stdout.startswith("sokasi-c → Facebook: held back: Facebook said: Error validating access token")
+
+
+# -- cool-downs after anti-abuse answers -------------------------------------------------------------------
+
+
+def test_after_feedback_required_the_next_runs_send_nothing_to_instagram_until_the_rest_is_over(project):
+    project.good("sokasi-a")
+    project.good("sokasi-b", platforms="[instagram]")
+    first = both(ig=[ThrottledError("Instagram blocked this action for now", cooldown=BLOCKED)])
+    outcomes, _ = run(project, first)
+    assert outcomes[("sokasi-a", "instagram")][0] == "retry-later"
+    assert "nothing is sent to Instagram before Sunday, 29 November 2026 10:00 WITA" in outcomes[("sokasi-a", "instagram")][1]
+    resting = both()
+    outcomes, _ = run(project, resting, now=NOW + timedelta(minutes=15))
+    assert outcomes[("sokasi-a", "instagram")][0] == "cooling"
+    assert outcomes[("sokasi-b", "instagram")][0] == "cooling"
+    assert "cooling" not in publishing.TROUBLE  # a known wait, said when it began: cron's -q stays quiet
+    assert (resting["instagram"].checks, resting["instagram"].sent, resting["instagram"].looked) == (0, [], [])
+    assert outcomes[("sokasi-a", "facebook")][0] == "already"  # Facebook is not affected
+    later = both()
+    outcomes, _ = run(project, later, now=NOW + timedelta(hours=24, minutes=1))
+    assert later["instagram"].sent == ["sokasi-a", "sokasi-b"]
+    settings = load_settings(project.config)
+    ledger = Ledger.open(settings.state_dir)
+    assert ledger.cooldown("instagram", "sokasi.tigawasa") is None  # a good post clears the strikes
+    ledger.close()
+
+
+def test_a_repeated_anti_abuse_answer_doubles_the_rest(project):
+    project.good("sokasi-a", platforms="[instagram]")
+    run(project, both(ig=[ThrottledError("Please wait a few minutes")]))
+    outcomes, _ = run(project, both(ig=[ThrottledError("Please wait a few minutes")]), now=NOW + timedelta(hours=1, minutes=1))
+    detail = outcomes[("sokasi-a", "instagram")][1]
+    assert "nothing is sent to Instagram before Saturday, 28 November 2026 13:01 WITA (repeat 2" in detail
+    outcomes, _ = run(project, both(), now=NOW + timedelta(hours=2, minutes=30))
+    assert outcomes[("sokasi-a", "instagram")][0] == "cooling"
+
+
+def test_a_challenge_stops_instagram_until_the_next_login(project):
+    project.good("sokasi-a", platforms="[instagram]")
+    run(project, both(ig=[ThrottledError("Instagram wants to confirm it is really you", cooldown=CHALLENGE)]))
+    publishers = both()
+    outcomes, _ = run(project, publishers, now=NOW + timedelta(days=30))
+    assert outcomes[("sokasi-a", "instagram")][0] == "stopped"  # needs a person: counts as trouble
+    assert "run `sokasi-post login instagram`" in outcomes[("sokasi-a", "instagram")][1]
+    assert publishers["instagram"].checks == 0
+    settings = load_settings(project.config)
+    ledger = Ledger.open(settings.state_dir)
+    ledger.end_cooldown("instagram", "sokasi.tigawasa", kind=CHALLENGE)  # what a successful `login instagram` does
+    ledger.close()
+    outcomes, _ = run(project, both(), now=NOW + timedelta(days=30))
+    assert outcomes[("sokasi-a", "instagram")][0] == "posted"
+
+
+def test_a_post_in_doubt_is_not_even_looked_for_during_the_rest(project):
+    project.good("sokasi-a", platforms="[instagram]")
+    project.good("sokasi-b", platforms="[instagram]")
+    run(project, both(ig=[UnknownOutcomeError("no clear answer"), ThrottledError("blocked", cooldown=BLOCKED)]))
+    publishers = both()
+    outcomes, _ = run(project, publishers, now=NOW + timedelta(hours=2))
+    assert outcomes[("sokasi-a", "instagram")][0] == "cooling"
+    assert publishers["instagram"].looked == []
+
+
+def test_ignore_cooldown_sends_anyway(project):
+    project.good("sokasi-a", platforms="[instagram]")
+    run(project, both(ig=[ThrottledError("blocked", cooldown=BLOCKED)]))
+    settings = load_settings(project.config)
+    planned = publishing.plan(load_catalog(settings).products, settings)
+    ledger = Ledger.open(settings.state_dir)
+    publishers = both()
+    outcomes = publishing.publish(planned, settings, ledger, lambda name: publishers[name], NOW + timedelta(hours=1),
+                                  ignore_cooldown=True)
+    ledger.close()
+    assert [o.status for o in outcomes] == ["posted"]
+
+
+def test_a_throttle_without_a_cool_down_kind_only_stops_the_run(project):
+    project.good("sokasi-a", platforms="[instagram]")
+    run(project, both(ig=[ThrottledError("slow", cooldown=None)]))
+    outcomes, _ = run(project, both(), now=NOW + timedelta(minutes=15))
+    assert outcomes[("sokasi-a", "instagram")][0] == "posted"
+
+
+class CaptionDroppingPublisher(ScriptedPublisher):
+    def publish(self, post, resume, checkpoint):
+        self.sent.append(post.product.slug)
+        return Receipt(self.platform, "ig-1", "https://www.instagram.com/p/X/", NOW, problem="Instagram dropped the caption")
+
+
+def test_a_post_that_came_back_without_its_caption_is_trouble_and_never_resent(project):
+    project.good("sokasi-a", platforms="[instagram]")
+    publishers = {"facebook": ScriptedPublisher("facebook"), "instagram": CaptionDroppingPublisher("instagram")}
+    outcomes, entries = run(project, publishers)
+    status, detail = outcomes[("sokasi-a", "instagram")]
+    assert status == "flawed" and status in publishing.TROUBLE
+    assert detail == "posted, but not as sent: Instagram dropped the caption (https://www.instagram.com/p/X/)"
+    assert (entries[0].state, entries[0].last_error) == ("published", "Instagram dropped the caption")
+    outcomes, _ = run(project, publishers)
+    assert outcomes[("sokasi-a", "instagram")][0] == "already"
+    assert publishers["instagram"].sent == ["sokasi-a"]
