@@ -1,9 +1,14 @@
 """A fake of Instagram's private mobile API on https://127.0.0.1, for driving the REAL instagrapi Client offline.
 
 `FakeInstagram` serves TLS with a throw-away CA (trustme) and answers the endpoints the publisher uses:
-current_user, feed/user, usernameinfo, rupload_igphoto, media/configure, media/configure_sidecar and
-media/<id>/delete. It records every request, keeps the posts it created, and can fail or drop the next
-matching request.
+current_user, feed/user, usernameinfo, rupload_igphoto, media/configure, media/configure_sidecar,
+media/<id>/delete, location_search and fbsearch/places. It records every request, keeps the posts it created,
+and can fail or drop the next matching request (before or after doing what it asked).
+
+It refuses what Instagram refuses (docs/platforms.md I1, I2): a caption over the limits (more than 5 hashtags,
+2,200 characters or 20 @-mentions) is dropped silently, the post made without it; after a feedback_required
+answer to a write, further writes within the cool-down (on `fake.clock`) get feedback_required again, and
+after `challenge_after` such repeats every request gets challenge_required, until `clear_checkpoint()`.
 
 The `fake_instagram` fixture starts it and points the real client at it (see its docstring); `fake_ig_client`
 adds a logged-in Client. Other test files import the fixture functions so that pytest finds them:
@@ -16,6 +21,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import math
 import re
 import shutil
 import socket
@@ -24,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 from http.cookies import SimpleCookie
@@ -42,6 +49,11 @@ from instagrapi.utils import InstagramIdCodec
 JPEG_MAGIC = b"\xff\xd8\xff"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
+# Caption limits (docs/platforms.md I1): over any of them, the post is made without its caption.
+MAX_HASHTAGS, MAX_CAPTION, MAX_MENTIONS = 5, 2_200, 20
+HASHTAG = re.compile(r"(?<![\w&])#\w+")
+MENTION = re.compile(r"(?<![\w@])@[\w.]+")
+
 # One-shot failures in the shapes Instagram sends; instagrapi maps them (private.py) to the exception noted.
 FAILURES: dict[str, tuple[int, dict[str, Any]]] = {
     "login_required": (403, {"message": "login_required", "error_title": "You've Been Logged Out", "error_body": "Please log back in.",
@@ -57,6 +69,10 @@ FAILURES: dict[str, tuple[int, dict[str, Any]]] = {
     "please_wait": (400, {"message": "Please wait a few minutes before you try again.", "status": "fail"}),  # PleaseWaitFewMinutes
     "rate_limit": (429, {"message": "", "status": "fail"}),  # ClientThrottledError
     "server_error": (500, {"message": "Oops, an error occurred.", "status": "fail"}),  # plain ClientError (retries off)
+    # A front server giving up on a slow request: no JSON. ClientRequestTimeout, which instagrapi resends after 60 s.
+    "request_timeout": (408, "<html><body><h1>408 Request Time-out</h1></body></html>"),
+    "sentry_block": (400, {"message": "Sorry, there was a problem with your request.", "error_type": "sentry_block",
+                           "status": "fail"}),  # SentryBlock
 }
 
 
@@ -128,11 +144,22 @@ class FakeMedia:
 
 
 @dataclass
+class FakePlace:
+    """A place Instagram knows (a Facebook place), for location_search and fbsearch/places."""
+
+    name: str
+    lat: float
+    lng: float
+    place_id: int
+    address: str = ""
+
+
+@dataclass
 class _Rule:
     method: str
     path_part: str
     status: int = 0  # 0: drop the connection
-    body: dict[str, Any] | None = None
+    body: dict[str, Any] | str | None = None
     after_action: bool = False
 
 
@@ -178,6 +205,13 @@ class FakeInstagram:
         self.users: dict[str, dict[str, Any]] = {}
         self.blocked_hosts: list[str] = []  # filled by the fixture's DNS guard
         self.sleeps: list[float] = []  # sleeps instagrapi asked for, filled by the fixture
+        self.places: list[FakePlace] = []
+        self.clock: Callable[[], float] = time.time  # replaceable: cool-downs and taken_at follow it
+        self.cooldown_seconds = 24 * 3600  # how long a feedback_required answer holds writes back
+        self.challenge_after = 2  # writes repeated within the cool-down before the account is checkpointed
+        self.checkpointed = False  # every request gets challenge_required
+        self._blocked_until: float | None = None
+        self._repeats = 0
         self.add_user(username, user_id, "Sokasi Tigawasa")
         self._rules: list[_Rule] = []  # fail_next / drop_next, first match wins, one shot each
         self._pks = itertools.count(3_400_000_000_000_000_000, 1000)  # album children get pk + 1, 2, ...
@@ -254,15 +288,39 @@ class FakeInstagram:
         """From now on every authenticated request gets 403 login_required."""
         self.session_valid = False
 
-    def fail_next(self, method: str, path_part: str, status: int | str, body: dict[str, Any] | None = None) -> None:
-        """Answer the next `method` request whose path contains `path_part` with `status` and JSON `body`.
+    def clear_checkpoint(self) -> None:
+        """The person confirmed it is them in the app: requests are answered again, the cool-down is over."""
+        with self._lock:
+            self.checkpointed, self._blocked_until, self._repeats = False, None, 0
+
+    @property
+    def writes_blocked(self) -> bool:
+        """True while a feedback_required answer holds writes back (on the fake's clock)."""
+        return self._blocked_until is not None and self.clock() < self._blocked_until
+
+    def add_place(self, name: str, lat: float, lng: float, place_id: int | None = None, address: str = "") -> FakePlace:
+        """Make a place known to the location searches; returns it (its place_id is the Facebook place id)."""
+        place = FakePlace(name, lat, lng, place_id or 100_000_000_000_000 + len(self.places), address)
+        self.places.append(place)
+        return place
+
+    @property
+    def location_searches(self) -> list[Call]:
+        """Every request that searched for a place (by coordinates or by name)."""
+        return self.calls_to("/location_search/") + self.calls_to("/fbsearch/places/")
+
+    def fail_next(self, method: str, path_part: str, status: int | str, body: dict[str, Any] | str | None = None,
+                  after_action: bool = False) -> None:
+        """Answer the next `method` request whose path contains `path_part` with `status` and `body` (JSON, or text).
 
         `status` may name a preset from FAILURES instead: fail_next("POST", "media/configure/", "feedback_required").
+        after_action=True first does what the request asked (e.g. the post IS created), then answers with the failure:
+        fail_next("POST", "media/configure/", "request_timeout", after_action=True) is a 408 after the post was made.
         """
         if isinstance(status, str):
             status, body = FAILURES[status]
         with self._lock:
-            self._rules.append(_Rule(method.upper(), path_part, status, body or {}))
+            self._rules.append(_Rule(method.upper(), path_part, status, body if body is not None else {}, after_action))
 
     def drop_next(self, method: str, path_part: str, after_action: bool = False) -> None:
         """Close the connection of the next matching request without replying.
@@ -294,21 +352,38 @@ class FakeInstagram:
             if form.get("signed_body", "").startswith("SIGNATURE."):
                 signed = json.loads(form["signed_body"].removeprefix("SIGNATURE."))
         call = Call(h.command, h.path, h.headers, body, form, signed, dict(parse_qsl(url.query)))
+        rule, status, payload = None, 0, None
         with self._lock:
             self.calls.append(call)
-            rule = next((r for r in self._rules if r.method == call.method and r.path_part in call.path), None)
-            if rule:
-                self._rules.remove(rule)
-            if rule and rule.status:  # fail_next
-                status, payload = rule.status, rule.body
-            elif not rule or rule.after_action:
-                status, payload = self._route(call, url.path)
+            write = _is_write(call.method, url.path)
+            if self.checkpointed:
+                status, payload = FAILURES["challenge_required"]
+            elif write and self.writes_blocked:
+                # Retrying within the cool-down escalates: feedback_required again, then a checkpoint (I2).
+                self._repeats += 1
+                self.checkpointed = self._repeats > self.challenge_after
+                status, payload = FAILURES["challenge_required" if self.checkpointed else "feedback_required"]
+            else:
+                if write and self._blocked_until is not None:  # the cool-down has passed
+                    self._blocked_until, self._repeats = None, 0
+                rule = next((r for r in self._rules if r.method == call.method and r.path_part in call.path), None)
+                if rule:
+                    self._rules.remove(rule)
+                if not rule or rule.after_action:
+                    status, payload = self._route(call, url.path)
+                if rule and rule.status:  # fail_next
+                    status, payload = rule.status, rule.body
+            if write and isinstance(payload, dict) and payload.get("message") == "feedback_required":
+                self._blocked_until = self.clock() + self.cooldown_seconds
         if rule and not rule.status:  # drop_next: hang up without a reply
             h.close_connection = True
             return
-        data = json.dumps(payload).encode()
+        if isinstance(payload, str):
+            data, kind = payload.encode(), "text/html; charset=utf-8"
+        else:
+            data, kind = json.dumps(payload).encode(), "application/json; charset=utf-8"
         h.send_response(status)
-        h.send_header("Content-Type", "application/json; charset=utf-8")
+        h.send_header("Content-Type", kind)
         h.send_header("Content-Length", str(len(data)))
         h.end_headers()
         h.wfile.write(data)
@@ -320,6 +395,8 @@ class FakeInstagram:
             ("GET", r"/api/v1/accounts/current_user/", self._current_user),
             ("GET", r"/api/v1/feed/user/(\d+)/", self._feed),
             ("GET", r"/api/v1/users/([^/]+)/usernameinfo/", self._usernameinfo),
+            ("GET", r"/api/v1/location_search/", self._location_search),
+            ("GET", r"/api/v1/fbsearch/places/", self._fbsearch_places),
             ("POST", r"/rupload_igphoto/([^/]+)", self._rupload),
             ("POST", r"/api/v1/media/configure(_sidecar)?/", self._configure),
             ("POST", r"/api/v1/media/(\d+)(?:_\d+)?/delete/", self._delete),
@@ -365,6 +442,38 @@ class FakeInstagram:
                 "media_count": 0, "follower_count": 10, "following_count": 10}
         return 200, {"user": user, "status": "ok"}
 
+    def _nearest(self, lat: float, lng: float, query: str = "") -> list[FakePlace]:
+        """Places by distance from (lat, lng); with a query, only those whose name shares a word with it."""
+        words = set(re.findall(r"\w+", query.lower()))
+        places = [p for p in self.places if not words or words & set(re.findall(r"\w+", p.name.lower()))]
+        return sorted(places, key=lambda p: math.hypot(p.lat - lat, p.lng - lng))
+
+    def _location_search(self, call: Call) -> tuple[int, Any]:
+        """Venues near latitude/longitude (optionally matching search_query), in the shape the app receives."""
+        try:
+            lat, lng = float(call.query["latitude"]), float(call.query["longitude"])
+        except (KeyError, ValueError):
+            return 400, {"message": "Invalid latitude/longitude", "status": "fail"}
+        venues = [{"external_id": str(p.place_id), "external_id_source": "facebook_places", "name": p.name,
+                   "address": p.address, "lat": p.lat, "lng": p.lng, "minimum_age": 0}
+                  for p in self._nearest(lat, lng, call.query.get("search_query", ""))]
+        return 200, {"venues": venues, "request_id": "fake-request", "rank_token": "fake-rank", "status": "ok"}
+
+    def _fbsearch_places(self, call: Call) -> tuple[int, Any]:
+        """Places whose name matches `query`, nearest to lat/lng first."""
+        query = call.query.get("query", "")
+        if not query.strip():
+            return 400, {"message": "Missing query", "status": "fail"}
+        try:
+            lat, lng = float(call.query.get("lat", 0)), float(call.query.get("lng", 0))
+        except ValueError:
+            return 400, {"message": "Invalid lat/lng", "status": "fail"}
+        items = [{"location": {"pk": p.place_id, "name": p.name, "address": p.address, "city": "", "short_name": p.name,
+                               "lng": p.lng, "lat": p.lat, "external_source": "facebook_places",
+                               "facebook_places_id": p.place_id},
+                  "title": p.name, "subtitle": p.address} for p in self._nearest(lat, lng, query)]
+        return 200, {"items": items, "has_more": False, "rank_token": "fake-rank", "status": "ok"}
+
     def _rupload(self, call: Call, name: str) -> tuple[int, Any]:
         params = json.loads(call.headers.get("X-Instagram-Rupload-Params") or "{}")
         upload_id = str(params.get("upload_id") or name.split("_")[0])
@@ -383,7 +492,10 @@ class FakeInstagram:
             return 200, {"message": "media_needs_reupload", "error_title": "staged_position_not_found", "status": "ok"}
         slides = [Slide(str(c["upload_id"]), self.uploads[str(c["upload_id"])], _obj(c.get("extra")).get("source_width", 0),
                         _obj(c.get("extra")).get("source_height", 0), _obj(c.get("usertags")).get("in", [])) for c in children]
-        media = self._new_media(8 if sidecar else 1, d.get("caption", ""), slides, d)
+        caption = d.get("caption", "")
+        if _over_limits(caption):  # dropped silently, the post made without it (docs/platforms.md I1)
+            caption = ""
+        media = self._new_media(8 if sidecar else 1, caption, slides, d)
         return 200, {"media": self._media_json(media), "upload_id": d.get("upload_id"), "status": "ok"}
 
     def _delete(self, call: Call, pk: str) -> tuple[int, Any]:
@@ -395,7 +507,7 @@ class FakeInstagram:
 
     def _new_media(self, media_type: int, caption: str, slides: list[Slide], request: dict, taken_at: int | None = None) -> FakeMedia:
         location = _obj(request.get("location")) or None
-        media = FakeMedia(next(self._pks), self.user_id, media_type, caption, taken_at or int(time.time()), slides, location,
+        media = FakeMedia(next(self._pks), self.user_id, media_type, caption, taken_at or int(self.clock()), slides, location,
                           request.get("custom_accessibility_caption"), request)
         self.media.append(media)
         return media
@@ -431,6 +543,16 @@ class FakeInstagram:
             first = m.slides[0]
             item.update(image_versions2=self._candidates(first), original_width=first.width, original_height=first.height)
         return item
+
+
+def _is_write(method: str, path: str) -> bool:
+    """A request that changes the account: a photo upload, or creating, editing or deleting a post."""
+    return method == "POST" and (path.startswith("/rupload_igphoto/") or path.startswith("/api/v1/media/"))
+
+
+def _over_limits(caption: str) -> bool:
+    return (len(HASHTAG.findall(caption)) > MAX_HASHTAGS or len(caption) > MAX_CAPTION
+            or len(MENTION.findall(caption)) > MAX_MENTIONS)
 
 
 # -- pytest wiring ---------------------------------------------------------------------------------------------

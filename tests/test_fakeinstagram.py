@@ -181,7 +181,7 @@ def test_media_delete(fake_instagram, fake_ig_client, tmp_path):
     ("preset", "exception", "code"),  # .code (HTTP status) is None where instagrapi does not pass the response on
     [("login_required", igx.LoginRequired, 403), ("challenge_required", igx.ChallengeRequired, None),
      ("feedback_required", igx.FeedbackRequired, None), ("please_wait", igx.PleaseWaitFewMinutes, 400),
-     ("rate_limit", igx.ClientThrottledError, 429), ("server_error", igx.ClientError, 500)],
+     ("rate_limit", igx.ClientThrottledError, 429), ("server_error", igx.ClientError, 500), ("sentry_block", igx.SentryBlock, None)],
 )
 def test_failure_presets_raise_the_real_exceptions(fake_instagram, fake_ig_client, tmp_path, preset, exception, code):
     fake_instagram.fail_next("GET", "accounts/current_user", preset)
@@ -246,6 +246,128 @@ def test_urllib3_retries_repost_configure_and_duplicate_the_post(fake_instagram,
     assert len(fake_instagram.live_media) == (2 if failure == "drop" else 1)
 
 
+# -- what Instagram refuses ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("caption", [
+    "Sokasi #a #b #c #d #e #f",  # 6 hashtags: the limit is 5 since December 2025
+    "x" * 2_201,
+    " ".join(f"@user{n}" for n in range(21)),
+])
+def test_a_caption_over_the_limits_is_dropped_silently_and_the_post_still_made(fake_instagram, fake_ig_client, tmp_path,
+                                                                               caption):
+    media = fake_ig_client.photo_upload(jpeg(tmp_path, "a.jpg"), caption)
+    [configure] = fake_instagram.calls_to("media/configure/")
+    assert configure.signed["caption"] == caption  # it was sent ...
+    assert media.caption_text == "" and fake_instagram.media[0].caption == ""  # ... and the post has none
+    assert [m.caption_text for m in fake_ig_client.user_medias_v1(4242, amount=12)] == [""]
+
+
+def test_a_caption_at_the_limits_is_kept(fake_instagram, fake_ig_client, tmp_path):
+    caption = "Sokasi #a #b #c #d #e " + "@x " * 20 + "C#5 and &#39; are no hashtags"
+    media = fake_ig_client.album_upload([jpeg(tmp_path, "a.jpg"), jpeg(tmp_path, "b.jpg")], caption)
+    assert media.caption_text == caption
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1_800_000_000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_feedback_required_escalates_when_writes_are_retried_within_the_cooldown(fake_instagram, fake_ig_client, tmp_path):
+    fake_instagram.clock = clock = Clock()
+    fake_instagram.fail_next("POST", "media/configure/", "feedback_required")
+    with pytest.raises(igx.FeedbackRequired):
+        fake_ig_client.photo_upload(jpeg(tmp_path, "a.jpg"), "one")
+    assert fake_instagram.writes_blocked
+    clock.now += 3600
+    for _repeat in range(fake_instagram.challenge_after):  # the upload itself is refused now
+        with pytest.raises(igx.PhotoNotUpload, match="feedback_required"):
+            fake_ig_client.photo_upload(jpeg(tmp_path, "a.jpg"), "again")
+    assert fake_ig_client.account_info().username == "sokasi.tigawasa"  # reads still work
+    with pytest.raises(igx.PhotoNotUpload, match="challenge_required"):
+        fake_ig_client.photo_upload(jpeg(tmp_path, "a.jpg"), "once more")
+    with pytest.raises(igx.ChallengeRequired):  # now a checkpoint: every request
+        fake_ig_client.account_info()
+    clock.now += 30 * 24 * 3600
+    with pytest.raises(igx.ChallengeRequired):  # time alone does not lift it
+        fake_ig_client.account_info()
+    fake_instagram.clear_checkpoint()
+    assert fake_ig_client.photo_upload(jpeg(tmp_path, "a.jpg"), "after confirming").caption_text == "after confirming"
+    assert [m.caption for m in fake_instagram.media] == ["after confirming"]
+
+
+def test_after_the_cooldown_writes_work_again(fake_instagram, fake_ig_client, tmp_path):
+    fake_instagram.clock = clock = Clock()
+    fake_instagram.fail_next("POST", "rupload_igphoto", "feedback_required")
+    with pytest.raises(igx.PhotoNotUpload, match="feedback_required"):
+        fake_ig_client.photo_upload(jpeg(tmp_path, "a.jpg"), "one")
+    clock.now += fake_instagram.cooldown_seconds - 1
+    with pytest.raises(igx.PhotoNotUpload, match="feedback_required"):  # one repeat: the window starts again
+        fake_ig_client.photo_upload(jpeg(tmp_path, "a.jpg"), "two")
+    clock.now += fake_instagram.cooldown_seconds + 1
+    media = fake_ig_client.photo_upload(jpeg(tmp_path, "a.jpg"), "three")
+    assert media.caption_text == "three" and media.taken_at.timestamp() == int(clock.now)  # taken_at follows the clock
+    assert not fake_instagram.writes_blocked and not fake_instagram.checkpointed
+
+
+def test_a_408_on_a_read_is_resent_once_by_instagrapi(fake_instagram, fake_ig_client):
+    fake_instagram.fail_next("GET", "accounts/current_user", "request_timeout")
+    assert fake_ig_client.account_info().username == "sokasi.tigawasa"
+    assert len(fake_instagram.calls_to("current_user")) == 2 and 60 in fake_instagram.sleeps
+
+
+@pytest.mark.parametrize("after_action", [True, False])
+def test_a_408_on_configure_with_or_without_the_post(fake_instagram, fake_ig_client, tmp_path, after_action):
+    fake_instagram.fail_next("POST", "media/configure/", "request_timeout", after_action=after_action)
+    fake_ig_client.photo_upload(jpeg(tmp_path, "a.jpg"), "Keben")  # instagrapi resends, so it "succeeds"
+    assert len(fake_instagram.calls_to("media/configure/")) == 2
+    assert len(fake_instagram.live_media) == (2 if after_action else 1)
+
+
+def test_a_408_is_not_json(fake_instagram, fake_ig_client):
+    fake_instagram.fail_next("GET", "accounts/current_user", "request_timeout")
+    fake_instagram.fail_next("GET", "accounts/current_user", "request_timeout")
+    with pytest.raises(igx.ClientRequestTimeout) as caught:
+        fake_ig_client.account_info()
+    assert caught.value.code == 408 and caught.value.response.headers["Content-Type"].startswith("text/html")
+
+
+# -- places -----------------------------------------------------------------------------------------------------------
+def test_location_search_answers_venues_near_the_coordinates(fake_instagram, fake_ig_client):
+    fake_instagram.add_place("Tigawasa", -8.172, 115.052, place_id=110000000000042, address="Tigawasa, Banjar")
+    fake_instagram.add_place("Warung Made", -8.1701, 115.0501, place_id=110000000000007)
+    fake_instagram.add_place("Kuta Beach", -8.72, 115.17)
+    venues = fake_ig_client.location_search(-8.17, 115.05)
+    assert [v.name for v in venues] == ["Warung Made", "Tigawasa", "Kuta Beach"]  # by distance: the first is not the village
+    assert (venues[1].external_id, venues[1].external_id_source, venues[1].address) == (
+        110000000000042, "facebook_places", "Tigawasa, Banjar")
+    [search] = fake_instagram.location_searches
+    assert (search.path.split("?")[0], search.query["latitude"]) == ("/api/v1/location_search/", "-8.17")
+
+
+def test_places_search_by_name(fake_instagram, fake_ig_client):
+    fake_instagram.add_place("Tigawasa", -8.172, 115.052, place_id=110000000000042)
+    fake_instagram.add_place("Warung Made", -8.1701, 115.0501)
+    [place] = fake_ig_client.fbsearch_places("tigawasa", -8.3, 115.1)
+    assert (place.name, place.pk, place.external_id) == ("Tigawasa", 110000000000042, 110000000000042)
+    assert fake_ig_client.fbsearch_places("Sidatapa", -8.3, 115.1) == []
+    assert [c.query["query"] for c in fake_instagram.location_searches] == ["tigawasa", "Sidatapa"]
+
+
+def test_a_location_without_a_place_id_is_searched_at_posting_time_and_the_first_venue_taken(fake_instagram, fake_ig_client,
+                                                                                            tmp_path):
+    """The instagrapi behaviour the publisher avoids (docs/platforms.md I6)."""
+    from instagrapi.types import Location as Place
+
+    fake_instagram.add_place("Warung Made", -8.1701, 115.0501, place_id=110000000000007)
+    fake_instagram.add_place("Tigawasa", -8.172, 115.052, place_id=110000000000042)
+    fake_ig_client.photo_upload(jpeg(tmp_path, "a.jpg"), "x", location=Place(name="Tigawasa", lat=-8.17, lng=115.05))
+    assert len(fake_instagram.location_searches) == 1
+    assert fake_instagram.media[0].location["name"] == "Warung Made"
+
+
 # -- the instagrapi API the publisher calls ---------------------------------------------------------------------------
 CONTRACT = {
     "load_settings": ["path"],
@@ -260,10 +382,19 @@ CONTRACT = {
     "user_info_by_username": ["username"],
     "user_info_by_username_v1": ["username"],
     "media_delete": ["media_id"],
+    "location_search": ["lat", "lng"],
+    "fbsearch_places": ["query", "lat", "lng"],
+    "set_country": ["country"],
+    "set_country_code": ["country_code"],
+    "set_locale": ["locale"],
+    "set_timezone_offset": ["seconds"],
+    "private_request": ["endpoint", "data", "params"],
+    "_send_private_request": ["endpoint", "data", "params"],
 }
 EXCEPTIONS = ["LoginRequired", "ChallengeRequired", "FeedbackRequired", "PleaseWaitFewMinutes", "ClientThrottledError",
               "TwoFactorRequired", "BadPassword", "PhotoNotUpload", "PhotoConfigureError", "AlbumConfigureError",
-              "ClientConnectionError", "ClientError"]
+              "ClientConnectionError", "ClientError", "ClientRequestTimeout", "ClientIncompleteReadError", "SentryBlock",
+              "RateLimitError", "AccountSuspended", "ClientForbiddenError", "CaptchaChallengeRequired"]
 
 
 @pytest.mark.parametrize(("method", "parameters"), CONTRACT.items())

@@ -22,13 +22,28 @@ class LoginClient:
         self.logins = []
         self.uuids = None
         self.challenge_code_handler = None
+        self.device = {"country": "US", "country_code": 1, "locale": "en_US", "timezone_offset": -14400}  # instagrapi's
+        self.device_when_logging_in = None
         LoginClient.instances.append(self)
 
     def set_uuids(self, uuids):
         self.uuids = uuids
 
+    def set_country(self, country="US"):
+        self.device["country"] = country
+
+    def set_country_code(self, country_code=1):
+        self.device["country_code"] = int(country_code)
+
+    def set_locale(self, locale="en_US"):
+        self.device["locale"] = locale
+
+    def set_timezone_offset(self, seconds=0, timezone_name=None):
+        self.device["timezone_offset"] = int(seconds)
+
     def login(self, username, password, relogin=False, verification_code=""):
         self.logins.append((username, password, verification_code))
+        self.device_when_logging_in = dict(self.device)
         if password != "benar":
             raise BadPassword(message="The password you entered is incorrect.")
         if not verification_code:
@@ -36,7 +51,8 @@ class LoginClient:
         return True
 
     def get_settings(self):
-        return {"uuids": {"phone_id": "p-1"}, "authorization_data": {"ds_user_id": "4242", "sessionid": "SECRET-SESSION"}}
+        return {"uuids": {"phone_id": "p-1"}, "authorization_data": {"ds_user_id": "4242", "sessionid": "SECRET-SESSION"},
+                **self.device}
 
 
 @pytest.fixture(autouse=True)
@@ -58,6 +74,16 @@ def test_login_asks_for_the_two_factor_code_and_saves_the_session_for_the_user_o
         assert stat.S_IMODE(session.stat().st_mode) == 0o600
     assert "benar" not in result.output
     assert "Logged in as @sokasi.tigawasa; session saved to .sokasi-post/instagram-session.json" in result.stderr
+
+
+def test_login_presents_a_phone_in_indonesia_on_bali_time_and_saves_it(project):
+    result = project.run("login", "instagram", env={"INSTAGRAM_PASSWORD": "benar"}, input="123456\n")
+    assert result.exit_code == 0, result.output
+    (client,) = LoginClient.instances
+    bali = {"country": "ID", "country_code": 62, "locale": "id_ID", "timezone_offset": 8 * 3600}
+    assert client.device_when_logging_in == bali  # set before the first login request, not only in the file
+    saved = json.loads((project.root / ".sokasi-post" / "instagram-session.json").read_text())
+    assert {key: saved[key] for key in bali} == bali
 
 
 def test_login_keeps_the_same_device_on_a_second_login(project):

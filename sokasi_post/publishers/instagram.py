@@ -1,8 +1,10 @@
 """Posting on Instagram with instagrapi (Instagram's private mobile API); instagrapi only here.
 
 instagrapi is slow to import, so this module is imported only when Instagram is really used.
-Traps handled here (PLATFORM-FACTS.md, section C): its challenge handler calls input() (fatal in
-cron), private requests carry no HTTP timeout, and it re-encodes every photo at JPEG quality 75.
+Traps handled here: its challenge handler calls input() (fatal in cron), private requests carry no HTTP
+timeout (docs/platforms.md I4), it resends a post after a 408 (I4), it re-encodes every photo at JPEG
+quality 75 (I5), a fresh client presents itself as a phone in the USA (I3), Instagram drops an over-limit
+caption silently (I1), and a location without a place id is searched for at posting time (I6).
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ import json
 import logging
 import os
 import random
+import re
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +28,11 @@ from instagrapi.extractors import extract_media_v1
 from instagrapi.mixins import photo as photo_module
 from instagrapi.types import Location, UserShort, Usertag
 
-from sokasi_post.config import InstagramSettings, Settings
+from sokasi_post.config import InstagramLocation, InstagramSettings, Settings
 from sokasi_post.errors import (
+    BLOCKED,
+    CHALLENGE,
+    SLOW_DOWN,
     AuthError,
     PublishError,
     RejectedError,
@@ -33,8 +40,9 @@ from sokasi_post.errors import (
     TransientError,
     UnknownOutcomeError,
 )
-from sokasi_post.i18n import N_, _
+from sokasi_post.i18n import N_, _, format_date
 from sokasi_post.models import PlannedPost, PreparedPhoto, Receipt
+from sokasi_post.places import SavedPlace, confirm_line, load_place, save_place
 from sokasi_post.publishers import CLOCK_MARGIN, TIMEOUT, Checkpoint, redact, same_text
 
 log = logging.getLogger(__name__)
@@ -42,12 +50,32 @@ log = logging.getLogger(__name__)
 MAX_CAROUSEL = 10
 LOGIN_HELP = N_("run `sokasi-post login instagram`")
 
-# Answers that mean "stop now and let a person look": posting on would get the account flagged.
-_STOP = (ig.ChallengeError, ig.FeedbackRequired, ig.PleaseWaitFewMinutes, ig.ClientThrottledError, ig.RateLimitError,
-         ig.SentryBlock, ig.AccountSuspended, ig.ProxyAddressIsBlocked, ig.ClientForbiddenError)
+# The phone the account is used from: in Indonesia, in Indonesian (docs/platforms.md I3). The time zone comes
+# from config.yaml (`timezone`). A client left at instagrapi's defaults says USA, en_US, UTC-4.
+COUNTRY, COUNTRY_CODE, LOCALE = "ID", 62, "id_ID"
+
+# Where a search by name looks from when config.yaml gives no coordinates: Instagram ranks places by distance
+# from the point sent, and instagrapi's default point is New York. The cooperative is in Bali.
+NAME_SEARCH_NEAR = (-8.34, 115.09)
+
+# Anti-abuse answers, by the cool-down each needs (docs/platforms.md I2): never retried, the platform rests.
+_CHALLENGE = (ig.ChallengeError, ig.AccountSuspended, ig.CaptchaChallengeRequired)
+_BLOCKED = (ig.FeedbackRequired, ig.SentryBlock, ig.ProxyAddressIsBlocked)
+_SLOW_DOWN = (ig.PleaseWaitFewMinutes, ig.ClientThrottledError, ig.RateLimitError, ig.ClientForbiddenError)
 _LOGGED_OUT = (ig.LoginRequired, ig.ClientLoginRequired, ig.ClientUnauthorizedError, ig.ReloginAttemptExceeded,
                ig.BadPassword, ig.BadCredentials)
-_NO_ANSWER = (ig.ClientConnectionError, ig.ClientRequestTimeout, ig.ClientIncompleteReadError, ig.ClientJSONDecodeError)
+
+
+class UnansweredPostError(ig.ClientError):
+    """A request that creates a post got a 408 or a cut-off reply; kept from instagrapi's resend of it.
+
+    Deliberately not a ClientRequestTimeout or ClientIncompleteReadError: private_request catches those two
+    and sends the same request again (docs/platforms.md I4), which for media/configure can post twice.
+    """
+
+
+_NO_ANSWER = (ig.ClientConnectionError, ig.ClientRequestTimeout, ig.ClientIncompleteReadError, ig.ClientJSONDecodeError,
+              UnansweredPostError)
 
 
 def new_client() -> Client:
@@ -62,6 +90,48 @@ def _no_prompt(*_args: object) -> None:
     raise ig.ChallengeRequired(message="challenge_required")
 
 
+def utc_offset(zone: tzinfo, when: datetime | None = None) -> int:
+    """Seconds east of UTC in `zone` at `when` (now): 28800 for Asia/Makassar."""
+    offset = (when or datetime.now(UTC)).astimezone(zone).utcoffset()
+    return int(offset.total_seconds()) if offset is not None else 0
+
+
+def match_device(client: Client, zone: tzinfo) -> None:
+    """Present the client as a phone in Indonesia, set to Indonesian, on the cooperative's clock (docs/platforms.md I3)."""
+    client.set_locale(LOCALE)  # also rewrites the locale inside the user agent
+    client.set_country(COUNTRY)
+    client.set_country_code(COUNTRY_CODE)
+    client.set_timezone_offset(utc_offset(zone))
+
+
+def _creates_post(endpoint: str) -> bool:
+    """media/configure/ and media/configure_sidecar/ (and the other configure_* kinds) make a post public."""
+    return endpoint.lstrip("/").removeprefix("v1/").startswith("media/configure")
+
+
+def _no_resend_of_posts(client: Client) -> None:
+    """Let a 408 or a cut-off reply to a post-creating request leave private_request without its resend.
+
+    private_request resends after ClientRequestTimeout (60 s later) and ClientIncompleteReadError (2 s later);
+    it calls self._send_private_request for each try, so wrapping that one method on this client turns those
+    two, for configure requests only, into UnansweredPostError, which it passes on untouched. The flow then
+    looks for the post before anything is sent again (docs/exactly-once.md).
+    """
+    send = client._send_private_request
+
+    def send_once(endpoint: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return send(endpoint, *args, **kwargs)
+        except (ig.ClientRequestTimeout, ig.ClientIncompleteReadError) as error:
+            if not _creates_post(endpoint):
+                raise
+            what = "HTTP 408 (request timeout)" if isinstance(error, ig.ClientRequestTimeout) else "a cut-off reply"
+            raise UnansweredPostError(f"{what} to {endpoint}; not sent again",
+                                      response=getattr(error, "response", None)) from error
+
+    client._send_private_request = send_once
+
+
 class InstagramPublisher:
     """Posts on one Instagram account, reusing the session saved by `sokasi-post login instagram`."""
 
@@ -69,23 +139,26 @@ class InstagramPublisher:
 
     def __init__(self, settings: Settings, sleep: Callable[[float], None] = time.sleep,
                  client_factory: Callable[[], Client] | None = None):
+        self.all_settings = settings
         self.settings: InstagramSettings = settings.instagram
         self.sleep = sleep
         self.client_factory = client_factory
         self._client: Client | None = None
         self._posted_this_run = 0
         self._prepared: dict[str, PreparedPhoto] = {}
+        self._warned_no_place = False
 
     @property
     def client(self) -> Client:
         """The client, logged in from the saved session file; never with the password."""
         if self._client is None:
-            self._client = load_session(self.settings, self.client_factory or new_client)
+            self._client = load_session(self.all_settings, self.client_factory or new_client)
         return self._client
 
     def check(self) -> str:
         """Is the saved session still logged in, as the configured account?"""
-        account = self._call(self.client.account_info, creates=False)
+        client = self.client
+        account = self._call(client.account_info, creates=False)
         if account.username.lower() != (self.settings.username or "").lower():
             raise AuthError(_("the saved Instagram session is for @{found}, but config.yaml says @{wanted}; {help}")
                             .format(found=account.username, wanted=self.settings.username, help=_(LOGIN_HELP)))
@@ -114,28 +187,95 @@ class InstagramPublisher:
                     paths, post.caption, usertags=usertags, location=location, extra_data=extra), creates=True)
         self._posted_this_run += 1
         checkpoint({"media_pk": str(media.pk)})
+        # The post exists whatever its caption: never send it again. But a dropped caption (docs/platforms.md I1)
+        # means no price and no WhatsApp number, so the coordinator must hear of it.
+        problem = None
+        if not (media.caption_text or "").strip():
+            problem = _("Instagram posted it without the caption (it drops a caption over its limits, e.g. more than 5 "
+                        "hashtags), so buyers see no price and no WhatsApp number: add the caption in the Instagram app, "
+                        "or delete the post and send it again with --repost")
+        elif not same_text(media.caption_text or "", post.caption):
+            problem = _("Instagram posted it with a caption different from the one sent: check the post in the Instagram app")
+        if problem:
+            log.warning("%s: %s", post.product.slug, problem)
         return Receipt(platform=self.platform, remote_id=str(media.id), permalink=f"https://www.instagram.com/p/{media.code}/",
-                       at=datetime.now(UTC))
+                       at=datetime.now(UTC), problem=problem)
 
     def diagnose(self) -> list[tuple[bool, str]]:
-        """For `doctor`: nothing to add yet."""
-        return []
+        """For `doctor`: the place posts are tagged with, looked up once when config.yaml gives no place id."""
+        wanted = self.settings.location
+        if wanted is None:
+            return []
+        if wanted.facebook_places_id:
+            return [(True, _("location: {name}, place id {id} (fixed in config.yaml)").format(
+                name=wanted.name, id=wanted.facebook_places_id))]
+        saved = load_place(self.all_settings)
+        if saved is None:
+            try:
+                candidates = self._search_places(wanted)
+            except PublishError as error:
+                return [(False, _("location: could not look up {name} on Instagram ({error}); posts go without a location")
+                         .format(name=wanted.name, error=error))]
+            best = best_place(wanted.name, candidates)
+            if best is None:
+                return [(False, _("location: Instagram knows no place for {name}; posts go without a location. Find its "
+                                  "Facebook place id and put `facebook_places_id: <id>` under instagram.location in "
+                                  "config.yaml").format(name=wanted.name))]
+            place, close = best
+            if not close:
+                return [(False, _("location: the closest place Instagram found, \"{place}\" (place id {id}), does not look "
+                                  "like {name}; posts go without a location. If it is right after all, put `{line}` under "
+                                  "instagram.location in config.yaml").format(
+                    place=place.name, id=place.external_id, name=wanted.name, line=confirm_line(str(place.external_id))))]
+            saved = SavedPlace(name=place.name, place_id=str(place.external_id), lat=place.lat, lng=place.lng,
+                               resolved_at=datetime.now(UTC), wanted=wanted)
+            save_place(self.all_settings, saved)
+        return [(True, _("location: {name} is \"{place}\" on Instagram, place id {id}, and posts are tagged with it; if "
+                         "that is right, put `{line}` under instagram.location in config.yaml").format(
+            name=wanted.name, place=saved.name, id=saved.place_id, line=confirm_line(saved.place_id)))]
 
     def find(self, post: PlannedPost, since: datetime) -> Receipt | None:
-        """Look through the account's latest posts for one with this caption, made since `since`."""
+        """Look through the account's latest posts for one with this caption, made since `since`.
+
+        A post with no caption at all, made in that time with as many photos, is most likely this one with its
+        caption dropped by Instagram (docs/platforms.md I1): it counts as found, with a problem, so that a
+        doubtful post is never sent twice.
+        """
         # Not user_medias_v1: it answers "no posts" when Instagram fails, and "could not look" must never
         # pass for "absent". The same feed request, whose errors are raised.
         client = self.client
         reply = self._call(lambda: client.private_request(f"feed/user/{client.user_id}/", params={
             "count": 20, "rank_token": client.rank_token, "ranked_content": "true"}), creates=False)
         earliest = since - CLOCK_MARGIN
+        uncaptioned = None
         for item in reply.get("items", []):
             media = extract_media_v1(item)
             taken = media.taken_at if media.taken_at.tzinfo else media.taken_at.replace(tzinfo=UTC)
-            if same_text(media.caption_text or "", post.caption) and taken >= earliest:
-                return Receipt(platform=self.platform, remote_id=str(media.id),
-                               permalink=f"https://www.instagram.com/p/{media.code}/", at=taken)
-        return None
+            if taken < earliest:
+                continue
+            if same_text(media.caption_text or "", post.caption):
+                return self._receipt(media, taken)
+            if uncaptioned is None and not (media.caption_text or "").strip() and _photo_count(media) == len(post.prepared):
+                uncaptioned = (media, taken)
+        if uncaptioned is None:
+            return None
+        media, taken = uncaptioned
+        problem = _("a post without a caption, made on {when}, was taken to be this one: Instagram most likely dropped the "
+                    "caption (e.g. more than 5 hashtags). Check it in the Instagram app: add the caption, or delete the "
+                    "post and send it again with --repost").format(when=format_date(taken.astimezone(self.all_settings.timezone)))
+        log.warning("%s: %s", post.product.slug, problem)
+        return self._receipt(media, taken, problem)
+
+    def _receipt(self, media: Any, taken: datetime, problem: str | None = None) -> Receipt:
+        return Receipt(platform=self.platform, remote_id=str(media.id), permalink=f"https://www.instagram.com/p/{media.code}/",
+                       at=taken, problem=problem)
+
+    def _search_places(self, wanted: InstagramLocation) -> list[Location]:
+        """Ask Instagram once for places: near the coordinates when config.yaml gives them, else by name."""
+        if wanted.lat is not None and wanted.lng is not None:
+            return self._call(lambda: self.client.location_search(wanted.lat, wanted.lng), creates=False)
+        # Not location_search_name: it asks instagram.com's public web search, without the session.
+        return self._call(lambda: self.client.fbsearch_places(wanted.name, *NAME_SEARCH_NEAR), creates=False)
 
     def _maker_tag(self, handle: str | None) -> list[Usertag]:
         """Tag the craftsman's own account in the middle of the first photo, when post.yaml names one."""
@@ -150,11 +290,21 @@ class InstagramPublisher:
         return [Usertag(user=UserShort(pk=user.pk, username=user.username), x=0.5, y=0.5)]
 
     def _location(self) -> Location | None:
-        place = self.settings.location
-        if place is None:
+        """The place to tag, by a fixed place id only: instagrapi would search (and take any first venue) without one."""
+        wanted = self.settings.location
+        if wanted is None:
             return None
-        return Location(name=place.name, lat=place.lat, lng=place.lng, external_id=place.facebook_places_id,
-                        external_id_source="facebook_places" if place.facebook_places_id else None)
+        if wanted.facebook_places_id and wanted.facebook_places_id.isdigit():
+            return Location(name=wanted.name, lat=wanted.lat, lng=wanted.lng, external_id=int(wanted.facebook_places_id),
+                            external_id_source="facebook_places")
+        saved = load_place(self.all_settings)
+        if saved is not None:
+            return Location(name=saved.name, lat=saved.lat, lng=saved.lng, external_id=int(saved.place_id),
+                            external_id_source="facebook_places")
+        if not self._warned_no_place:
+            log.warning("posting without a location: %s has no place id yet; `sokasi-post doctor` looks it up", wanted.name)
+            self._warned_no_place = True
+        return None
 
     @contextlib.contextmanager
     def _send_as_prepared(self, photos: tuple[PreparedPhoto, ...]) -> Iterator[None]:
@@ -179,29 +329,105 @@ class InstagramPublisher:
             photo_module.prepare_image = original
 
     def _call(self, call: Callable[[], Any], creates: bool) -> Any:
-        """Run one instagrapi call and translate what it raises; `creates` marks a call that makes a post public."""
+        """Run one instagrapi call and translate what it raises; `creates` marks a call that makes a post public.
+
+        Afterwards the session is saved again, whatever the answer: Instagram may have refreshed it (I3).
+        """
         try:
             return call()
         except PublishError:
             raise
         except Exception as error:  # noqa: BLE001 - instagrapi raises many kinds; each is translated below
             raise translate(error, creates, self.settings.username) from None
+        finally:
+            self._save_session()
+
+    def _save_session(self) -> None:
+        if self._client is None:
+            return
+        try:
+            save_session(self._client.get_settings(), self.settings.session_file)
+        except OSError as error:
+            log.warning("could not save the Instagram session to %s: %s", self.settings.session_file, type(error).__name__)
+
+
+def best_place(name: str, candidates: list[Location]) -> tuple[Location, bool] | None:
+    """The candidate (with a place id) whose name is closest to `name`, and whether it is close enough to trust.
+
+    Close: one name's words all appear in the other ("Tigawasa" for "Tigawasa, Buleleng"), or the names are
+    nearly the same text. Among equals, Instagram's order decides.
+    """
+    wanted = _words(name)
+    scored = []
+    for rank, place in enumerate(candidates):
+        if not place.external_id or not place.name:
+            continue
+        found = _words(place.name)
+        shared = len(wanted & found) / min(len(wanted), len(found)) if wanted and found else 0.0
+        similar = SequenceMatcher(None, name.casefold(), place.name.casefold()).ratio()
+        scored.append(((shared, similar, -rank), place))
+    if not scored:
+        return None
+    (shared, similar, _rank), place = max(scored, key=lambda pair: pair[0])
+    return place, shared == 1.0 or similar >= 0.8
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.casefold()))
+
+
+def _photo_count(media: Any) -> int:
+    return len(media.resources) if media.media_type == 8 else 1
+
+
+def _answer(error: Exception) -> dict[str, Any]:
+    """The JSON Instagram sent with an error, when there is some (an upload refusal carries it only in the reply)."""
+    response = getattr(error, "response", None)
+    try:
+        data = response.json() if response is not None else {}
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _upload_refusal_kind(error: Exception) -> str | None:
+    """What an upload refusal (PhotoNotUpload, raised on the raw upload reply) really says: the same answers as
+    a private request, which instagrapi does not map there."""
+    if not isinstance(error, ig.PhotoNotUpload):
+        return None
+    message = str(_answer(error).get("message") or getattr(error, "message", "") or "")
+    if "login_required" in message:
+        return "login_required"
+    if "challenge_required" in message:
+        return CHALLENGE
+    if "feedback_required" in message or _answer(error).get("error_type") == "sentry_block":
+        return BLOCKED
+    if "Please wait a few minutes" in message or _status(error) == 429:
+        return SLOW_DOWN
+    return None
 
 
 def translate(error: Exception, creates: bool, username: str | None) -> PublishError:
-    """instagrapi's exceptions -> the publishing flow's few kinds, with a plain explanation and no secret."""
+    """instagrapi's exceptions -> the publishing flow's few kinds, with a plain explanation and no secret.
+
+    Anti-abuse answers become a ThrottledError with its cool-down kind (docs/platforms.md I2); the messages
+    promise no time, as the flow says when it tries again.
+    """
     said = redact(_describe(error))
-    if isinstance(error, _LOGGED_OUT) or (isinstance(error, ig.PhotoNotUpload) and "login_required" in said):
+    refusal = _upload_refusal_kind(error)
+    if isinstance(error, _LOGGED_OUT) or refusal == "login_required":
         return AuthError(_("Instagram says the session for @{user} is no longer logged in ({said}); {help}")
                          .format(user=username, said=said, help=_(LOGIN_HELP)))
-    if isinstance(error, ig.ChallengeError):
+    if isinstance(error, _CHALLENGE) or refusal == CHALLENGE:
         return ThrottledError(_("Instagram wants to confirm it is really you (a challenge). Open the Instagram app on the "
-                                "phone, confirm, then {help}. The posts stay queued").format(help=_(LOGIN_HELP)))
-    if isinstance(error, ig.FeedbackRequired):
-        return ThrottledError(_("Instagram blocked this action for now ({said}). Wait a day before posting again; the "
-                                "posts stay queued").format(said=said))
-    if isinstance(error, _STOP):
-        return ThrottledError(_("Instagram asks to slow down ({said}). The posts stay queued for a later run").format(said=said))
+                                "phone, confirm, then {help}. The posts stay queued").format(help=_(LOGIN_HELP)),
+                              cooldown=CHALLENGE)
+    if isinstance(error, _BLOCKED) or refusal == BLOCKED:
+        return ThrottledError(_("Instagram blocked this action for now ({said}); the posts stay queued").format(said=said),
+                              cooldown=BLOCKED)
+    if isinstance(error, _SLOW_DOWN) or refusal == SLOW_DOWN:
+        return ThrottledError(_("Instagram asks to slow down ({said}); the posts stay queued").format(said=said),
+                              cooldown=SLOW_DOWN)
     if isinstance(error, (ig.PhotoConfigureError, ig.AlbumConfigureError)):
         return UnknownOutcomeError(_("Instagram did not confirm the post ({said}); it may still appear").format(said=said))
     if isinstance(error, ig.PhotoNotUpload):
@@ -231,9 +457,10 @@ def _status(error: Exception) -> int:
     return code if isinstance(code, int) else 0
 
 
-def load_session(settings: InstagramSettings, client_factory: Callable[[], Client]) -> Client:
-    """A client with the saved session loaded, each request bounded in time; AuthError when there is none."""
-    path = settings.session_file
+def load_session(settings: Settings, client_factory: Callable[[], Client]) -> Client:
+    """A client with the saved session loaded, presented as the account's phone, each request bounded in time
+    and never resent by instagrapi; AuthError when there is none."""
+    path = settings.instagram.session_file
     if not path.is_file():
         raise AuthError(_("no saved Instagram session in {path}; {help} once, on this computer")
                         .format(path=path, help=_(LOGIN_HELP)))
@@ -243,10 +470,13 @@ def load_session(settings: InstagramSettings, client_factory: Callable[[], Clien
     except (OSError, ValueError, TypeError, KeyError) as error:
         raise AuthError(_("the saved Instagram session {path} cannot be read ({error}); {help}")
                         .format(path=path, error=type(error).__name__, help=_(LOGIN_HELP))) from None
+    # A session saved before (or by another tool) may say USA; every load puts the device back (I3).
+    match_device(client, settings.timezone)
     # A saved session brings back its retry settings; with the requests transport, urllib3 would resend a
     # configure POST after a lost reply or a 5xx, posting twice. Never retry below us: the flow decides.
     client.set_retry_config(session_retry_total=0)
     _bound_requests(client)
+    _no_resend_of_posts(client)
     return client
 
 
@@ -263,9 +493,10 @@ def _bound_requests(client: Client) -> None:
     session.request = bounded
 
 
-def login(settings: InstagramSettings, password: str, ask: Callable[[str], str],
+def login(all_settings: Settings, password: str, ask: Callable[[str], str],
           client_factory: Callable[[], Client] | None = None) -> str:
     """Log in once with the password (asking for a two-factor or challenge code), save the session 0600."""
+    settings = all_settings.instagram
     client = (client_factory or (lambda: Client(delay_range=[1, 3])))()
     client.challenge_code_handler = lambda _username, choice=None: ask(
         _("Instagram sent a security code (by {how}). Code").format(how=str(choice or "SMS/e-mail").lower()))
@@ -274,6 +505,7 @@ def login(settings: InstagramSettings, password: str, ask: Callable[[str], str],
         with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
             old = json.loads(settings.session_file.read_text(encoding="utf-8"))
             client.set_uuids(old["uuids"])  # same "phone" as before: a new device on every login looks suspicious
+    match_device(client, all_settings.timezone)  # before the first request: the login already says where the phone is
     try:
         try:
             client.login(settings.username, password)
