@@ -155,8 +155,12 @@ def test_a_lost_reply_on_facebook_is_not_posted_again(village):
     assert len([p for p in village.graph.posts if p.published]) == 1  # the one that went through, never a second
 
 
-def test_a_lost_reply_on_instagram_is_not_posted_again(village):
-    village.fake.drop_next("POST", "configure", after_action=True)
+@pytest.mark.parametrize("failure", ["lost reply", "408"])
+def test_a_lost_reply_on_instagram_is_not_posted_again(village, failure):
+    if failure == "408":  # instagrapi alone would send the configure again after 60 s (docs/platforms.md I4)
+        village.fake.fail_next("POST", "configure", "request_timeout", after_action=True)
+    else:
+        village.fake.drop_next("POST", "configure", after_action=True)
     result = village.run("publish", "sokasi-polos-kecil", "--platform", "instagram")
     assert result.exit_code == 1
     assert "sokasi-polos-kecil → Instagram: outcome unknown:" in result.stdout
