@@ -11,6 +11,16 @@ It answers the Page endpoints sokasi_post uses with Graph-shaped JSON and Meta's
 request (`graph.calls`) and injects one-shot failures: `fail_next` (error JSON; presets in `ERRORS`), `drop_next`
 (no reply), `html_next` (a proxy's HTML page), `delay_next` (slow reply). Where Meta's behaviour is undocumented
 the fake is strict on purpose: `published` must be "true"/"false"/"1"/"0", a bare `attached_media` key is refused.
+
+It refuses what Graph refuses (docs/platforms.md F1-F4):
+- alt text (`alt_text_custom`) is taken only when a photo is created; a later POST /{photo-id} is unsupported;
+- an unpublished photo can be attached to a post only within 24 hours of its upload (on `graph.clock`): the
+  tool's cautious assumption, as no source gives the real lifetime (docs/platforms.md F2);
+- `debug_token` answers only an app token (`graph.app_token`) or a user token with a role on the app;
+- the app starts in Development mode (`graph.app_mode`): every read with the admin's or the Page's token shows
+  the posts, but `graph.public_read(post_id)` - what a buyer without a role on the app sees - finds nothing
+  until `graph.app_mode = "live"`. No Graph field tells the mode (the Application node has none), and the fake
+  invents none: asking for one is Meta's "nonexisting field" error.
 """
 
 from __future__ import annotations
@@ -28,6 +38,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 PAGE_SCOPES = ["pages_manage_posts", "pages_read_engagement", "pages_show_list"]
 USER_SCOPES = ["public_profile", "pages_show_list", "pages_manage_posts", "pages_read_engagement"]
+# How long an unpublished photo waits for a post: the tool's cautious assumption (docs/platforms.md F2).
+UNPUBLISHED_LIFETIME = 24 * 3600
+DEBUG_TOKEN_CALLER_MESSAGE = ("(#100) You must provide an app access token, or a user access token that is an owner "
+                              "or developer of the app")
+OTHER_APP_MESSAGE = "(#100) The App_id in the input_token did not match the Viewing App"
+READ_PERMISSION_MESSAGE = ("(#10) This endpoint requires the 'pages_read_engagement' permission or the 'Page Public "
+                           "Content Access' feature.")
 PERMISSION_MESSAGE = ("(#200) If posting to a page, requires both pages_read_engagement and pages_manage_posts "
                       "as an admin with sufficient administrative permission")
 # Presets for fail_next(): `graph.fail_next("POST", "/feed", **ERRORS[2])`. Message, type and status as Meta sends them.
@@ -71,6 +88,8 @@ class Token:
     scopes: list[str]
     expires_at: int = 0  # unix seconds; 0 = never
     is_valid: bool = True
+    app_id: str = ""  # the app that issued it ("" = this fake's app)
+    app_role: bool = False  # a USER token of someone with a role (admin, developer) on that app
 
 
 @dataclass
@@ -198,6 +217,8 @@ class FakeGraph:
         self.page_id, self.page_name, self.version = page_id, page_name, version
         self.oldest_version = "v21.0"  # a path with an older version (or none) is served as this one, silently
         self.app_id, self.app_secret = "1234567890123456", "fake-app-secret"
+        self.app_name = "sokasi-post"
+        self.app_mode = "development"  # every new app starts so (docs/platforms.md F1); set "live" to publish for all
         self.user_id, self.user_name = "100000000000001", "Test Admin"
         self.page_token, self.user_token = "EAAPAGE-fake-page-token", "EAAUSER-fake-user-token"
         self.clock = time.time  # replace to move time (token expiry, scheduling window, created_time)
@@ -214,7 +235,7 @@ class FakeGraph:
         self._ids = itertools.count(1_000_000_000_000_001)
         self._server: _Server | None = None
         self.add_token(self.page_token)
-        self.add_token(self.user_token, kind="USER")
+        self.add_token(self.user_token, kind="USER", app_role=True)  # the admin made the app: a role on it
 
     # -- lifecycle and setup ---------------------------------------------------------------------------------------
     def start(self) -> FakeGraph:
@@ -239,11 +260,15 @@ class FakeGraph:
         self.stop()
 
     def add_token(self, token: str, kind: str = "PAGE", id: str | None = None, name: str | None = None,
-                  scopes: list[str] | None = None, expires_at: int = 0, is_valid: bool = True) -> Token:
-        """Register (or replace) a token. PAGE tokens default to this Page, USER tokens to the admin user."""
+                  scopes: list[str] | None = None, expires_at: int = 0, is_valid: bool = True, app_id: str = "",
+                  app_role: bool = False) -> Token:
+        """Register (or replace) a token. PAGE tokens default to this Page, USER tokens to the admin user.
+
+        `app_id` names another app that issued the token; `app_role` gives a USER token a role on the app.
+        """
         owner = (self.page_id, self.page_name, PAGE_SCOPES) if kind == "PAGE" else (self.user_id, self.user_name, USER_SCOPES)
         scopes = list(owner[2] if scopes is None else scopes)
-        record = Token(token, kind, id or owner[0], name or owner[1], scopes, expires_at, is_valid)
+        record = Token(token, kind, id or owner[0], name or owner[1], scopes, expires_at, is_valid, app_id, app_role)
         with self._lock:
             self._tokens[token] = record
         return record
@@ -272,6 +297,19 @@ class FakeGraph:
     def photos(self) -> dict[str, Photo]:
         with self._lock:
             return dict(self._photos)
+
+    def public_read(self, post_id: str) -> dict | None:
+        """The post as a buyer without a role on the app sees it on Facebook, or None when it is not there for them.
+
+        While the app is in Development mode, what it made is seen by the app's roles only; it shows for
+        everyone once the app is Live (developers.facebook.com/docs/development/build-and-test/app-modes).
+        """
+        with self._lock:
+            self._publish_due()
+            post = self._posts.get(post_id)
+            if post is None or not post.published or self.app_mode != "live":
+                return None
+            return {"id": post.id, "message": post.message, "permalink_url": self._permalink(post.id)}
 
     # -- failure injection: each one-shot, matched by method and path suffix, first registered first -----------------
     def fail_next(self, method: str, path_suffix: str, code: int, message: str = "An unknown error has occurred.",
@@ -393,12 +431,18 @@ class FakeGraph:
         if method == "GET" and parts == ["me"] and who.kind != "APP":
             return self._node(who.id, call.query, who)
         if method == "GET" and parts == ["debug_token"]:
+            if who.kind != "APP" and not (who.kind == "USER" and who.app_role and not who.app_id):
+                raise GraphError(400, 100, DEBUG_TOKEN_CALLER_MESSAGE)
             return self._debug_token(call.query.get("input_token"))
+        if method == "GET" and parts == [self.app_id]:
+            return self._application(call.query, who)
         if method == "POST" and edge == "photos":
             return self._post_photo(call.form, call.files, who)
         if method == "POST" and edge == "feed":
             return self._post_feed(call.form, who)
         if method == "GET" and edge in ("posts", "published_posts", "feed"):
+            if who.kind == "PAGE" and "pages_read_engagement" not in who.scopes:
+                raise GraphError(403, 10, READ_PERMISSION_MESSAGE)
             return self._listing(call, who, [p for p in self._posts.values() if p.published])
         if method == "GET" and edge == "scheduled_posts":
             if who.kind != "PAGE" or who.id != self.page_id:
@@ -407,14 +451,8 @@ class FakeGraph:
         known = len(parts) == 1 and (parts[0] in (self.page_id, self.user_id) or parts[0] in self._photos or parts[0] in self._posts)
         if method == "GET" and known:
             return self._node(parts[0], call.query, who)
-        if method == "POST" and known and parts[0] in self._photos and set(call.form) <= {"alt_text_custom", "access_token"}:
-            self._require_admin(who)  # sokasi-post sets alt text this way; whether Graph takes it is UNCONFIRMED
-            photo = self._photos[parts[0]]
-            photo.alt_text = call.form.get("alt_text_custom")
-            for post in self._posts.values():
-                if photo.id in post.photo_ids:
-                    post.alt_texts[post.photo_ids.index(photo.id)] = photo.alt_text
-            return {"success": True}
+        # No POST /{photo-id}: the Photo reference says of updating "You can't perform this operation on this
+        # endpoint", so alt text sent after the upload gets the generic "Unsupported post request" below.
         if method == "DELETE" and known and parts[0] in {**self._photos, **self._posts}:
             self._require_admin(who)
             self._delete(parts[0])
@@ -434,6 +472,8 @@ class FakeGraph:
         record = self._tokens.get(input_token)
         if record is None:
             return {"data": {"error": {"code": 190, "message": "Invalid OAuth access token."}, "is_valid": False, "scopes": []}}
+        if record.app_id and record.app_id != self.app_id:
+            raise GraphError(400, 100, OTHER_APP_MESSAGE)  # an app may inspect only the tokens it issued
         now = int(self.clock())
         expired = bool(record.expires_at and record.expires_at <= now)
         data = {"app_id": self.app_id, "type": record.kind, "application": "sokasi-post", "data_access_expires_at": now + 90 * 86400,
@@ -508,7 +548,8 @@ class FakeGraph:
             except (ValueError, KeyError, TypeError):
                 raise GraphError(400, 100, f"(#100) param {key} must be a JSON object with media_fbid") from None
             photo = self._photos.get(media_id)
-            if photo is None:
+            if photo is None or (not photo.published and photo.created_time + UNPUBLISHED_LIFETIME <= self.clock()):
+                # Meta's wording for an expired photo was not found; the code (100, invalid parameter) is what matters.
                 raise GraphError(400, 100, f"(#100) Invalid media_fbid {media_id} in {key}")
             if photo.attached_to is not None or photo in photos:
                 raise GraphError(400, 100, f"(#100) The media_fbid {media_id} is already attached to a post")
@@ -548,6 +589,21 @@ class FakeGraph:
         for name in [*_fields(query, default), "id"]:
             if name not in values:
                 raise GraphError(400, 100, f"(#100) Tried accessing nonexisting field ({name}) on node type ({kind})")
+            if values[name] is not None:
+                result[name] = values[name]
+        return result
+
+    def _application(self, query: dict[str, str], who: Token) -> dict:
+        """The Application node: documented fields only, for the app's own token or a role on it (none tells the mode)."""
+        if who.kind != "APP" and not (who.kind == "USER" and who.app_role and not who.app_id):
+            raise GraphError(400, 100, f"Unsupported get request. Object with ID '{self.app_id}' does not exist, cannot be "
+                             "loaded due to missing permissions, or does not support this operation.", 33,
+                             type="GraphMethodException")
+        values = {"id": self.app_id, "name": self.app_name, "category": "Business", "privacy_policy_url": None}
+        result = {}
+        for name in [*_fields(query, ["name"]), "id"]:
+            if name not in values:
+                raise GraphError(400, 100, f"(#100) Tried accessing nonexisting field ({name}) on node type (Application)")
             if values[name] is not None:
                 result[name] = values[name]
         return result

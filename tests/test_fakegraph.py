@@ -81,9 +81,77 @@ def test_debug_token_describes_page_and_user_tokens(graph, api):
     page = api.debug_access_token(graph.page_token, graph.app_id, graph.app_secret)["data"]
     assert page["type"] == "PAGE" and page["is_valid"] and page["profile_id"] == graph.page_id and page["expires_at"] == 0
     assert set(page["scopes"]) >= {"pages_manage_posts", "pages_read_engagement", "pages_show_list"}
+    assert graph.calls_to("GET", "/debug_token")[0].token == graph.app_token  # facebook-sdk sends app_id|app_secret
     graph.add_token("EAAold", kind="USER", expires_at=int(time.time()) - 60)
-    user = api.request(f"{VERSION}/debug_token", {"input_token": "EAAold"})["data"]  # a token may inspect another
+    admin = client(graph.user_token)  # the admin has a role on the app: a developer's user token may ask too
+    user = admin.request(f"{VERSION}/debug_token", {"input_token": "EAAold"})["data"]
     assert user["type"] == "USER" and user["is_valid"] is False and user["error"]["subcode"] == 463
+
+
+def test_debug_token_refuses_a_page_token_as_the_caller(graph, api):
+    refused = graph_error(lambda: api.request(f"{VERSION}/debug_token", {"input_token": graph.page_token}))
+    assert (refused.code, refused.type) == (100, "OAuthException")
+    assert refused.message == ("(#100) You must provide an app access token, or a user access token that is an owner "
+                               "or developer of the app")
+    graph.add_token("EAAstranger", kind="USER", id="100000000000777", name="Buyer")  # no role on the app
+    assert graph_error(lambda: client("EAAstranger").request(f"{VERSION}/debug_token", {"input_token": "EAAstranger"})).code == 100
+
+
+def test_an_app_may_inspect_only_the_tokens_it_issued(graph, api):
+    graph.add_token("EAAfromanotherapp", app_id="999999999999999")
+    error = graph_error(lambda: api.debug_access_token("EAAfromanotherapp", graph.app_id, graph.app_secret))
+    assert error.code == 100 and error.message == "(#100) The App_id in the input_token did not match the Viewing App"
+    wrong_secret = graph_error(lambda: api.debug_access_token(graph.page_token, graph.app_id, "not-the-secret"))
+    assert wrong_secret.code == 190
+
+
+def test_the_application_node_has_no_field_for_the_app_mode(graph, api):
+    app = client(graph.app_token)
+    assert app.get_object(graph.app_id, fields="id,name") == {"id": graph.app_id, "name": graph.app_name}
+    for name in ("app_mode", "is_live", "status", "development_mode"):
+        error = graph_error(lambda n=name: app.get_object(graph.app_id, fields=f"id,{n}"))
+        assert error.code == 100 and f"nonexisting field ({name})" in error.message
+    assert graph_error(lambda: api.get_object(graph.app_id)).code == 100  # not for a Page token
+
+
+def test_in_development_mode_only_the_apps_roles_see_the_posts(graph, api):
+    post_id = api.put_photo(io.BytesIO(jpeg()), album_path=f"{graph.page_id}/photos", message="Sokasi")["post_id"]
+    assert graph.app_mode == "development"
+    assert api.get_object(post_id, fields="message,is_published") == {"id": post_id, "message": "Sokasi", "is_published": True}
+    assert [p["id"] for p in api.get_connections(graph.page_id, "posts")["data"]] == [post_id]  # the admin sees it
+    assert graph.public_read(post_id) is None  # a buyer does not
+    graph.app_mode = "live"
+    assert graph.public_read(post_id)["message"] == "Sokasi"  # made in Development mode, shown once the app is Live
+    assert graph.public_read("111_222") is None
+
+
+def test_alt_text_is_taken_only_when_the_photo_is_created(graph, api):
+    photo_id = api.put_photo(io.BytesIO(jpeg()), album_path=f"{graph.page_id}/photos", published="false",
+                             alt_text_custom="Sokasi dari atas")["id"]
+    assert graph.photos[photo_id].alt_text == "Sokasi dari atas"
+    later = graph_error(lambda: api.request(f"{VERSION}/{photo_id}", post_args={"alt_text_custom": "Sokasi"}))
+    assert (later.code, later.result["error"]["error_subcode"]) == (100, 33)
+    assert later.message.startswith("Unsupported post request.")
+    assert graph.photos[photo_id].alt_text == "Sokasi dari atas"
+
+
+def test_an_unpublished_photo_expires_24_hours_after_its_upload(graph, api):
+    start = time.time()
+    graph.clock = lambda: start
+    old = upload_unpublished(api, graph, jpeg())
+    graph.clock = lambda: start + 24 * 3600 - 60
+    fresh = upload_unpublished(api, graph, jpeg())
+    assert multi_photo_post(api, graph, "in time", [fresh])["id"]
+    graph.clock = lambda: start + 24 * 3600
+    expired = graph_error(lambda: multi_photo_post(api, graph, "too late", [old]))
+    assert expired.code == 100 and old in expired.message
+    assert [p.message for p in graph.posts] == ["in time"]
+
+
+def test_reading_the_pages_posts_needs_pages_read_engagement(graph):
+    graph.add_token("EAAnoread", scopes=["pages_manage_posts", "pages_show_list"])
+    error = graph_error(lambda: client("EAAnoread").get_connections(graph.page_id, "posts", limit=1))
+    assert error.code == 10 and "pages_read_engagement" in error.message
 
 
 def test_a_single_published_photo_becomes_a_post(graph, api, tmp_path):

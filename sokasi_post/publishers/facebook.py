@@ -1,8 +1,9 @@
 """Posting on the Facebook Page through the Graph API; facebook-sdk (and requests, under it) only here.
 
-Facts behind the surprising lines are in PLATFORM-FACTS.md (sections A and B): facebook-sdk 3.1.0
-refuses current Graph versions in its constructor, reads its base URL from a module constant, ignores
-HTTP status codes, lets requests' exceptions (which carry the token in the URL) escape unwrapped.
+Facts behind the surprising lines are in docs/platforms.md (F1-F7): facebook-sdk 3.1.0 refuses current
+Graph versions in its constructor, reads its base URL from a module constant, ignores HTTP status codes,
+lets requests' exceptions (which carry the token in the URL) escape unwrapped. Alt text goes with each upload
+(F3); only an app token may call debug_token (F4); and no Graph call tells whether the app is Live (F1).
 """
 
 from __future__ import annotations
@@ -13,14 +14,18 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import facebook
 import requests
 
-from sokasi_post.config import Settings
+from sokasi_post.config import Settings, read_secret
 from sokasi_post.errors import (
+    BLOCKED,
+    SLOW_DOWN,
     AuthError,
     PublishError,
     RejectedError,
@@ -29,7 +34,7 @@ from sokasi_post.errors import (
     UnknownOutcomeError,
 )
 from sokasi_post.i18n import _
-from sokasi_post.models import PlannedPost, Receipt
+from sokasi_post.models import PlannedPost, PreparedPhoto, Receipt
 from sokasi_post.publishers import (
     CLOCK_MARGIN,
     SETUP_HELP,
@@ -43,12 +48,27 @@ from sokasi_post.publishers import (
 
 log = logging.getLogger(__name__)
 
-# Meta's error codes (developers.facebook.com/docs/graph-api/guides/error-handling; PLATFORM-FACTS A4).
+# Meta's error codes (developers.facebook.com/docs/graph-api/guides/error-handling; docs/platforms.md F5).
 TRANSIENT_CODES = {1, 2}
-THROTTLE_CODES = {4, 17, 32, 341, 368, 613} | set(range(80001, 80015))
+SLOW_DOWN_CODES = {4, 17, 32, 341, 613} | set(range(80001, 80015))  # rate limits: app, user, Page, custom, business use case
+BLOCKED_CODE = 368  # "temporarily blocked for policies violations": wait much longer, a person may need to look
 AUTH_CODES = {102, 190}
 PERMISSION_CODES = {3, 10} | set(range(200, 300))
 DUPLICATE_CODE = 506
+ALT_TEXT_FIELD = "alt_text_custom"  # a creation parameter of POST /{page-id}/photos only (docs/platforms.md F3)
+# What posting and reading need (developers.facebook.com/docs/pages-api/posts; docs/platforms.md F4).
+NEEDED_SCOPES = ("pages_manage_posts", "pages_read_engagement")
+EXPIRY_WARNING = timedelta(days=14)
+APP_DASHBOARD = "https://developers.facebook.com/apps"
+
+
+class _Refused(Exception):
+    """Facebook answered a doctor's question with an error: its own words, for a finding rather than a failure."""
+
+    def __init__(self, error: facebook.GraphAPIError):
+        body = _error_body(error)
+        super().__init__(body.get("message") or str(error))
+        self.code = body.get("code")
 
 
 class FacebookPublisher:
@@ -62,6 +82,7 @@ class FacebookPublisher:
         self.settings = settings.facebook
         self.page_id = settings.facebook.page_id
         self.token = token
+        self._secrets = [token]  # and the app secret and app token, once read (facebook-sdk puts them in URLs)
         self.sleep = sleep
         self.now = lambda: datetime.now(UTC)
         # The base URL is a module constant read at call time; the version must be set after construction.
@@ -75,34 +96,19 @@ class FacebookPublisher:
     # -- the Publisher interface ------------------------------------------------------------------
 
     def check(self) -> str:
-        """Is the token a Page token for page_id that may post? Raise AuthError saying how to fix it."""
+        """Is the token the Page's own token for page_id? Raise AuthError saying how to fix it.
+
+        A Page token may read /me (the Page itself); what it may do is known only to debug_token, which
+        answers an app token, never a Page token (docs/platforms.md F4): that is for `diagnose`.
+        """
         me = self._request(lambda: self.api.get_object("me", fields="id,name"), creates=False)
-        variable = self.settings.token_env
         if str(me.get("id")) != self.page_id:
             raise AuthError(_(
                 "the token in {variable} belongs to {name} ({id}), not to the Page {page}: it is a personal (user) "
                 "token or another Page's token. Get the Page token for page {page} ({help})"
-            ).format(variable=variable, name=me.get("name"), id=me.get("id"), page=self.page_id, help=_(SETUP_HELP)))
-        info = self.token_info()
-        if info is not None:
-            scopes = set(info.get("scopes") or [])
-            if info.get("type") not in (None, "PAGE"):
-                raise AuthError(_("the token in {variable} is a {kind} token; posting needs a Page token ({help})")
-                                .format(variable=variable, kind=info.get("type"), help=_(SETUP_HELP)))
-            if scopes and "pages_manage_posts" not in scopes:
-                raise AuthError(_("the token in {variable} may not post: it lacks the pages_manage_posts permission. "
-                                  "Make a new token with that permission ({help})").format(variable=variable, help=_(SETUP_HELP)))
-        return _("Page {name} ({id}); {expiry}").format(name=me.get("name"), id=me.get("id"), expiry=self._expiry(info))
-
-    def _expiry(self, info: dict[str, Any] | None) -> str:
-        expires = (info or {}).get("expires_at")
-        if expires is None:
-            return _("Facebook did not say when the token expires")
-        if expires == 0:
-            return _("the token does not expire")
-        days = (datetime.fromtimestamp(expires, UTC) - self.now()).days
-        return _("the token expires in {days} days ({date}): make a new one before then").format(
-            days=days, date=datetime.fromtimestamp(expires, UTC).date().isoformat())
+            ).format(variable=self.settings.token_env, name=me.get("name"), id=me.get("id"), page=self.page_id,
+                     help=_(SETUP_HELP)))
+        return _("Page {name} ({id})").format(name=me.get("name"), id=me.get("id"))
 
     def publish(self, post: PlannedPost, resume: dict[str, Any], checkpoint: Checkpoint) -> Receipt:
         """One photo: a photo post. Several: unpublished uploads, then one feed post with them attached in order."""
@@ -110,21 +116,22 @@ class FacebookPublisher:
         when = self._native_schedule_time(post)
         photos = post.prepared
         alt = post.product.alt
+        dropped: list[str] = []  # photos Facebook took only without their alt text
         if len(photos) == 1 and when is None:
             photo = photos[0]
-            result = self._request(lambda: self._upload(photo.path, message=message, published="true"), creates=True)
+            result = self._request(lambda: self._upload(photo, alt.get(photo.source.name), dropped,
+                                                        message=message, published="true"), creates=True)
             post_id = str(result.get("post_id") or result["id"])
-            self._set_alt_text(str(result["id"]), alt.get(photo.source.name))
         else:
             photo_ids = list(resume.get("photo_ids", []))[: len(photos)]
             for photo in photos[len(photo_ids):]:
                 # Unpublished photos are invisible: resending one after a lost reply cannot double-post.
                 extra = {"temporary": "true"} if when else {}
                 result = with_retries(lambda p=photo, e=extra: self._request(
-                    lambda: self._upload(p.path, published="false", **e), creates=False), self.sleep)
+                    lambda: self._upload(p, alt.get(p.source.name), dropped, published="false", **e),
+                    creates=False), self.sleep)
                 photo_ids.append(str(result["id"]))
                 checkpoint({"photo_ids": photo_ids})
-                self._set_alt_text(photo_ids[-1], alt.get(photo.source.name))
             fields = {f"attached_media[{i}]": json.dumps({"media_fbid": fbid}) for i, fbid in enumerate(photo_ids)}
             if when:
                 fields.update(published="false", scheduled_publish_time=str(int(when.timestamp())))
@@ -134,17 +141,34 @@ class FacebookPublisher:
             except RejectedError:
                 if not resume.get("photo_ids"):
                     raise
-                # Photo ids saved by an earlier run may have expired: upload afresh, once.
+                # Photo ids saved by an earlier run may have expired (unpublished photos do not wait for ever;
+                # docs/platforms.md F2 assumes 24 hours): upload afresh, once.
                 checkpoint({"photo_ids": []})
                 return self.publish(post, {}, checkpoint)
             post_id = str(result["id"])
         checkpoint({"post_id": post_id})
+        problem = _("posted without alt text on {photos}: Facebook refused it").format(photos=", ".join(dropped)) \
+            if dropped else None
         return Receipt(platform=self.platform, remote_id=post_id, permalink=self._permalink(post_id), at=self.now(),
-                       scheduled_for=when)
+                       scheduled_for=when, problem=problem)
 
     def diagnose(self) -> list[tuple[bool, str]]:
-        """For `doctor`: nothing to add yet."""
-        return []
+        """For `doctor`, after check(): what the Page token may read, and, with the app's ID and secret, what
+        Facebook says of the token (permissions, expiry). The app's mode is never claimed: no call tells it."""
+        findings = [self._read_finding()]
+        app = self._app_credentials()
+        info: dict[str, Any] | None = None
+        if app is None:
+            findings.append((True, _(
+                "not checked: the token's permissions and when it expires. To let doctor ask Facebook, set "
+                "{id_variable} and {secret_variable} (App ID and App secret, in the App Dashboard under App settings > "
+                "Basic)").format(
+                id_variable=self.settings.app_id_env, secret_variable=self.settings.app_secret_env)))
+        else:
+            info, token_findings = self._token_findings(*app)
+            findings.extend(token_findings)
+        findings.append(self._app_mode_finding(info))
+        return findings
 
     def find(self, post: PlannedPost, since: datetime) -> Receipt | None:
         """Look through the Page's recent and scheduled posts for one with this caption, made since `since`."""
@@ -170,28 +194,105 @@ class FacebookPublisher:
         with contextlib.suppress(TypeError, ValueError):
             self.server_time = email.utils.parsedate_to_datetime(response.headers["Date"])
 
-    def token_info(self) -> dict[str, Any] | None:
-        """What Meta says of the token (type, scopes, expiry), or None when it will not say."""
-        try:
-            return self._request(lambda: self.api.request(f"{self.api.version}/debug_token", {"input_token": self.token}),
-                                 creates=False).get("data")
-        except PublishError as error:
-            log.info("debug_token unavailable: %s", error)
-            return None
+    def _app_credentials(self) -> tuple[str, str] | None:
+        """The app's ID and secret from their environment variables, or None unless both are set."""
+        app_id, secret = read_secret(self.settings.app_id_env), read_secret(self.settings.app_secret_env)
+        if app_id and secret:
+            self._secrets.extend((secret, f"{app_id}|{secret}", quote(f"{app_id}|{secret}", safe="")))
+            return app_id, secret
+        return None
 
-    def _upload(self, path, **fields) -> dict:
+    def _read_finding(self) -> tuple[bool, str]:
+        """Reading the Page's latest post is what a Page token can show of its own permissions."""
+        try:
+            with_retries(lambda: self._request(_refusing(lambda: self.api.get_object(
+                f"{self.page_id}/posts", fields="id", limit=1)), creates=False), self.sleep)
+        except _Refused as refused:
+            return False, self._words(_("the token cannot read the Page's posts; Facebook said: {error}"), refused)
+        except PublishError as error:
+            return False, _("could not read the Page's posts: {error}").format(error=error)
+        return True, _("the token can read the Page's posts")
+
+    def _token_findings(self, app_id: str, secret: str) -> tuple[dict[str, Any] | None, list[tuple[bool, str]]]:
+        """Ask debug_token, as the app, about the Page token: its app, type, permissions and expiry."""
+        ids = {"id_variable": self.settings.app_id_env, "secret_variable": self.settings.app_secret_env}
+        try:
+            info = with_retries(lambda: self._request(_refusing(lambda: self.api.debug_access_token(
+                self.token, app_id, secret)), creates=False), self.sleep).get("data") or {}
+        except _Refused as refused:
+            if refused.code == 100 and "did not match the viewing app" in str(refused).lower():
+                return None, [(False, _(
+                    "the token in {variable} was made with another Facebook app, not the one in {id_variable}: set "
+                    "{id_variable} and {secret_variable} to the ID and secret of the app that made the token").format(
+                    variable=self.settings.token_env, **ids))]
+            return None, [(False, redact(_(
+                "Facebook refused the app ID and secret in {id_variable} and {secret_variable}, so the token could "
+                "not be checked; Facebook said: {error}").format(error=refused, **ids), self._secrets))]
+        except PublishError as error:
+            return None, [(False, _("could not ask Facebook about the token: {error}").format(error=error))]
+        variable = self.settings.token_env
+        if not info.get("is_valid"):
+            return info, [(False, _("Facebook says the token in {variable} is no longer valid: get a new Page token "
+                                    "({help})").format(variable=variable, help=_(SETUP_HELP)))]
+        findings: list[tuple[bool, str]] = []
+        if info.get("type") != "PAGE":
+            findings.append((False, _("the token in {variable} is a {kind} token; posting needs a Page token ({help})")
+                             .format(variable=variable, kind=info.get("type"), help=_(SETUP_HELP))))
+        scopes = list(info.get("scopes") or [])
+        missing = [scope for scope in NEEDED_SCOPES if scope not in scopes]
+        if missing:
+            findings.append((False, _("the token in {variable} lacks {missing}: make a new Page token with these "
+                                      "permissions ({help})").format(variable=variable, missing=", ".join(missing),
+                                                                     help=_(SETUP_HELP))))
+        else:
+            findings.append((True, _("permissions: {scopes}").format(scopes=", ".join(scopes))))
+        findings.append(self._expiry_finding(info.get("expires_at")))
+        return info, findings
+
+    def _expiry_finding(self, expires: object) -> tuple[bool, str]:
+        if not isinstance(expires, int):
+            return True, _("Facebook did not say when the token expires")
+        if expires == 0:
+            return True, _("the token does not expire")
+        when = datetime.fromtimestamp(expires, UTC)
+        days = (when - self.now()).days
+        return when - self.now() > EXPIRY_WARNING, _(
+            "the token expires in {days} days ({date}): make a new one before then").format(
+            days=days, date=when.date().isoformat())
+
+    def _app_mode_finding(self, info: dict[str, Any] | None) -> tuple[bool, str]:
+        """No Graph call says whether an app is Live (docs/platforms.md F1): never claim it, say how to look."""
+        if info and info.get("app_id") and info.get("application"):
+            app = _("the app {name} ({id})").format(name=info["application"], id=info["app_id"])
+        elif info and info.get("app_id"):
+            app = _("the app with ID {id}").format(id=info["app_id"])
+        else:
+            app = _("the app that made the token")
+        return True, _(
+            "app mode: could not be confirmed (Facebook's API does not tell). Check it by hand: open {dashboard}, "
+            "choose {app}; the App Mode switch at the top must say Live. In Development mode only the app's own "
+            "people see the posts, buyers see nothing").format(dashboard=APP_DASHBOARD, app=app)
+
+    def _upload(self, photo: PreparedPhoto, alt: str | None, dropped: list[str], **fields: str) -> dict:
+        """POST /{page-id}/photos with the alt text in the same request (docs/platforms.md F3).
+
+        When Facebook refuses the alt text itself (error 100 naming the field), the photo goes up once more
+        without it: the post matters more than its alt text.
+        """
+        if alt:
+            try:
+                return self._put_photo(photo.path, **fields, **{ALT_TEXT_FIELD: alt})
+            except facebook.GraphAPIError as error:
+                if not _refuses_field(error, ALT_TEXT_FIELD):
+                    raise
+                log.warning("Facebook refused the alt text of %s, uploading it without: %s", photo.source.name,
+                            self._words("{error}", error))
+                dropped.append(photo.source.name)
+        return self._put_photo(photo.path, **fields)
+
+    def _put_photo(self, path: Path, **fields: str) -> dict:
         with path.open("rb") as image:
             return self.api.put_photo(image, album_path=f"{self.page_id}/photos", **fields)
-
-    def _set_alt_text(self, photo_id: str, text: str | None) -> None:
-        """Best effort: the alt text goes on the photo after upload; a refusal never costs the post."""
-        if not text:
-            return
-        try:
-            self._request(lambda: self.api.request(f"{self.api.version}/{photo_id}", post_args={"alt_text_custom": text}),
-                          creates=False)
-        except PublishError as error:
-            log.warning("alt text not set on photo %s: %s", photo_id, error)
 
     def _permalink(self, post_id: str) -> str | None:
         try:
@@ -233,7 +334,7 @@ class FacebookPublisher:
             raise kind(self._words(_("Facebook sent an unreadable reply ({error})"), error)) from None
 
     def _translate(self, error: facebook.GraphAPIError, creates: bool) -> PublishError:
-        body = error.result.get("error", {}) if isinstance(error.result, dict) else {}
+        body = _error_body(error)
         code, subcode = body.get("code"), body.get("error_subcode")
         text = body.get("error_user_msg") or body.get("message") or str(error)
         trace = f" [fbtrace {body['fbtrace_id']}]" if body.get("fbtrace_id") else ""
@@ -241,8 +342,12 @@ class FacebookPublisher:
         if code is None:  # not JSON at all, e.g. a proxy's HTML 502 page
             return (UnknownOutcomeError if creates else TransientError)(
                 self._words(_("Facebook sent an unreadable reply ({error})"), str(error)))
-        if code in THROTTLE_CODES:  # before is_transient, which Meta also sets on rate limits
-            return ThrottledError(message + _(" — Facebook asks to slow down; the posts stay queued for the next run"))
+        if code == BLOCKED_CODE:  # before is_transient, which Meta also sets on rate limits
+            return ThrottledError(message + _(" — Facebook has blocked this for a while; the posts stay queued and "
+                                              "Facebook is left alone until the block has passed"), cooldown=BLOCKED)
+        if code in SLOW_DOWN_CODES:
+            return ThrottledError(message + _(" — Facebook asks to slow down; the posts stay queued for the next run"),
+                                  cooldown=SLOW_DOWN)
         if code in TRANSIENT_CODES or body.get("is_transient"):
             return TransientError(message)
         if code in AUTH_CODES:
@@ -257,7 +362,34 @@ class FacebookPublisher:
         return RejectedError(message)
 
     def _words(self, template: str, error: object) -> str:
-        return redact(template.format(error=error), [self.token])
+        return redact(template.format(error=error), self._secrets)
+
+
+def _refusing(call: Callable[[], dict]) -> Callable[[], dict]:
+    """`call`, with Facebook's error answer raised as _Refused (for doctor's findings) instead of a PublishError."""
+    def run() -> dict:
+        try:
+            return call()
+        except facebook.GraphAPIError as error:
+            body = _error_body(error)
+            code = body.get("code")
+            if code is None or code in TRANSIENT_CODES | SLOW_DOWN_CODES | {BLOCKED_CODE} or body.get("is_transient"):
+                raise  # a proxy's page, "retry later", a rate limit: _request's usual translation (and retries)
+            raise _Refused(error) from None
+    return run
+
+
+def _error_body(error: facebook.GraphAPIError) -> dict[str, Any]:
+    """The inside of Meta's `{"error": {...}}`, or {} when the reply was not that."""
+    body = error.result.get("error") if isinstance(error.result, dict) else None
+    return body if isinstance(body, dict) else {}
+
+
+def _refuses_field(error: facebook.GraphAPIError, field: str) -> bool:
+    """Is this Facebook's invalid-parameter error (100) about `field` itself?"""
+    body = _error_body(error)
+    said = f"{body.get('message', '')} {body.get('error_user_msg', '')}"
+    return body.get("code") == 100 and field in said
 
 
 def _graph_time(value: object) -> datetime | None:
