@@ -27,7 +27,7 @@ from sokasi_post.models import PreparedPhoto, Problem, Product
 # Bump when the pipeline's output changes, so cached files from an older version are not reused.
 PIPELINE_VERSION = 1
 
-# What each platform accepts (PLATFORM-FACTS.md, sections D and E). The choices within these limits
+# What each platform accepts (docs/platforms.md I7 and F2). The choices within these limits
 # (Instagram width and fit, Facebook's longest side, quality) come from config's `media` section.
 INSTAGRAM_MIN_RATIO = 4 / 5  # portrait 4:5
 INSTAGRAM_MAX_RATIO = 1.91  # landscape 1.91:1
