@@ -222,6 +222,7 @@ def check(app: _App) -> None:
     problems.sort(key=lambda p: (p.slug or "", p.warning))
     for problem in problems:
         click.echo(_problem_line(problem))
+    _say_location(app, settings)
     errors = [p for p in problems if not p.warning]
     bad = len({p.slug for p in errors})
     total = len(catalog.products) + len({p.slug for p in catalog.problems if not p.warning})
@@ -231,6 +232,15 @@ def check(app: _App) -> None:
         raise SystemExit(1)
     app.say(_("All good. Products: {total}; config: {config}").format(
         total=total, config=display_path(settings.config_path)))
+
+
+def _say_location(app: _App, settings: Settings) -> None:
+    """Which place Instagram posts are tagged with: a warning until a place id is fixed in config.yaml."""
+    from sokasi_post.places import FIXED, location_lines, location_state
+
+    show = app.say if location_state(settings) == FIXED else app.warn
+    for line in location_lines(settings):
+        show(line)
 
 
 def _kilobytes(size: int) -> str:
@@ -311,6 +321,8 @@ def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | No
             app.warn(publishing.cooldown_text(cooldown, settings))
     finally:
         ledger.close()
+    if not platform or platform == "instagram":
+        _say_location(app, settings)
     blocked = [post for post in planned.posts if post.blocked and not post.product.is_draft]
     failed = blocked or [p for p in problems if not p.warning]
     drafts = [post for post in planned.posts if post.product.is_draft]

@@ -237,3 +237,18 @@ def test_publish_keeps_its_log_lines_in_the_log_file_not_on_the_terminal(tmp_pat
     assert "INFO" not in result.stderr
     log = (tmp_path / ".sokasi-post" / "logs" / "sokasi-post.log").read_text()
     assert "INFO sokasi_post.publish: sokasi-polos-kecil → Facebook: held back" in log
+
+
+def test_check_says_which_instagram_place_posts_are_tagged_with(project):
+    project.good("sokasi-a")
+    text = project.config.read_text().replace("  username: sokasi.tigawasa\n", "  username: sokasi.tigawasa\n"
+                                              "  location: {name: \"Tigawasa, Buleleng\", lat: -8.17, lng: 115.05}\n")
+    project.config.write_text(text)
+    unresolved = project.run("check")
+    assert unresolved.exit_code == 0
+    assert ("warning: Instagram location: Tigawasa, Buleleng has no place id yet, so posts go without a location; "
+            "run `sokasi-post doctor` to look it up") in unresolved.stderr
+    project.config.write_text(text.replace("lng: 115.05}", "lng: 115.05, facebook_places_id: 213385402}"))
+    fixed = project.run("check")
+    assert "Instagram location: Tigawasa, Buleleng, place id 213385402 (fixed in config.yaml)" in fixed.stderr
+    assert "warning: Instagram location" not in fixed.stderr
