@@ -114,7 +114,8 @@ def _no_resend_of_posts(client: Client) -> None:
 
     private_request resends after ClientRequestTimeout (60 s later) and ClientIncompleteReadError (2 s later);
     it calls self._send_private_request for each try, so wrapping that one method on this client turns those
-    two, for configure requests only, into UnansweredPostError, which it passes on untouched. The flow then
+    two, for configure requests only, into UnansweredPostError, which it passes on untouched (as long as no
+    handle_exception hook is set, and none is here). The flow then
     looks for the post before anything is sent again (docs/exactly-once.md).
     """
     send = client._send_private_request
@@ -247,6 +248,7 @@ class InstagramPublisher:
         reply = self._call(lambda: client.private_request(f"feed/user/{client.user_id}/", params={
             "count": 20, "rank_token": client.rank_token, "ranked_content": "true"}), creates=False)
         earliest = since - CLOCK_MARGIN
+        photos = len(post.prepared or post.photos)
         uncaptioned = None
         for item in reply.get("items", []):
             media = extract_media_v1(item)
@@ -255,7 +257,7 @@ class InstagramPublisher:
                 continue
             if same_text(media.caption_text or "", post.caption):
                 return self._receipt(media, taken)
-            if uncaptioned is None and not (media.caption_text or "").strip() and _photo_count(media) == len(post.prepared):
+            if uncaptioned is None and not (media.caption_text or "").strip() and _photo_count(media) == photos:
                 uncaptioned = (media, taken)
         if uncaptioned is None:
             return None
