@@ -693,7 +693,8 @@ def login(app: _App, platform: str) -> None:
 def doctor(app: _App) -> None:
     """Check, without posting, that everything is ready: config, Facebook token, Instagram session, clock.
 
-    Prints one line per check and what to do about each problem. Exit code 1 when something needs fixing.
+    Prints one line per check: [ok] fine, [!!] needs fixing (with what to do), [??] could not be checked
+    from here (with how to check it by hand). Exit code 1 when something needs fixing.
 
     Example: sokasi-post doctor
     """
@@ -729,8 +730,8 @@ def doctor(app: _App) -> None:
     finally:
         ledger.close()
     for good, line in lines:
-        click.echo(("[ok] " if good else "[!!] ") + line)
-    if not all(good for good, _line in lines):
+        click.echo({True: "[ok] ", False: "[!!] ", None: "[??] "}[good] + line)  # [??]: could not be checked
+    if any(good is False for good, _line in lines):
         raise SystemExit(1)
 
 

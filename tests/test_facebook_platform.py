@@ -225,11 +225,11 @@ def test_diagnose_without_the_apps_id_and_secret_says_what_it_could_not_check(pr
     settings = configure(project, graph, "  app_id_env: SHOP_APP_ID\n  app_secret_env: SHOP_APP_SECRET\n")
     findings = publisher(settings, graph).diagnose()
     assert findings[0] == (True, "the token can read the Page's posts")
-    assert findings[1] == (True, "not checked: the token's permissions and when it expires. To let doctor ask "
+    assert findings[1] == (None, "not checked: the token's permissions and when it expires. To let doctor ask "
                                  "Facebook, set SHOP_APP_ID and SHOP_APP_SECRET (App ID and App secret, in the App "
                                  "Dashboard under App settings > Basic)")
     good, mode = findings[2]
-    assert good and mode.startswith("app mode: could not be confirmed (Facebook's API does not tell). Check it by hand: "
+    assert good is None and mode.startswith("app mode: could not be confirmed (Facebook's API does not tell). Check it by hand: "
                                     "open https://developers.facebook.com/apps, choose the app that made the token; the "
                                     "App Mode switch at the top must say Live.")
     assert len(findings) == 3 and graph.calls_to("GET", "/debug_token") == []
@@ -289,7 +289,7 @@ def test_a_wrong_app_secret_is_reported_without_showing_it(project, graph, monke
     monkeypatch.setenv("FACEBOOK_APP_SECRET", "wrong-secret-Tigawasa-5678")
     with caplog.at_level(logging.DEBUG):
         findings = publisher(settings, graph).diagnose()
-    [refused] = [line for good, line in findings if not good]
+    [refused] = [line for good, line in findings if good is False]
     assert refused.startswith("Facebook refused the app ID and secret in FACEBOOK_APP_ID and FACEBOOK_APP_SECRET, so "
                               "the token could not be checked; Facebook said: Error validating access token")
     assert "wrong-secret-Tigawasa-5678" not in " ".join(line for _good, line in findings) + own_log(caplog)
@@ -318,7 +318,7 @@ def test_doctor_keeps_the_app_secret_out_of_output_and_the_log(project, graph, m
                 graph.drop_next("GET", "/debug_token")
         result = CliRunner().invoke(cli, ["--config", str(project.config), "-vv", "doctor"])
         assert "Traceback" not in result.output
-        assert "[ok] Facebook: app mode: could not be confirmed" in result.stdout
+        assert "[??] Facebook: app mode: could not be confirmed" in result.stdout
         for secret in (APP_SECRET, graph.app_token, graph.page_token):
             assert secret not in result.output and secret not in (result.stderr or "")
     for path in Path(project.root, ".sokasi-post").rglob("*"):

@@ -59,8 +59,8 @@ class Publisher(Protocol):
     def publish(self, post: PlannedPost, resume: dict[str, Any], checkpoint: Checkpoint) -> Receipt:
         """Create the post. `resume` is what an earlier attempt saved through `checkpoint` (e.g. uploaded photo ids)."""
 
-    def diagnose(self) -> list[tuple[bool, str]]:
-        """For `doctor`, after check(): further findings as (all right?, one line in the user's language)."""
+    def diagnose(self) -> list[tuple[bool | None, str]]:
+        """For `doctor`, after check(): findings as (all right? True, False, or None: could not be checked; one line)."""
 
     def find(self, post: PlannedPost, since: datetime) -> Receipt | None:
         """Look on the platform for this post (same caption) made since `since`; None when it is not there.

@@ -152,14 +152,14 @@ class FacebookPublisher:
         return Receipt(platform=self.platform, remote_id=post_id, permalink=self._permalink(post_id), at=self.now(),
                        scheduled_for=when, problem=problem)
 
-    def diagnose(self) -> list[tuple[bool, str]]:
+    def diagnose(self) -> list[tuple[bool | None, str]]:
         """For `doctor`, after check(): what the Page token may read, and, with the app's ID and secret, what
         Facebook says of the token (permissions, expiry). The app's mode is never claimed: no call tells it."""
         findings = [self._read_finding()]
         app = self._app_credentials()
         info: dict[str, Any] | None = None
         if app is None:
-            findings.append((True, _(
+            findings.append((None, _(
                 "not checked: the token's permissions and when it expires. To let doctor ask Facebook, set "
                 "{id_variable} and {secret_variable} (App ID and App secret, in the App Dashboard under App settings > "
                 "Basic)").format(
@@ -260,7 +260,7 @@ class FacebookPublisher:
             "the token expires in {days} days ({date}): make a new one before then").format(
             days=days, date=when.date().isoformat())
 
-    def _app_mode_finding(self, info: dict[str, Any] | None) -> tuple[bool, str]:
+    def _app_mode_finding(self, info: dict[str, Any] | None) -> tuple[bool | None, str]:
         """No Graph call says whether an app is Live (docs/platforms.md F1): never claim it, say how to look."""
         if info and info.get("app_id") and info.get("application"):
             app = _("the app {name} ({id})").format(name=info["application"], id=info["app_id"])
@@ -268,7 +268,7 @@ class FacebookPublisher:
             app = _("the app with ID {id}").format(id=info["app_id"])
         else:
             app = _("the app that made the token")
-        return True, _(
+        return None, _(
             "app mode: could not be confirmed (Facebook's API does not tell). Check it by hand: open {dashboard}, "
             "choose {app}; the App Mode switch at the top must say Live. In Development mode only the app's own "
             "people see the posts, buyers see nothing").format(dashboard=APP_DASHBOARD, app=app)
