@@ -379,12 +379,14 @@ def _publish_locked(app: _App, settings: Settings, catalog, products, platform: 
         outcomes = publishing.publish(planned, settings, ledger, lambda name: build(name, settings, publishing.sleep),
                                       now=datetime.now(UTC), report=report, repost=repost, ignore_slots=ignore_slots,
                                       ignore_cooldown=ignore_cooldown)
-        first = next((o for o in outcomes if o.post.platform == "facebook" and o.status == publishing.POSTED), None)
+        first = next((o for o in outcomes if o.post.platform == "facebook"
+                      and o.status in (publishing.POSTED, publishing.FLAWED)), None)
         if first is not None and ledger.first_time(FIRST_FACEBOOK_POST):
             # Posts of an app in Development mode are seen only by the app's own people (docs/platforms.md F1).
+            entry = ledger.get(first.post.product.slug, "facebook")
             notice = _("First Facebook post: open {link} in a private (incognito) window, logged out, to see it as buyers "
                        "do. If it is not there, the Facebook app is still in Development mode: switch it to Live ({help})"
-                       ).format(link=first.detail, help=_(SETUP_HELP))
+                       ).format(link=entry.permalink or entry.remote_id, help=_(SETUP_HELP))
             click.echo(notice)
             logging.getLogger("sokasi_post.publish").info("%s", notice)
     finally:
