@@ -18,7 +18,8 @@ POST_FILE = "post.yaml"
 # HEIC (iPhone) is listed so such a photo is never silently left out; media.py says how to convert it
 # when this computer cannot read it.
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# \Z, not $: "$" also matches before a final newline, and a folder name can end in one.
+SLUG_PATTERN = re.compile(r"\A[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 POST_KEYS = ("title", "caption", "price", "maker", "maker_instagram", "hashtags", "platforms", "publish_at", "photos", "alt",
              "focus", "fit", "status")
 STATUSES = ("ready", "draft")
@@ -43,6 +44,11 @@ def load_catalog(settings: Settings) -> Catalog:
     for folder in sorted(posts_dir.iterdir(), key=lambda p: p.name):
         if not folder.is_dir() or folder.name.startswith((".", "_")):
             continue
+        outside = _outside_problem(folder, posts_dir, _(
+            "is a link to a folder outside the products folder ({target}); move the product folder into {posts} instead"))
+        if outside:
+            problems.append(replace(outside, slug=folder.name))
+            continue
         try:
             product, found = load_product(folder, settings)
         except OSError as error:
@@ -61,7 +67,7 @@ def load_product(folder: Path, settings: Settings) -> tuple[Product | None, list
         return None, [Problem(folder, _(
             "the folder name is not a valid product name: use lowercase letters, digits and dashes, e.g. {slug}"
         ).format(slug=suggestion))]
-    if not post_file.is_file():
+    if not post_file.exists() and not post_file.is_symlink():
         return None, [Problem(post_file, _("missing; every product folder needs one (create it with `sokasi-post new {slug}`)")
                               .format(slug=folder.name))]
     outside = _outside_problem(post_file, folder)
@@ -89,15 +95,20 @@ def natural_key(name: str) -> list:
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
 
 
-def _outside_problem(path: Path, folder: Path) -> Problem | None:
-    """A problem when `path` is a link that leads outside the product folder."""
+def _outside_problem(path: Path, folder: Path, message: str | None = None) -> Problem | None:
+    """A problem when `path` is a link that leads outside `folder`, or round in a loop of links."""
     if not path.is_symlink():
         return None
-    target = path.resolve()
-    if target.is_relative_to(folder.resolve()):
+    try:
+        target = path.resolve()
+        inside = target.is_relative_to(folder.resolve())
+    except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError for a loop of links (a.jpg -> b.jpg -> a.jpg)
+        return Problem(path, _("is a link that leads back to itself (a loop of links); delete it and copy the real "
+                               "file in"))
+    if inside:
         return None
-    return Problem(path, _("is a link to a file outside the product folder ({target}); copy the file in instead")
-                   .format(target=target))
+    message = message or _("is a link to a file outside the product folder ({target}); copy the file in instead")
+    return Problem(path, message.format(target=target, posts=display_path(folder)))
 
 
 class _PostChecker:

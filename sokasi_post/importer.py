@@ -2,18 +2,20 @@
 
 An export is a .zip, its unpacked folder, or a bare chat .txt with the photos beside it. Nothing in it
 is trusted: names inside a zip never choose where a file is written, sizes and counts are bounded,
-and the chat log is read as a stream.
+the chat log is read as a stream of bounded lines, only ordinary files are copied (never through a
+link), and beside a bare .txt only files named the way WhatsApp names photos (docs/products.md).
 """
 
 from __future__ import annotations
 
 import io
 import re
-import shutil
+import stat
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -22,12 +24,20 @@ from sokasi_post.config import Settings
 from sokasi_post.errors import UsageError
 from sokasi_post.i18n import _
 from sokasi_post.ledger import Ledger
-from sokasi_post.whatsapp import ChatFormatError, Message, detect_date_order, parse_chat
-from sokasi_post.yamlfile import dump_yaml
+from sokasi_post.whatsapp import PHOTO_NAME, ChatFormatError, Message, bounded_lines, detect_date_order, parse_chat
+from sokasi_post.yamlfile import NotAFileError, dump_yaml, open_regular
 
 MAX_ZIP_MEMBERS = 5_000
 MAX_ZIP_BYTES = 4_000_000_000  # uncompressed, all members together
 MAX_PHOTO_BYTES = 60_000_000  # one photo; more is not a phone photo
+# A draft's words are cut here, with a warning: far more than a product needs (Instagram takes 2,200 characters),
+# and it keeps every post.yaml the importer writes far under the 1 MB the tool reads back.
+MAX_CAPTION_CHARS = 10_000
+# A sender's run of photos longer than this is several products: it is split into drafts of at most this many.
+MAX_DRAFT_PHOTOS = 30
+MAX_DRAFTS = 1_000  # new products from one import; a larger chat is imported in parts with --since
+MAX_MAKER_CHARS = 100  # a sender's name, as written into maker:
+_HELD = 200  # senders whose last words or open photos are remembered at once; the oldest are let go
 TITLE_LENGTH = 60
 _CHUNK = 1 << 20
 _PHONE = re.compile(r"^\+?[\d\s\-().]{7,}$")
@@ -48,6 +58,8 @@ def parse_price(text: str) -> int | None:
     if not match:
         return None
     amount, unit = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+    if len(amount) > 20:  # a run of hundreds of digits is no price (and would not fit a float)
+        return None
     unit = (unit or "").lower()
     # Groups of three digits are thousands (175.000, 1.250.000, 175,000); anything else is a decimal (1,2 jt).
     thousands = re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", amount)
@@ -70,6 +82,26 @@ class Draft:
     last: Message | None = None
     slug: str = ""
     missing: list[str] = field(default_factory=list)
+    length: int = 0  # of the words kept so far
+    cut: bool = False  # words were left out at MAX_CAPTION_CHARS
+
+    def add_text(self, text: str) -> None:
+        """Keep the words of one message, up to MAX_CAPTION_CHARS for the whole draft."""
+        text = text.strip()
+        if not text:
+            return
+        room = MAX_CAPTION_CHARS - self.length
+        if len(text) > room:
+            self.cut = True
+            text = text[:max(room, 0)].rstrip()
+            if not text:
+                return
+        self.texts.append(text)
+        self.length += len(text) + 2  # and the blank line between messages
+
+    @property
+    def photo_count(self) -> int:
+        return len(self.photos) + self.omitted
 
     @property
     def caption(self) -> str:
@@ -82,7 +114,7 @@ class Draft:
     @property
     def maker(self) -> str | None:
         """The sender's name; a phone number is never copied into a post."""
-        return None if _PHONE.match(self.sender) else self.sender
+        return None if _PHONE.match(self.sender) else self.sender[:MAX_MAKER_CHARS].strip()
 
     @property
     def title(self) -> str:
@@ -106,19 +138,28 @@ def _shorten(text: str) -> str:
 
 
 class Export:
-    """A chat export opened for reading: its chat log, and its attached files by name."""
+    """A chat export opened for reading: its chat log, and the files that are the chat's own attachments, by name.
+
+    In a zip: every member (by the last part of its name). In an unpacked folder: the ordinary files directly in
+    it, never a link. Beside a bare .txt, which may sit in any folder (Downloads, the home folder): only ordinary
+    files named the way WhatsApp names photos (IMG-20261128-WA0001.jpg, 00000012-PHOTO-2026-11-28-09-15-30.jpg),
+    so a message typed as "passport.jpg (file terlampir)" never copies a file that happens to be there.
+    """
 
     def __init__(self, path: Path):
         self.path = path
         self.zip: zipfile.ZipFile | None = None
         self.files: dict[str, object] = {}  # file name -> ZipInfo or Path
+        self.refused: dict[str, str] = {}  # file name -> why it is not copied (a link, a pipe ...)
+        self.bare = False
         if path.is_file() and zipfile.is_zipfile(path):
             self._open_zip(path)
         elif path.is_dir():
             self._open_folder(path)
         elif path.is_file():
             self.chat = path
-            self.files = {p.name: p for p in path.parent.iterdir() if p.is_file()}
+            self.bare = True
+            self.files = self._ordinary_files(path.parent, lambda name: PHOTO_NAME.fullmatch(name) is not None)
         else:
             raise UsageError(_("{path}: no such file or folder").format(path=path))
 
@@ -133,13 +174,32 @@ class Export:
                                "bytes unpacked); refused").format(path=path, count=len(members),
                                                            size=sum(i.file_size for i in members)))
         # Only the last part of each name is used, to look files up: a name like ../../etc/passwd or
-        # /absolute/path never decides where anything is written.
-        self.files = {Path(info.filename.replace("\\", "/")).name: info for info in members}
+        # /absolute/path never decides where anything is written; a name no folder could hold is left out.
+        for info in members:
+            name = Path(info.filename.replace("\\", "/")).name
+            if _usable_name(name):
+                self.files[name] = info
         self.chat = self._chat_name(list(self.files))
 
     def _open_folder(self, path: Path) -> None:
-        self.files = {p.name: p for p in path.iterdir() if p.is_file()}
+        self.files = self._ordinary_files(path, lambda name: True)
         self.chat = path / self._chat_name(list(self.files))
+
+    def _ordinary_files(self, folder: Path, wanted) -> dict[str, Path]:
+        """The wanted names in `folder` that are ordinary files (not links, pipes or folders); the others in `refused`."""
+        found = {}
+        for entry in folder.iterdir():
+            if not wanted(entry.name):
+                continue
+            try:
+                mode = entry.lstat().st_mode
+            except OSError:
+                continue
+            if stat.S_ISREG(mode):
+                found[entry.name] = entry
+            elif not stat.S_ISDIR(mode):
+                self.refused[entry.name] = _("a link") if stat.S_ISLNK(mode) else _("a special file")
+        return found
 
     def _chat_name(self, names: list[str]) -> str:
         for name in _CHAT_NAMES:
@@ -152,8 +212,15 @@ class Export:
 
     @contextmanager
     def chat_lines(self) -> Iterator[Iterator[str]]:
-        """The chat log's lines, decoded (UTF-8 or UTF-16, with or without BOM), read as a stream."""
-        raw = self.zip.open(self.files[self.chat]) if self.zip else Path(self.chat).open("rb")  # noqa: SIM115 - closed below
+        """The chat log's lines, decoded (UTF-8 or UTF-16, with or without BOM), read as a stream of bounded lines."""
+        if self.zip:
+            raw = self.zip.open(self.files[self.chat])
+        else:
+            try:
+                # The .txt named on the command line may be a link; inside an export folder nothing is read through one.
+                raw, _size = open_regular(Path(self.chat), follow_links=self.bare)
+            except NotAFileError as error:
+                raise UsageError(f"{self.chat}: {error}") from None
         with raw:
             buffered = io.BufferedReader(raw) if self.zip else raw
             head = buffered.peek(4)[:4]
@@ -163,32 +230,64 @@ class Export:
                 encoding = "utf-8-sig"
             else:
                 encoding = "utf-8"
-            yield io.TextIOWrapper(buffered, encoding=encoding, errors="replace", newline=None)
+            yield bounded_lines(io.TextIOWrapper(buffered, encoding=encoding, errors="replace", newline=None))
 
     def has(self, name: str) -> bool:
         return name in self.files
 
+    def why_missing(self, name: str) -> str:
+        """Why an attachment the chat names is not copied, in words for a warning."""
+        if name in self.refused:
+            return _("{name} is in the export but is {kind}, not the photo itself; it was not copied (put the real "
+                     "photo there)").format(name=name, kind=self.refused[name])
+        if self.bare and not PHOTO_NAME.fullmatch(name):
+            return _("{name} is not named the way WhatsApp names photos, so it is not taken from beside the .txt; "
+                     "import the chat's .zip to include it").format(name=name)
+        return _("{name} is mentioned in the chat but not in the export; the product is drafted without it").format(
+            name=name)
+
     def copy(self, name: str, target: Path) -> None:
-        """Copy one attached file to `target` (never more than MAX_PHOTO_BYTES); raise UsageError if too big."""
+        """Copy one attached file to `target` (a new file; never more than MAX_PHOTO_BYTES); raise UsageError if not."""
         source = self.files[name]
-        if isinstance(source, Path):
-            if source.stat().st_size > MAX_PHOTO_BYTES:
-                raise UsageError(_("{name} is too large for a photo").format(name=name))
-            shutil.copyfile(source, target)  # copied, never moved: the export stays as it was
-            return
-        written = 0
-        with self.zip.open(source) as member, target.open("wb") as out:
-            while chunk := member.read(_CHUNK):
-                written += len(chunk)
-                if written > MAX_PHOTO_BYTES:  # the size in the zip's directory can lie; count what comes out
-                    out.close()
-                    target.unlink()
+        try:
+            if isinstance(source, Path):
+                member, size = open_regular(source, follow_links=False)  # copied, never moved: the export stays as it was
+            else:
+                member, size = self.zip.open(source), source.file_size
+            with member:
+                if size > MAX_PHOTO_BYTES:
                     raise UsageError(_("{name} is too large for a photo").format(name=name))
-                out.write(chunk)
+                self._copy_bounded(member, target, name)
+        except NotAFileError as error:
+            raise UsageError(f"{name}: {error}") from None
+        except (OSError, zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError) as error:
+            raise UsageError(_("{name} cannot be copied ({reason})").format(
+                name=name, reason=getattr(error, "strerror", None) or error)) from None
+
+    @staticmethod
+    def _copy_bounded(member, target: Path, name: str) -> None:
+        written = 0
+        with target.open("xb") as out:  # "x": a new file, never one already there, never through a link
+            try:
+                while chunk := member.read(_CHUNK):
+                    written += len(chunk)
+                    if written > MAX_PHOTO_BYTES:  # the size in a zip's directory can lie; count what comes out
+                        raise UsageError(_("{name} is too large for a photo").format(name=name))
+                    out.write(chunk)
+            except BaseException:
+                out.close()
+                target.unlink()
+                raise
 
     def close(self) -> None:
         if self.zip:
             self.zip.close()
+
+
+def _usable_name(name: str) -> bool:
+    """A name that can be a file in a product folder: not empty, no NUL, not . or .., at most 255 bytes."""
+    return (bool(name) and name not in (".", "..") and "\0" not in name
+            and len(name.encode("utf-8", "surrogateescape")) <= 255)
 
 
 # -- from messages to drafts ------------------------------------------------------------------------
@@ -203,7 +302,11 @@ def _is_photo(message: Message) -> bool:
 def group_messages(messages: Iterator[Message], gap: timedelta, since: date | None = None,
                    senders: tuple[str, ...] = ()) -> Iterator[Draft]:
     """Drafts from a message stream: a sender's photos within `gap` of each other, with that sender's
-    text just before (within `gap`) and just after. Other people's messages in between do not matter."""
+    text just before (within `gap`) and just after. Other people's messages in between do not matter.
+
+    Memory stays bounded whatever the chat: a draft keeps at most MAX_CAPTION_CHARS of words and
+    MAX_DRAFT_PHOTOS photos (the next photo starts a new draft), and at most _HELD senders are followed at once.
+    """
     wanted = {name.casefold() for name in senders}
     open_drafts: dict[str, Draft] = {}
     last_text: dict[str, Message] = {}
@@ -217,29 +320,37 @@ def group_messages(messages: Iterator[Message], gap: timedelta, since: date | No
                 yield open_drafts.pop(sender)
         draft = open_drafts.get(message.sender)
         if _is_photo(message):
+            if draft is not None and draft.photo_count >= MAX_DRAFT_PHOTOS:
+                yield open_drafts.pop(message.sender)
+                draft = None
             if draft is None:
+                if len(open_drafts) >= _HELD:
+                    yield open_drafts.pop(min(open_drafts, key=lambda sender: open_drafts[sender].last.at))
                 draft = open_drafts[message.sender] = Draft(sender=message.sender, first=message)
                 before = last_text.pop(message.sender, None)
                 if before and message.at - before.at <= gap:
-                    draft.texts.append(before.text)
+                    draft.add_text(before.text)
                     draft.keys.append(before.key)
                     draft.first = before
             if message.kind == "omitted":
                 draft.omitted += 1
             else:
                 draft.photos.append(message.attachment)
-            if message.text:
-                draft.texts.append(message.text)
+            draft.add_text(message.text)
             draft.keys.append(message.key)
             draft.last = message
         elif message.kind == "text":
             if draft is not None:
-                draft.texts.append(message.text)
+                draft.add_text(message.text)
                 draft.keys.append(message.key)
                 draft.last = message
                 yield open_drafts.pop(message.sender)  # the words after the photos close the product
             else:
-                last_text[message.sender] = message
+                last_text.pop(message.sender, None)
+                # Only what a caption can hold is kept of it; the key still names the whole message.
+                last_text[message.sender] = replace(message, text=message.text[:MAX_CAPTION_CHARS + 1])
+                if len(last_text) > _HELD:
+                    del last_text[next(iter(last_text))]
     yield from open_drafts.values()
 
 
@@ -256,38 +367,48 @@ class ImportPlan:
 def plan_import(export: Export, settings: Settings, ledger: Ledger, since: date | None = None,
                 senders: tuple[str, ...] = (), date_order: str | None = None) -> ImportPlan:
     """Read the chat, group it into drafts, leave out what an earlier import took, choose unique slugs."""
+    counted = {"messages": 0}
+
+    def counting(stream: Iterator[Message]) -> Iterator[Message]:
+        for message in stream:
+            counted["messages"] += 1
+            yield message
+
+    drafts: list[Draft] = []
+    already = 0
     try:
         with export.chat_lines() as lines:
             order = date_order or detect_date_order(lines)
-        counted = {"messages": 0}
-
-        def counting(stream: Iterator[Message]) -> Iterator[Message]:
-            for message in stream:
-                counted["messages"] += 1
-                yield message
-
         with export.chat_lines() as lines:
-            found = list(group_messages(counting(parse_chat(lines, order or "dmy")), settings.whatsapp_gap, since, senders))
+            # Only new drafts are kept while the chat is read: what an earlier import took is counted and let go.
+            for draft in group_messages(counting(parse_chat(lines, order or "dmy")), settings.whatsapp_gap, since, senders):
+                if ledger.imported(draft.keys):
+                    already += 1
+                elif draft.photos or draft.omitted:
+                    drafts.append(draft)
+                    if len(drafts) > MAX_DRAFTS:
+                        raise UsageError(_("{chat}: this chat would make more than {limit:,} products at once; import it "
+                                           "in parts with --since").format(chat=export.chat, limit=MAX_DRAFTS))
     except ChatFormatError as error:
         raise UsageError(f"{export.chat}: {error}") from None
+    except (OSError, zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError) as error:
+        raise UsageError(_("{chat}: the chat cannot be read ({reason})").format(
+            chat=export.chat, reason=getattr(error, "strerror", None) or error)) from None
     warnings = []
     if order is None:
         warnings.append(_("the date order cannot be told from this chat; read as day/month (use --date-order mdy if wrong)"))
-    drafts, already = [], 0
     taken = {p.name for p in settings.posts_dir.iterdir()} if settings.posts_dir.is_dir() else set()
-    for draft in found:
-        if ledger.imported(draft.keys):
-            already += 1
-            continue
-        if not draft.photos and not draft.omitted:
-            continue
+    for draft in drafts:
         draft.missing = [name for name in draft.photos if not export.has(name)]
         if draft.omitted:
             warnings.append(_("{sender}, {when}: the export has no photos ('without media'); export the chat again with "
                               "\"Attach media\"").format(sender=draft.maker or _("a sender"), when=_when(draft.first)))
         for name in draft.missing:
-            warnings.append(_("{name} is mentioned in the chat but not in the export; the product is drafted without it")
-                            .format(name=name))
+            warnings.append(export.why_missing(name))
+        if draft.cut:
+            warnings.append(_("{sender}, {when}: the words are longer than {limit:,} characters; the caption was cut there, "
+                              "check it").format(sender=draft.maker or _("a sender"), when=_when(draft.first),
+                                                 limit=MAX_CAPTION_CHARS))
         if draft.maker is None:
             warnings.append(_("a product from {when}: the sender is a phone number, so maker is left empty; fill it in")
                             .format(when=_when(draft.first)))
@@ -298,7 +419,6 @@ def plan_import(export: Export, settings: Settings, ledger: Ledger, since: date 
             slug = f"{base}-{number}"
         taken.add(slug)
         draft.slug = slug
-        drafts.append(draft)
     return ImportPlan(drafts, already, warnings, counted["messages"])
 
 

@@ -12,17 +12,20 @@ import json
 import math
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import BinaryIO
 
 from PIL import Image, ImageCms, UnidentifiedImageError
 
 from sokasi_post.config import Settings
 from sokasi_post.i18n import _
 from sokasi_post.models import PreparedPhoto, Problem, Product
+from sokasi_post.yamlfile import NotAFileError, open_regular
 
 # Bump when the pipeline's output changes, so cached files from an older version are not reused.
 PIPELINE_VERSION = 1
@@ -43,6 +46,10 @@ DRAFT_TOLERANCE = 0.95
 # whole, so they are held to a lower size. Anything above is refused before decoding (a "bomb").
 MAX_JPEG_PIXELS = 210_000_000
 MAX_OTHER_PIXELS = 60_000_000
+# The file itself: the largest phone photos (200 megapixels) are well under this. A bigger file is refused
+# from its size alone, before a byte is read or hashed.
+MAX_PHOTO_FILE_BYTES = 100_000_000
+_CHUNK = 1 << 20
 # `_open` checks the size from the header before anything is decoded, with a message that says what
 # to do; Pillow's own check would only repeat it with a less helpful one.
 Image.MAX_IMAGE_PIXELS = None
@@ -171,9 +178,9 @@ def _carousel_ratio(photos: tuple[Path, ...]) -> float:
     """The aspect ratio every photo of an Instagram post shares: the first readable photo's, within range."""
     for photo in photos:
         try:
-            with Image.open(photo) as image:
+            with _open(photo) as image:
                 width, height = _upright_size(image)
-        except (OSError, ValueError):
+        except (PhotoError, OSError, ValueError):
             continue
         if width and height:
             return min(max(width / height, INSTAGRAM_MIN_RATIO), INSTAGRAM_MAX_RATIO)
@@ -193,10 +200,7 @@ def prepare_photo(
     Raises PhotoError when the photo cannot be used at all; a target it cannot meet gets its PhotoError
     in the returned list, in the targets' order.
     """
-    try:
-        digest = cache.source_digest(source)
-    except OSError as error:
-        raise PhotoError(_("cannot be read ({reason})").format(reason=error.strerror or error)) from None
+    digest = cache.source_digest(source)
     keys = [_cache_key(digest, target) for target in targets]
     cached = [cache.lookup(key) for key in keys]
     if all(cached):
@@ -217,32 +221,51 @@ def prepare_photo(
         return results
 
 
-def _open(source: Path) -> Image.Image:
-    """Open a photo, refusing what is not a photo or is too large to decode safely."""
+def _open_source(source: Path) -> tuple[BinaryIO, int]:
+    """The photo file opened for reading (never blocking), with its size; PhotoError when it is not a usable file."""
     try:
-        image = Image.open(source)
-    except UnidentifiedImageError:
-        if _looks_like_heic(source):
-            raise PhotoError(_("is a HEIC photo, which this computer cannot read: convert it to JPEG (on the iPhone: "
-                               "Settings > Camera > Formats > Most Compatible), or install HEIC support with "
-                               "`pip install pillow-heif`")) from None
-        raise PhotoError(_("is not a photo this tool can read (JPEG, PNG or WebP), although its name says so; "
-                           "export it again as JPEG")) from None
+        handle, size = open_regular(source)
+    except NotAFileError as error:
+        raise PhotoError(str(error)) from None
     except OSError as error:
         raise PhotoError(_("cannot be read ({reason})").format(reason=error.strerror or error)) from None
-    width, height = image.size
-    limit = MAX_JPEG_PIXELS if image.format == "JPEG" else MAX_OTHER_PIXELS
-    if width * height > limit:
-        image.close()
-        raise PhotoError(_("is too large to open safely ({width} × {height} pixels, over {limit} megapixels); "
-                           "save it smaller or as JPEG").format(width=width, height=height, limit=limit // 1_000_000))
-    return image
+    if size > MAX_PHOTO_FILE_BYTES:
+        handle.close()
+        raise _too_large(size)
+    return handle, size
 
 
-def _looks_like_heic(source: Path) -> bool:
-    with source.open("rb") as handle:
-        head = handle.read(12)
-    return head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"hevc", b"heim", b"heis")
+def _too_large(size: int) -> PhotoError:
+    return PhotoError(_("is {size:,} MB; a photo file must be under {limit:,} MB (is it the right file?); save it smaller "
+                        "or as JPEG").format(size=size // 1_000_000, limit=MAX_PHOTO_FILE_BYTES // 1_000_000))
+
+
+@contextmanager
+def _open(source: Path) -> Iterator[Image.Image]:
+    """A photo opened from an ordinary file, refusing what is not a photo or is too large to decode safely."""
+    handle, _size = _open_source(source)
+    with handle:
+        try:
+            image = Image.open(handle)
+        except UnidentifiedImageError:
+            handle.seek(0)
+            head = handle.read(12)
+            if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"hevc", b"heim", b"heis"):
+                raise PhotoError(_("is a HEIC photo, which this computer cannot read: convert it to JPEG (on the "
+                                   "iPhone: Settings > Camera > Formats > Most Compatible), or install HEIC support "
+                                   "with `pip install pillow-heif`")) from None
+            raise PhotoError(_("is not a photo this tool can read (JPEG, PNG or WebP), although its name says so; "
+                               "export it again as JPEG")) from None
+        except OSError as error:
+            raise PhotoError(_("cannot be read ({reason})").format(reason=error.strerror or error)) from None
+        with image:
+            width, height = image.size
+            limit = MAX_JPEG_PIXELS if image.format == "JPEG" else MAX_OTHER_PIXELS
+            if width * height > limit:
+                raise PhotoError(_("is too large to open safely ({width} × {height} pixels, over {limit} megapixels); "
+                                   "save it smaller or as JPEG").format(width=width, height=height,
+                                                                        limit=limit // 1_000_000))
+            yield image
 
 
 def _decode(image: Image.Image, targets: list[Target]) -> Image.Image:
@@ -400,16 +423,29 @@ class _Cache:
         self.changed = False
 
     def source_digest(self, source: Path) -> str:
-        """The content hash of a source photo, remembered by its size and modification time."""
-        stat = source.stat()
-        stamp = [stat.st_size, stat.st_mtime_ns]
-        known = self.sources.get(str(source))
-        if known and known[:2] == stamp:
-            return known[2]
-        digest = hashlib.sha256(source.read_bytes()).hexdigest()
-        self.sources[str(source)] = [*stamp, digest]
+        """The content hash of a source photo, remembered by its size and modification time; PhotoError if unusable.
+
+        The file is opened (never blocking, only an ordinary file under MAX_PHOTO_FILE_BYTES) and hashed in chunks.
+        """
+        handle, _size = _open_source(source)
+        with handle:
+            status = os.fstat(handle.fileno())
+            stamp = [status.st_size, status.st_mtime_ns]
+            known = self.sources.get(str(source))
+            if known and known[:2] == stamp:
+                return known[2]
+            digest, read = hashlib.sha256(), 0
+            try:
+                while chunk := handle.read(_CHUNK):
+                    digest.update(chunk)
+                    read += len(chunk)
+                    if read > MAX_PHOTO_FILE_BYTES:  # still growing while it is read: stop at the limit all the same
+                        raise _too_large(read)
+            except OSError as error:
+                raise PhotoError(_("cannot be read ({reason})").format(reason=error.strerror or error)) from None
+        self.sources[str(source)] = [*stamp, digest.hexdigest()]
         self.changed = True
-        return digest
+        return digest.hexdigest()
 
     def lookup(self, key: str) -> tuple[Path, int, int, int, float] | None:
         entry = self.outputs.get(key)

@@ -2,27 +2,37 @@
 
 It uses the exact captions and prepared photos that `publish` sends (the plan), so what the group sees
 is what goes out.
+
+It writes only into a new or empty folder, or one it wrote before (it leaves a marker file there, with the
+list of what it wrote and a hash of each): a folder of the user's is never overwritten, and nothing is ever
+deleted that it did not write itself.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
+import json
+import os
 import re
+import stat
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from sokasi_post.captions import HASHTAG, LIMITS
 from sokasi_post.config import Settings
+from sokasi_post.errors import UsageError
 from sokasi_post.i18n import _, format_date, language
 from sokasi_post.ledger import DONE, Ledger
 from sokasi_post.media import contact_sheet
 from sokasi_post.models import PlannedPost
-from sokasi_post.publishing import Plan, active_cooldowns, cooldown_text, export_photos, fingerprint
+from sokasi_post.publishing import Plan, active_cooldowns, cooldown_text, fingerprint
+from sokasi_post.yamlfile import NotAFileError, display_path, open_regular
 
 INDEX = "index.html"
-SIGNATURE = ".preview-of"
+SIGNATURE = ".preview-of"  # the marker: what this folder's preview shows, and the files it wrote
 SHEET = "preview.png"
 GRID_TILES = 12
 CROP_WARNING = 0.75  # warn when Instagram's crop keeps less than this share of a photo
@@ -43,7 +53,7 @@ def render_preview(planned: Plan, settings: Settings, folder: Path, now: datetim
 
     When nothing it shows has changed since the last preview in `folder`, the files there are kept as they are.
     """
-    ledger = Ledger.open(settings.state_dir)
+    ledger = Ledger.open(settings.state_dir, read_only=True)  # a preview writes nothing in the ledger
     try:
         states = {(p.product.slug, p.platform): ledger.get(p.product.slug, p.platform) for p in planned.posts}
         resting = {platform: cooldown_text(cooldown, settings)
@@ -51,17 +61,20 @@ def render_preview(planned: Plan, settings: Settings, folder: Path, now: datetim
     finally:
         ledger.close()
     signature = _signature(planned, states, now, resting)
-    stamp = folder / SIGNATURE
-    if (folder / INDEX).is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == signature:
+    before = _claim(folder)
+    if before.get("signature") == signature and (folder / INDEX).is_file():
         return Preview(index=folder / INDEX, sheet=folder / SHEET)
-    _clear_old_preview(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    export_photos(planned.posts, folder)
+    out = _Writer(folder, before)
+    for post in planned.posts:
+        for number, prepared in _numbered(post):
+            out.write(f"{post.product.slug}/{post.platform}-{number:02d}.jpg", prepared.path.read_bytes())
     cards = [_product_html(slug, [p for p in planned.posts if p.product.slug == slug], settings, states, now, resting)
              for slug in dict.fromkeys(p.product.slug for p in planned.posts)]
     tiles = [(post.prepared[0].path, f"{post.product.title} · {post.platform.capitalize()} · "
               + _("photos: {count}").format(count=len(post.prepared))) for post in planned.posts if post.prepared]
-    sheet = contact_sheet(tiles, folder / SHEET) if tiles else folder / SHEET
+    sheet = folder / SHEET
+    if tiles:
+        out.write(SHEET, contact_sheet(tiles, out.scratch(SHEET)).read_bytes())
     page = _PAGE.format(
         lang=language(), title=html.escape(_("Preview of the next posts")), style=_STYLE,
         heading=html.escape(_("Preview of the next posts")),
@@ -70,10 +83,9 @@ def render_preview(planned: Plan, settings: Settings, folder: Path, now: datetim
             when=format_date(now.astimezone(settings.timezone)))),
         sheet=f'<p><a href="{SHEET}">{_esc(_("Contact sheet (PNG) for WhatsApp"))}</a></p>' if tiles else "",
         grid=_grid_html(planned, states), cards="\n".join(cards))
-    index = folder / INDEX
-    index.write_text(page, encoding="utf-8")
-    stamp.write_text(signature, encoding="utf-8")
-    return Preview(index=index, sheet=sheet)
+    out.write(INDEX, page.encode("utf-8"))
+    out.finish(signature)
+    return Preview(index=folder / INDEX, sheet=sheet)
 
 
 def _signature(planned: Plan, states: dict, now: datetime, resting: dict[str, str]) -> str:
@@ -87,22 +99,112 @@ def _signature(planned: Plan, states: dict, now: datetime, resting: dict[str, st
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
-_OUR_PHOTO = re.compile(r"^(facebook|instagram)-\d\d\.jpg$")
+# The only names the preview ever writes (and so the only ones it may remove): anything else in a marker is ignored.
+_OUR_FILE = re.compile(r"(?:index\.html|preview\.png|[a-z0-9]+(?:-[a-z0-9]+)*/(?:facebook|instagram)-\d\d\.jpg)")
+_OUR_FOLDER = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_MAX_MARKER_BYTES = 10_000_000
 
 
-def _clear_old_preview(folder: Path) -> None:
-    """Remove what an earlier preview wrote here (and nothing else), so removed products leave no stale photos."""
+def _claim(folder: Path) -> dict:
+    """What the preview wrote into `folder` before (empty for a new or empty folder); UsageError if it is not ours."""
+    refuse = UsageError(_("{folder}: this folder has other files in it and was not made by `sokasi-post preview`; "
+                          "nothing was written: choose a new or empty folder with --out").format(
+        folder=display_path(folder)))
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        return {}
     if not folder.is_dir():
-        return
-    for name in (INDEX, SHEET, SIGNATURE):
-        (folder / name).unlink(missing_ok=True)
-    for sub in folder.iterdir():
-        if sub.is_dir() and not sub.is_symlink():
-            for photo in sub.iterdir():
-                if _OUR_PHOTO.match(photo.name) and photo.is_file():
-                    photo.unlink()
-            if not any(sub.iterdir()):
-                sub.rmdir()
+        raise refuse
+    try:
+        handle, size = open_regular(folder / SIGNATURE, follow_links=False)
+    except FileNotFoundError:
+        if any(folder.iterdir()):
+            raise refuse from None
+        return {}
+    except NotAFileError:
+        raise refuse from None
+    with handle:
+        text = handle.read(_MAX_MARKER_BYTES).decode("utf-8", "replace") if size <= _MAX_MARKER_BYTES else ""
+    try:
+        marker = json.loads(text)
+    except ValueError:
+        marker = None
+    # A marker from an older version holds only the signature: the folder is ours, but what it wrote is not known.
+    return marker if isinstance(marker, dict) else {}
+
+
+class _Writer:
+    """Writes the preview's files into its folder, each through a new file renamed into place (never through a link
+    someone put there), and at the end removes what the previous preview wrote that is not wanted any more."""
+
+    def __init__(self, folder: Path, before: dict):
+        self.folder = folder
+        written = before.get("written")
+        self.before = {name: digest for name, digest in (written.items() if isinstance(written, dict) else ())
+                       if isinstance(name, str) and isinstance(digest, str) and _OUR_FILE.fullmatch(name)}
+        folders = before.get("folders")
+        self.folders = {name for name in (folders if isinstance(folders, list) else ())
+                        if isinstance(name, str) and _OUR_FOLDER.fullmatch(name)}
+        self.written: dict[str, str] = {}
+        self.scratched: list[Path] = []
+
+    def scratch(self, name: str) -> Path:
+        """A new, empty file in the folder to render into (renamed into place by write, removed by finish)."""
+        descriptor, path = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.folder)
+        os.close(descriptor)
+        self.scratched.append(Path(path))
+        return Path(path)
+
+    def write(self, name: str, data: bytes) -> None:
+        parent = self.folder
+        if "/" in name:
+            sub = name.split("/")[0]
+            parent = self.folder / sub
+            if parent.is_symlink() or (parent.exists() and not parent.is_dir()):
+                raise UsageError(_("{path}: is in the way of the preview (it was not made by it); move it away or "
+                                   "choose another folder with --out").format(path=display_path(parent)))
+            if not parent.exists():
+                parent.mkdir()
+                self.folders.add(sub)
+        descriptor, temporary = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=parent)
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(data)
+            os.replace(temporary, self.folder / name)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        self.written[name] = hashlib.sha256(data).hexdigest()
+
+    def finish(self, signature: str) -> None:
+        """Remove the old files not written this time (only if unchanged since), then empty folders it made; mark."""
+        for scratch in self.scratched:
+            scratch.unlink(missing_ok=True)
+        for name, digest in self.before.items():
+            if name not in self.written and _unchanged(self.folder / name, digest):
+                (self.folder / name).unlink()
+        for sub in sorted(self.folders):
+            path = self.folder / sub
+            if path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
+                path.rmdir()
+        self.folders = {sub for sub in self.folders if (self.folder / sub).is_dir()}
+        marker = {"signature": signature, "written": self.written, "folders": sorted(self.folders)}
+        self.write(SIGNATURE, json.dumps(marker, indent=1).encode("utf-8"))
+
+
+def _unchanged(path: Path, digest: str) -> bool:
+    """True when `path` is an ordinary file (not a link) still holding exactly what the preview wrote."""
+    try:
+        if not stat.S_ISREG(path.lstat().st_mode):
+            return False
+        handle, _size = open_regular(path, follow_links=False)
+    except OSError:
+        return False
+    with handle:
+        found = hashlib.sha256()
+        while chunk := handle.read(1 << 20):
+            found.update(chunk)
+    return found.hexdigest() == digest
 
 
 def _esc(text: str) -> str:
@@ -149,12 +251,18 @@ def _warnings(post: PlannedPost, now: datetime, settings: Settings) -> list[tupl
     return notes
 
 
+# A permalink comes from the platform's answer; only an http(s) address of printable characters is made a link.
+_WEB_LINK = re.compile(r"https?://[^\s\"'<>\\`\x00-\x1f\x7f]+", re.I)
+
+
 def _state_html(entry) -> str:
     if entry is None:
         return f'<span class="state">{_esc(_("not posted yet"))}</span>'
-    if entry.state in DONE and entry.permalink:
+    if entry.state in DONE and entry.permalink and _WEB_LINK.fullmatch(entry.permalink):
         return (f'<span class="state done">{_esc(_("posted"))}</span> '
                 f'<a href="{_esc(entry.permalink)}">{_esc(_("open"))}</a>')
+    if entry.state in DONE:  # a link that is not a web address (javascript:, data:, file:) never becomes one
+        return f'<span class="state done">{_esc(_("posted"))}</span>'
     return f'<span class="state">{_esc(entry.state)}</span>'
 
 

@@ -8,8 +8,16 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TextIO
 
 from sokasi_post.i18n import _
+
+# A message WhatsApp writes is at most a few pages long; a longer one, or a longer line, is not from WhatsApp (a
+# damaged file, or one made to exhaust memory: a 1.5 MB zip can unpack to a single 1.5 GB line). Such a file is
+# refused as a whole rather than cut: a cut message would become a draft made of a fragment of garbage, and
+# nothing a phone exports comes near the limit. A line holds a header (time, sender) and at most one message.
+MAX_MESSAGE_CHARS = 100_000
+MAX_LINE_CHARS = MAX_MESSAGE_CHARS + 1_000
 
 # Marks that phones put around names and times (see WHATSAPP-FORMATS.md §2, "Invisible characters"). They are
 # why a header "does not match", so every line is cleaned before anything looks at it. U+200D (zero-width
@@ -50,6 +58,12 @@ _IOS_ATTACHMENT = re.compile(
 # Very old iOS exports put the name first: "2015-08-04-PHOTO-00004762.jpg <attached>".
 _OLD_IOS_ATTACHMENT = re.compile(r"^(?P<name>\S+\.\w{1,5})\s*<attached>$", re.I)
 
+# The names WhatsApp gives the photos it exports (WHATSAPP-FORMATS.md §1): Android IMG-20261128-WA0001.jpg,
+# iOS 00000012-PHOTO-2026-11-28-09-15-30.jpg, very old iOS 2015-08-04-PHOTO-00004762.jpg.
+PHOTO_NAME = re.compile(
+    r"(?:IMG-\d{8}-WA\d{4,}|\d{8}-PHOTO-\d{4}(?:-\d{2}){5}|\d{4}-\d{2}-\d{2}-PHOTO-\d{8})\.(?:jpe?g|png|webp|heic|heif)",
+    re.I)
+
 _OMITTED = re.compile(
     r"<(?:Media omitted|Media tidak disertakan|Medien ausgeschlossen|Medien weggelassen|Multimedia omitido|Archivo omitido"
     r"|Médias omis|Mídia omitida)>"
@@ -84,6 +98,22 @@ def _clean_line(raw: str) -> str:
     return raw.rstrip("\n").translate(_INVISIBLE)
 
 
+def _too_long(line: int) -> ChatFormatError:
+    return ChatFormatError(_("line {line}: a message longer than {limit:,} characters, which WhatsApp never writes; "
+                             "this is not a chat as WhatsApp exports it, so nothing was imported").format(
+        line=line, limit=MAX_MESSAGE_CHARS))
+
+
+def bounded_lines(stream: TextIO) -> Iterator[str]:
+    """The stream's lines, never holding more than MAX_LINE_CHARS of one: a longer line raises ChatFormatError."""
+    number = 0
+    while line := stream.readline(MAX_LINE_CHARS + 2):  # +2: room for the line ending
+        number += 1
+        if len(line) > MAX_LINE_CHARS and len(line.rstrip("\r\n")) > MAX_LINE_CHARS:
+            raise _too_long(number)
+        yield line
+
+
 def _match_header(line: str) -> re.Match[str] | None:
     """The header match of a cleaned line, or None when the line continues the previous message."""
     match = IOS_HEADER.match(line) or ANDROID_HEADER.match(line)
@@ -100,10 +130,17 @@ def detect_date_order(lines: Iterable[str]) -> str | None:
     settled: Counter[str] = Counter()
     hinted: Counter[str] = Counter()
     previous: tuple[int, int, str] | None = None
-    for raw in lines:
-        match = _match_header(_clean_line(raw))
+    length, start = None, 0  # the message so far (once the first header is seen): its length, its first line
+    for number, raw in enumerate(lines, start=1):
+        line = _clean_line(raw)
+        match = _match_header(line)
         if match is None:
+            if length is not None:
+                length += len(line) + 1
+                if length > MAX_MESSAGE_CHARS:  # found here already, before a second pass over a huge file
+                    raise _too_long(start)
             continue
+        length, start = len(match["rest"]), number
         if len(match["first"]) >= 3:
             settled["ymd"] += 1
             continue
@@ -211,6 +248,7 @@ def parse_chat(lines: Iterable[str], date_order: str | None = None) -> Iterator[
     order = date_order or "dmy"
     # Only the message being assembled is held: its header line number, time, header text and later lines.
     pending: tuple[int, datetime, str, list[str]] | None = None
+    length = 0  # of the pending message
     saw_text = False
     for number, raw in enumerate(lines, start=1):
         line = _clean_line(raw)
@@ -220,6 +258,9 @@ def parse_chat(lines: Iterable[str], date_order: str | None = None) -> Iterator[
         at = (_timestamp(match, order) or _timestamp(match, _SWAPPED.get(order, order))) if match else None
         if match is None or at is None:
             if pending is not None:
+                length += len(line) + 1
+                if length > MAX_MESSAGE_CHARS:
+                    raise _too_long(pending[0])
                 pending[3].append(line)
             elif line.strip():
                 # Text before the first header cannot belong to any message; it is dropped.
@@ -227,7 +268,7 @@ def parse_chat(lines: Iterable[str], date_order: str | None = None) -> Iterator[
             continue
         if pending is not None:
             yield _build(*pending)
-        pending = (number, at, match["rest"], [])
+        pending, length = (number, at, match["rest"], []), len(match["rest"])
     if pending is not None:
         yield _build(*pending)
     elif saw_text:

@@ -241,4 +241,5 @@ def test_a_photo_that_cannot_be_read_is_named(project):
     folder = project.product("sokasi-folder", "title: S\ncaption: C\n", photos=("a.jpg",))
     (folder / "b.jpg").mkdir()
     line = only_problem(project.run("check"), "sokasi-folder")
-    assert line == "posts/sokasi-folder/b.jpg: cannot be read (Is a directory)"
+    assert line == ("posts/sokasi-folder/b.jpg: is not an ordinary file but a folder; remove it, or put the real file "
+                    "in its place")

@@ -130,9 +130,9 @@ def test_the_contact_sheet_is_a_small_png(sample):
 
 def test_a_new_preview_replaces_the_old_but_leaves_other_files_alone(sample, tmp_path):
     out = tmp_path / "untuk-grup"
-    out.mkdir()
-    (out / "catatan.txt").write_text("jangan dihapus")
+    out.mkdir()  # empty: the preview may write here, and marks the folder as its own
     render(sample, out)
+    (out / "catatan.txt").write_text("jangan dihapus")
     shutil.rmtree(sample / "posts" / "sokasi-polos-kecil")
     render(sample, out)
     assert (out / "catatan.txt").read_text() == "jangan dihapus"
