@@ -26,7 +26,7 @@ from sokasi_post.models import PLATFORMS, PlannedPost, Problem
 from sokasi_post.preview import render_preview
 from sokasi_post.publishers import SETUP_HELP, build, secrets_of
 from sokasi_post.publishing import Plan, export_photos, photo_count, plan, select_products
-from sokasi_post.redaction import RedactingFilter, redact
+from sokasi_post.redaction import RedactingFilter, boundary, redact, remember
 from sokasi_post.runlock import RunLock
 from sokasi_post.yamlfile import display_path
 
@@ -100,14 +100,20 @@ class _App:
 
 
 def _redact_on(handler: logging.Handler, secrets: tuple[str, ...]) -> None:
-    """Give `handler` one filter that removes these secrets (replacing an earlier one)."""
-    for old in [f for f in handler.filters if isinstance(f, RedactingFilter)]:
-        handler.removeFilter(old)
-    handler.addFilter(RedactingFilter(list(secrets)))
+    """Mask these secrets in everything this run writes, and give `handler` the redacting filter (once)."""
+    remember(secrets)
+    if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+        handler.addFilter(RedactingFilter())
 
 
 class _Cli(click.Group):
     """The command group; turns every SokasiError into a clear message and its exit code."""
+
+    def main(self, *args, **kwargs):
+        """Run with the one redaction boundary around everything: whatever reaches stdout or stderr (Click's own
+        words, echo, log lines, tracebacks) is written through redaction.redact, with the secrets of this run."""
+        with boundary():
+            return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -170,6 +176,8 @@ def cli(ctx: click.Context, config_option: str | None, lang: str | None, verbose
     for handler in logging.getLogger().handlers:  # the terminal keeps its level when the log file asks for INFO
         if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
             handler.setLevel(logging.ERROR if quiet else level)
+    for handler in logging.getLogger().handlers:  # log lines lose their secrets from the first one on
+        _redact_on(handler, ())
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     if lang:

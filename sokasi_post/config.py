@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sokasi_post.errors import ConfigError
@@ -52,6 +53,8 @@ GRAPH_VERSION_ENDS = {
     "v25.0": date(2028, 7, 29),
 }
 OLDEST_SERVED_GRAPH_MAJOR = 21
+# The only hosts facebook.graph_url may name with plain http:// (tests, a local stand-in): nothing leaves the computer.
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 # The {fields} a caption template may use (see captions.render_caption).
 CAPTION_FIELDS = ("title", "caption", "price", "maker", "order", "whatsapp", "contact_name", "hashtags")
@@ -480,6 +483,16 @@ def template_problems(template: str, fields: tuple[str, ...] = CAPTION_FIELDS) -
     return []
 
 
+def _encrypted_or_local(url: str) -> bool:
+    """https://, or http:// to this computer only: every Graph request carries the token (access_token=...)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and host in LOOPBACK_HOSTS)
+
+
 def _build(path: Path, shown: str, v: dict, problems: list[str], today: date) -> Settings | None:
     """Turn checked values into Settings, checking what depends on more than one key."""
     base = path.parent
@@ -512,6 +525,10 @@ def _build(path: Path, shown: str, v: dict, problems: list[str], today: date) ->
             ).format(key=key))
     if not re.match(r"^https?://[^\s/]+", fb["graph_url"]):
         problems.append(_("facebook.graph_url: expected an http(s) address, got {value!r}").format(value=fb["graph_url"]))
+    elif not _encrypted_or_local(fb["graph_url"]):
+        problems.append(_("facebook.graph_url: {value!r} starts with http://, so the Page token would travel unencrypted and "
+                          "anyone on the way could read it; use https:// (http:// is allowed only for this computer: "
+                          "127.0.0.1, ::1 or localhost)").format(value=fb["graph_url"]))
     version = fb["api_version"]
     match = re.fullmatch(r"v(\d+)\.0", version)
     if not match:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sokasi_post.models import Receipt
+from sokasi_post.redaction import redact, redact_optional
 
 LEDGER_FILE = "ledger.sqlite3"
 
@@ -196,16 +197,20 @@ class Ledger:
             self.db.execute(
                 """UPDATE posts SET state = ?, remote_id = ?, permalink = ?, published_at = ?, scheduled_for = ?,
                        last_error = ?, updated_at = ? WHERE slug = ? AND platform = ?""",
-                (state, receipt.remote_id, receipt.permalink, receipt.at.isoformat(),
-                 receipt.scheduled_for.isoformat() if receipt.scheduled_for else None, receipt.problem, self._now(),
-                 slug, platform),
+                (state, receipt.remote_id, redact_optional(receipt.permalink), receipt.at.isoformat(),
+                 receipt.scheduled_for.isoformat() if receipt.scheduled_for else None, redact_optional(receipt.problem),
+                 self._now(), slug, platform),
             )
 
     def settle(self, slug: str, platform: str, state: str, error: str) -> None:
-        """Record how an attempt ended without a receipt: pending, failed or unknown, with the reason."""
+        """Record how an attempt ended without a receipt: pending, failed or unknown, with the reason.
+
+        Every text a platform may have written (reasons, problems, links) is stored through redaction.redact, here
+        rather than in the callers, so no way of reaching the ledger can store a secret a server echoed.
+        """
         with self.db:
             self.db.execute("UPDATE posts SET state = ?, last_error = ?, updated_at = ? WHERE slug = ? AND platform = ?",
-                            (state, error, self._now(), slug, platform))
+                            (state, redact(error), self._now(), slug, platform))
 
     def first_ready(self, slug: str) -> datetime:
         """When this product was first seen ready to go (remembered from the first time asked)."""
@@ -251,14 +256,14 @@ class Ledger:
         if row is None:
             return None
         return Cooldown(platform=row["platform"], account=row["account"], kind=row["kind"], strikes=row["strikes"],
-                        since=_time(row["since"]), not_before=_time(row["not_before"]), reason=row["reason"])
+                        since=_time(row["since"]), not_before=_time(row["not_before"]), reason=redact(row["reason"]))
 
     def cool_down(self, cooldown: Cooldown) -> None:
         """Record (or replace) a platform account's cool-down."""
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO cooldowns VALUES (?, ?, ?, ?, ?, ?, ?)", (
                 cooldown.platform, cooldown.account, cooldown.kind, cooldown.strikes, cooldown.since.isoformat(),
-                cooldown.not_before.isoformat() if cooldown.not_before else None, cooldown.reason))
+                cooldown.not_before.isoformat() if cooldown.not_before else None, redact(cooldown.reason)))
 
     def end_cooldown(self, platform: str, account: str, kind: str | None = None) -> None:
         """Forget the cool-down (after a successful post; after a login, only one of `kind`)."""
@@ -290,6 +295,6 @@ def _entry(row: sqlite3.Row) -> Entry:
     return Entry(
         slug=row["slug"], platform=row["platform"], state=row["state"], fingerprint=row["fingerprint"],
         remote_id=row["remote_id"], permalink=row["permalink"], progress=json.loads(row["progress"] or "{}"),
-        attempts=row["attempts"], last_error=row["last_error"], updated_at=_time(row["updated_at"]),
+        attempts=row["attempts"], last_error=redact_optional(row["last_error"]), updated_at=_time(row["updated_at"]),
         published_at=_time(row["published_at"]), scheduled_for=_time(row["scheduled_for"]), sent_at=_time(row["sent_at"]),
     )

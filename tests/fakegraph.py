@@ -9,7 +9,9 @@
 
 It answers the Page endpoints sokasi_post uses with Graph-shaped JSON and Meta's error bodies, records every
 request (`graph.calls`) and injects one-shot failures: `fail_next` (error JSON; presets in `ERRORS`), `drop_next`
-(no reply), `html_next` (a proxy's HTML page), `delay_next` (slow reply). Where Meta's behaviour is undocumented
+(no reply), `html_next` (a proxy's HTML page), `delay_next` (slow reply), `answer_next` (any JSON, e.g. a list),
+`echo_next` (the request, token included, reflected in an error message, a reply field or a header, as careless
+or hostile servers do). `graph.send_date = False` leaves the Date header out of every reply. Where Meta's behaviour is undocumented
 the fake is strict on purpose: `published` must be "true"/"false"/"1"/"0", a bare `attached_media` key is refused.
 
 It refuses what Graph refuses (docs/platforms.md F1-F4):
@@ -34,7 +36,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 PAGE_SCOPES = ["pages_manage_posts", "pages_read_engagement", "pages_show_list"]
 USER_SCOPES = ["public_profile", "pages_show_list", "pages_manage_posts", "pages_read_engagement"]
@@ -122,11 +124,14 @@ class Post:
 class _Rule:
     method: str
     suffix: str
-    kind: str  # "fail" | "drop" | "html" | "delay"
+    kind: str  # "fail" | "drop" | "html" | "delay" | "answer" | "echo"
     after_action: bool = False
     status: int = 400
     error: dict | None = None
     seconds: float = 0.0
+    body: object = None  # "answer": the JSON to send
+    field: str | None = None  # "echo": the reply field that carries the request
+    header: str | None = None  # "echo": the reply header that carries the request
 
 
 def _error_body(code: int, message: str, subcode: int | None = None, type: str = "OAuthException",
@@ -229,6 +234,7 @@ class FakeGraph:
         self._rules: list[_Rule] = []
         self._storm: tuple | None = None
         self.latency = 0.0  # seconds every reply waits (a slow village link)
+        self.send_date = True  # False: replies carry no Date header (some proxies strip it)
         self._tokens: dict[str, Token] = {}
         self._posts: dict[str, Post] = {}
         self._photos: dict[str, Photo] = {}
@@ -343,6 +349,22 @@ class FakeGraph:
         preset = {key: value for key, value in ERRORS[2].items() if key != "http_status"}
         return _Rule(call.method, call.path, "fail", status=503, error=_error_body(**preset))
 
+    def answer_next(self, method: str, path_suffix: str, body: object, status: int = 200) -> None:
+        """Answer the next matching request with `body` as JSON (a list, a string, null...), without doing the action."""
+        self._add_rule(_Rule(method.upper(), path_suffix, "answer", status=status, body=body))
+
+    def echo_next(self, method: str, path_suffix: str, field: str | None = None, header: str | None = None,
+                  code: int = 100, status: int = 400) -> None:
+        """Reflect the next matching request - method, full URL with its query string, form fields, the access
+        token among them - as servers that echo what they got do.
+
+        By default the action is not done and Meta's error JSON (`code`) carries the request in its message. With
+        `field`, the action is done and the reply's `field` is the request (a `/me` whose name is the URL); with
+        `header`, the action is done and the reply header `header` is the request (e.g. a Date no one can read).
+        """
+        self._add_rule(_Rule(method.upper(), path_suffix, "echo", after_action=bool(field or header), status=status,
+                             error={"code": code}, field=field, header=header))
+
     def delay_next(self, method: str, path_suffix: str, seconds: float) -> None:
         """Sleep before handling the next matching request (combines with one other rule)."""
         self._add_rule(_Rule(method.upper(), path_suffix, "delay", seconds=seconds))
@@ -376,8 +398,21 @@ class FakeGraph:
             time.sleep(self.latency)
         if delay:
             time.sleep(delay.seconds)
+        echoed = f"{call.method} {self.url}{h.path}" + (f" {urlencode(form)}" if form else "")
+        extra_headers: dict[str, str] = {}
         if rule and rule.kind == "fail":
             status, payload = rule.status, {"error": rule.error}
+        elif rule and rule.kind == "answer":
+            status, payload = rule.status, rule.body
+        elif rule and rule.kind == "echo" and not rule.after_action:
+            status, payload = rule.status, {"error": _error_body(rule.error["code"], f"(#{rule.error['code']}) Invalid "
+                                                                  f"request: {echoed}")}
+        elif rule and rule.kind == "echo":
+            status, payload = self._act(call, parts)
+            if rule.field and isinstance(payload, dict) and "error" not in payload:
+                payload[rule.field] = echoed
+            if rule.header:
+                extra_headers[rule.header] = echoed
         elif rule and not rule.after_action:
             status, payload = 0, {}  # drop or html before the action: nothing happens
         else:
@@ -389,14 +424,21 @@ class FakeGraph:
         if rule and rule.kind == "html":
             self._send(h, rule.status, HTML_PAGE, "text/html; charset=utf-8", served)
         else:
-            self._send(h, status, json.dumps(payload).encode(), "application/json; charset=UTF-8", served)
+            self._send(h, status, json.dumps(payload).encode(), "application/json; charset=UTF-8", served, extra_headers)
 
-    @staticmethod
-    def _send(h: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str, version: str) -> None:
-        h.send_response(status)  # also sends Date and Server
+    def _send(self, h: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str, version: str,
+              extra_headers: dict[str, str] | None = None) -> None:
+        extra_headers = extra_headers or {}
+        if self.send_date and "Date" not in extra_headers:
+            h.send_response(status)  # also sends Date and Server
+        else:
+            h.send_response_only(status)
+            h.send_header("Server", h.version_string())
         h.send_header("Content-Type", content_type)
         h.send_header("Content-Length", str(len(body)))
         h.send_header("facebook-api-version", version)
+        for name, value in extra_headers.items():
+            h.send_header(name, value)
         h.end_headers()
         h.wfile.write(body)
 

@@ -3,7 +3,9 @@
 `FakeInstagram` serves TLS with a throw-away CA (trustme) and answers the endpoints the publisher uses:
 current_user, feed/user, usernameinfo, rupload_igphoto, media/configure, media/configure_sidecar,
 media/<id>/delete, location_search and fbsearch/places. It records every request, keeps the posts it created,
-and can fail or drop the next matching request (before or after doing what it asked).
+and can fail or drop the next matching request (before or after doing what it asked), refuse it with a message
+echoing it (session id and Authorization header included: `echo_next`), or add headers to its answer
+(`headers_next`, e.g. a refreshed session cookie).
 
 It refuses what Instagram refuses (docs/platforms.md I1, I2): a caption over the limits (more than 5 hashtags,
 2,200 characters or 20 @-mentions) is dropped silently, the post made without it; after a feedback_required
@@ -158,9 +160,11 @@ class FakePlace:
 class _Rule:
     method: str
     path_part: str
-    status: int = 0  # 0: drop the connection
+    status: int = 0  # 0: drop the connection (unless echo or headers are set)
     body: dict[str, Any] | str | None = None
     after_action: bool = False
+    echo: str | None = None  # echo_next: the words before the reflected request
+    headers: dict[str, str] | None = None  # headers_next: extra reply headers on a normal answer
 
 
 class _Server(ThreadingHTTPServer):
@@ -330,6 +334,17 @@ class FakeInstagram:
         with self._lock:
             self._rules.append(_Rule(method.upper(), path_part, after_action=after_action))
 
+    def echo_next(self, method: str, path_part: str, said: str = "", status: int = 400) -> None:
+        """Refuse the next matching request with a message that reflects it - `said`, then the method, the path, its
+        Authorization and Cookie headers (the session id inside them) and its body - as servers that echo do."""
+        with self._lock:
+            self._rules.append(_Rule(method.upper(), path_part, status, echo=said))
+
+    def headers_next(self, method: str, path_part: str, headers: dict[str, str]) -> None:
+        """Answer the next matching request as usual, with these headers added (e.g. Set-Cookie: sessionid=...)."""
+        with self._lock:
+            self._rules.append(_Rule(method.upper(), path_part, after_action=True, headers=dict(headers)))
+
     def calls_to(self, path_part: str, method: str | None = None) -> list[Call]:
         """Recorded requests whose path contains `path_part` (and with that method, if given)."""
         with self._lock:
@@ -371,11 +386,15 @@ class FakeInstagram:
                     self._rules.remove(rule)
                 if not rule or rule.after_action:
                     status, payload = self._route(call, url.path)
-                if rule and rule.status:  # fail_next
+                if rule and rule.echo is not None:  # echo_next
+                    reflected = (f"{call.method} {call.path} Authorization: {call.headers.get('Authorization')} "
+                                 f"Cookie: {call.headers.get('Cookie')} body: {call.body.decode('utf-8', 'replace')[:2000]}")
+                    status, payload = rule.status, {"message": f"{rule.echo}{reflected}", "status": "fail"}
+                elif rule and rule.status:  # fail_next
                     status, payload = rule.status, rule.body
             if write and isinstance(payload, dict) and payload.get("message") == "feedback_required":
                 self._blocked_until = self.clock() + self.cooldown_seconds
-        if rule and not rule.status:  # drop_next: hang up without a reply
+        if rule and not rule.status and rule.echo is None and rule.headers is None:  # drop_next: hang up without a reply
             h.close_connection = True
             return
         if isinstance(payload, str):
@@ -385,6 +404,8 @@ class FakeInstagram:
         h.send_response(status)
         h.send_header("Content-Type", kind)
         h.send_header("Content-Length", str(len(data)))
+        for name, value in ((rule.headers if rule else None) or {}).items():
+            h.send_header(name, value)
         h.end_headers()
         h.wfile.write(data)
 

@@ -7,10 +7,13 @@ a Receipt, or raises one of the PublishError kinds in errors.py. The flow above 
 
 from __future__ import annotations
 
+import base64
+import json
 import random
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from sokasi_post.config import Settings, read_secret
@@ -20,7 +23,7 @@ from sokasi_post.models import PlannedPost, Receipt
 from sokasi_post.redaction import redact
 
 __all__ = ["CLOCK_MARGIN", "SETUP_HELP", "Checkpoint", "Publisher", "build", "redact", "same_text", "schedules_natively", "secrets_of",
-           "with_retries"]
+           "session_secrets", "with_retries"]
 
 T = TypeVar("T")
 
@@ -96,9 +99,39 @@ def build(platform: str, settings: Settings, sleep: Callable[[float], None] = ti
 
 
 def secrets_of(settings: Settings) -> list[str]:
-    """Every token and password the configured environment variables hold, to keep out of all output."""
+    """Every secret in play, to keep out of all output: the token, app secret and password the configured
+    environment variables hold, and the session id, cookies and authorization of the saved Instagram session."""
     names = (settings.facebook.token_env, settings.facebook.app_secret_env, settings.instagram.password_env)
-    return [value for value in (read_secret(name) for name in names) if value]
+    found = [value for value in (read_secret(name) for name in names) if value]
+    app_id, app_secret = read_secret(settings.facebook.app_id_env), read_secret(settings.facebook.app_secret_env)
+    if app_id and app_secret:
+        found.append(f"{app_id}|{app_secret}")  # the app token facebook-sdk sends for debug_token (docs/platforms.md F4)
+    return found + session_secrets(settings.instagram.session_file)
+
+
+def session_secrets(source: Path | dict[str, Any]) -> list[str]:
+    """The secret values of an instagrapi session (the file, or its settings): the session id and the other
+    authorization values, every cookie, and the base64 part of the `Authorization: Bearer IGT:2:...` header.
+
+    Numbers alone (the account's user id) are left out: they are not secret and are part of every post id.
+    Never raises: a session that cannot be read has nothing to hide yet.
+    """
+    data: Any = source
+    if isinstance(source, Path):
+        try:
+            data = json.loads(source.read_text(encoding="utf-8")) if source.is_file() else {}
+        except (OSError, ValueError):
+            return []
+    if not isinstance(data, dict):
+        return []
+    authorization = data.get("authorization_data") if isinstance(data.get("authorization_data"), dict) else {}
+    cookies = data.get("cookies") if isinstance(data.get("cookies"), dict) else {}
+    values = [*authorization.values(), *cookies.values(), data.get("ig_u_rur"), data.get("ig_www_claim"), data.get("mid")]
+    found = [value for value in values if isinstance(value, str) and value and not value.isdigit()]
+    if authorization:  # the Bearer IGT:2:<base64> header instagrapi builds from them (compact JSON)
+        packed = json.dumps(authorization, separators=(",", ":")).encode()
+        found.append(base64.b64encode(packed).decode())
+    return found
 
 
 def with_retries(call: Callable[[], T], sleep: Callable[[float], None], attempts: int = RETRY_ATTEMPTS) -> T:

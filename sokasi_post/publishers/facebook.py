@@ -191,8 +191,9 @@ class FacebookPublisher:
     # -- helpers ----------------------------------------------------------------------------------
 
     def _note_server_time(self, response: requests.Response, *args: object, **kwargs: object) -> None:
+        """Keep the reply's Date for doctor's clock check; a reply without one, or with nonsense in it, is still read."""
         with contextlib.suppress(TypeError, ValueError):
-            self.server_time = email.utils.parsedate_to_datetime(response.headers["Date"])
+            self.server_time = email.utils.parsedate_to_datetime(response.headers.get("Date") or "")
 
     def _app_credentials(self) -> tuple[str, str] | None:
         """The app's ID and secret from their environment variables, or None unless both are set."""
@@ -315,7 +316,7 @@ class FacebookPublisher:
         Facebook is an UnknownOutcomeError, never a TransientError that would invite a blind resend.
         """
         try:
-            return call()
+            result = call()
         except facebook.GraphAPIError as error:
             raise self._translate(error, creates) from None
         except requests.exceptions.ConnectTimeout as error:
@@ -332,6 +333,11 @@ class FacebookPublisher:
         except (KeyError, ValueError) as error:  # a reply without content type, or not JSON
             kind = UnknownOutcomeError if creates else TransientError
             raise kind(self._words(_("Facebook sent an unreadable reply ({error})"), error)) from None
+        if not isinstance(result, dict):  # facebook-sdk passes on any JSON; Graph always answers an object
+            kind = UnknownOutcomeError if creates else TransientError
+            raise kind(_("Facebook sent an unreadable reply ({error})").format(
+                error=_("a JSON {kind} where an object was expected").format(kind=type(result).__name__)))
+        return result
 
     def _translate(self, error: facebook.GraphAPIError, creates: bool) -> PublishError:
         body = _error_body(error)

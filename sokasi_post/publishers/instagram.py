@@ -43,7 +43,8 @@ from sokasi_post.errors import (
 from sokasi_post.i18n import N_, _, format_date
 from sokasi_post.models import PlannedPost, PreparedPhoto, Receipt
 from sokasi_post.places import SavedPlace, confirm_line, load_place, save_place
-from sokasi_post.publishers import CLOCK_MARGIN, TIMEOUT, Checkpoint, redact, same_text
+from sokasi_post.publishers import CLOCK_MARGIN, TIMEOUT, Checkpoint, redact, same_text, session_secrets
+from sokasi_post.redaction import remember
 
 log = logging.getLogger(__name__)
 
@@ -415,7 +416,7 @@ def translate(error: Exception, creates: bool, username: str | None) -> PublishE
     Anti-abuse answers become a ThrottledError with its cool-down kind (docs/platforms.md I2); the messages
     promise no time, as the flow says when it tries again.
     """
-    said = redact(_describe(error))
+    said = _describe(error)
     refusal = _upload_refusal_kind(error)
     if isinstance(error, _LOGGED_OUT) or refusal == "login_required":
         return AuthError(_("Instagram says the session for @{user} is no longer logged in ({said}); {help}")
@@ -451,7 +452,7 @@ def translate(error: Exception, creates: bool, username: str | None) -> PublishE
 
 def _describe(error: Exception) -> str:
     message = getattr(error, "message", None) or str(error) or type(error).__name__
-    return f"{type(error).__name__}: {message}"[:300]
+    return redact(f"{type(error).__name__}: {message}")[:300]  # masked before it is cut: no half secret is left
 
 
 def _status(error: Exception) -> int:
@@ -524,7 +525,11 @@ def login(all_settings: Settings, password: str, ask: Callable[[str], str],
 
 
 def save_session(data: dict, path: Path) -> None:
-    """Write the session readable by this user only (0600): it logs in as the account without a password."""
+    """Write the session readable by this user only (0600): it logs in as the account without a password.
+
+    Its values may be new (a login, cookies Instagram refreshed): they are masked in all output from now on.
+    """
+    remember(session_secrets(data))
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
