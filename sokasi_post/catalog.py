@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sokasi_post.config import FITS, Settings, describe_type, hashtag_lists
@@ -23,6 +23,8 @@ SLUG_PATTERN = re.compile(r"\A[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 POST_KEYS = ("title", "caption", "price", "maker", "maker_instagram", "hashtags", "platforms", "publish_at", "photos", "alt",
              "focus", "fit", "status")
 STATUSES = ("ready", "draft")
+# publish_at must lie in these years: beyond, the time arithmetic of scheduling overflows (year 9999 at -12:00).
+PUBLISH_AT_RANGE = (date(2000, 1, 1), date(2099, 12, 31))
 
 
 @dataclass(frozen=True)
@@ -280,6 +282,14 @@ class _PostChecker:
             return None
         if value.tzinfo is None:
             value = value.replace(tzinfo=self.settings.timezone)
+        try:  # far dates overflow later, in time-zone and schedule arithmetic: refuse them here, by name
+            sane = PUBLISH_AT_RANGE[0] <= value.astimezone(UTC).date() <= PUBLISH_AT_RANGE[1]
+        except OverflowError:
+            sane = False
+        if not sane:
+            self.fail(_("publish_at: {value} is not a date the posts can wait for; use a date between {first} and {last}")
+                      .format(value=self.raw["publish_at"], first=PUBLISH_AT_RANGE[0].year, last=PUBLISH_AT_RANGE[1].year))
+            return None
         return value
 
     def photos(self) -> tuple[Path, ...]:

@@ -19,7 +19,7 @@ from sokasi_post import publishing
 from sokasi_post.captions import LIMITS, format_rupiah
 from sokasi_post.catalog import load_catalog
 from sokasi_post.config import Settings, find_config, load_settings, read_secret
-from sokasi_post.errors import CHALLENGE, ConfigError, SokasiError, ThrottledError, UsageError
+from sokasi_post.errors import CHALLENGE, ConfigError, SokasiError, StateError, ThrottledError, UsageError
 from sokasi_post.i18n import LANGUAGES, N_, _, format_date, ngettext, set_language
 from sokasi_post.ledger import Ledger
 from sokasi_post.models import PLATFORMS, PlannedPost, Problem
@@ -242,6 +242,42 @@ def check(app: _App) -> None:
         total=total, config=display_path(settings.config_path)))
 
 
+def _stuck_run(settings: Settings) -> str | None:
+    """A sentence about a run that has held the lock far too long (it is stuck), or None."""
+    holder = RunLock.holder(settings.state_dir)
+    if holder is None or not holder.stuck(datetime.now(UTC)):
+        return None
+    return _("a run started {when} (process {pid}) still holds the lock {path}: it is stuck, and nothing is posted "
+             "while it runs. Stop it (end process {pid}, or restart the computer), then run again").format(
+        when=format_date(holder.started.astimezone(settings.timezone)), pid=holder.pid,
+        path=display_path(settings.state_dir / "publish.lock"))
+
+
+def _busy(app: _App, settings: Settings) -> None:
+    """Another run holds the lock: nothing to do, unless that run is stuck, which is an error (exit code 1)."""
+    stuck = _stuck_run(settings)
+    if stuck is not None:
+        logging.getLogger("sokasi_post.publish").error("%s", stuck)
+        raise StateError(stuck)
+    app.say(_("Another run is in progress (lock {path}); nothing done.").format(
+        path=display_path(settings.state_dir / "publish.lock")))
+    logging.getLogger("sokasi_post.publish").info("another run is in progress; nothing done")
+
+
+def _tell(text: str) -> None:
+    """Something the coordinator must hear once, even from a quiet (-q) cron run: on stderr, and in the log."""
+    click.echo(_("note: {message}").format(message=text), err=True)
+    logging.getLogger("sokasi_post").warning("%s", text)
+
+
+def _open_ledger(settings: Settings, read_only: bool = False) -> Ledger:
+    """The state folder's ledger; what opening it had to do (a damaged file put aside) is told at once."""
+    ledger = Ledger.open(settings.state_dir, read_only=read_only)
+    for note in ledger.notes:
+        _tell(note)
+    return ledger
+
+
 def _say_location(app: _App, settings: Settings) -> None:
     """Which place Instagram posts are tagged with: a warning until a place id is fixed in config.yaml."""
     from sokasi_post.places import FIXED, location_lines, location_state
@@ -323,7 +359,7 @@ def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | No
     now = datetime.now(UTC)
     made = render_preview(planned, settings, settings.state_dir / "preview", now)
     app.say(_("Preview with the photos as they will look: {index}").format(index=display_path(made.index)))
-    ledger = Ledger.open(settings.state_dir)
+    ledger = _open_ledger(settings, read_only=True)
     try:
         for cooldown in publishing.active_cooldowns(settings, ledger, now).values():
             app.warn(publishing.cooldown_text(cooldown, settings))
@@ -352,9 +388,7 @@ def _publish_for_real(app: _App, settings: Settings, catalog, products, platform
     log_path = app.log_to_file(settings)
     lock = RunLock.try_acquire(settings.state_dir)
     if lock is None:
-        app.say(_("Another run is in progress (lock {path}); nothing done.").format(
-            path=display_path(settings.state_dir / "publish.lock")))
-        logging.getLogger("sokasi_post.publish").info("another run is in progress; nothing done")
+        _busy(app, settings)
         return
     try:
         _publish_locked(app, settings, catalog, products, platform, slugs, ignore_slots, repost, ignore_cooldown, log_path)
@@ -365,7 +399,7 @@ def _publish_for_real(app: _App, settings: Settings, catalog, products, platform
 def _publish_locked(app: _App, settings: Settings, catalog, products, platform: str | None, slugs: tuple[str, ...],
                     ignore_slots: bool, repost: tuple[str, ...], ignore_cooldown: bool, log_path: Path) -> None:
     planned = _plan_with_progress(app, products, settings, platform)
-    ledger = Ledger.open(settings.state_dir)
+    ledger = _open_ledger(settings)
     labels = {
         publishing.POSTED: _("posted"), publishing.SCHEDULED_THERE: _("scheduled"), publishing.ALREADY: _("already posted"),
         publishing.FOUND: _("was posted after all"), publishing.CHANGED: _("changed"), publishing.QUEUED: _("queued"),
@@ -386,7 +420,7 @@ def _publish_locked(app: _App, settings: Settings, catalog, products, platform: 
     try:
         outcomes = publishing.publish(planned, settings, ledger, lambda name: build(name, settings, publishing.sleep),
                                       now=datetime.now(UTC), report=report, repost=repost, ignore_slots=ignore_slots,
-                                      ignore_cooldown=ignore_cooldown)
+                                      ignore_cooldown=ignore_cooldown, notice=_tell)
         first = next((o for o in outcomes if o.post.platform == "facebook"
                       and o.status in (publishing.POSTED, publishing.FLAWED)), None)
         if first is not None and ledger.first_time(FIRST_FACEBOOK_POST):
@@ -524,12 +558,15 @@ def status(app: _App, as_json: bool) -> None:
     settings = app.settings()
     catalog = load_catalog(settings)
     planned = _plan_with_progress(app, catalog.products, settings)
-    ledger = Ledger.open(settings.state_dir)
+    ledger = _open_ledger(settings, read_only=True)
     try:
         rows = publishing.status_rows(planned, ledger)
         resting = publishing.active_cooldowns(settings, ledger, datetime.now(UTC))
     finally:
         ledger.close()
+    stuck = _stuck_run(settings)
+    if stuck is not None:  # on stderr, so that --json stays JSON
+        click.echo(_("warning: {message}").format(message=stuck), err=True)
     if as_json:
         click.echo(json.dumps([{
             "slug": row.slug, "platform": row.platform, "state": row.state, "changed": row.changed, "post_id": row.post_id,
@@ -571,11 +608,11 @@ def reconcile(app: _App) -> None:
     app.log_to_file(settings)
     lock = RunLock.try_acquire(settings.state_dir)
     if lock is None:
-        app.say(_("Another run is in progress; nothing done."))
+        _busy(app, settings)
         return
     try:
         planned = _plan_with_progress(app, load_catalog(settings).products, settings)
-        ledger = Ledger.open(settings.state_dir)
+        ledger = _open_ledger(settings)
         try:
             outcomes = publishing.reconcile(planned, settings, ledger, lambda name: build(name, settings, publishing.sleep),
                                             now=datetime.now(UTC))
@@ -612,7 +649,7 @@ def import_whatsapp(app: _App, export: Path, since: str | None, senders: tuple[s
 
     settings = app.settings()
     source = Export(export)
-    ledger = Ledger.open(settings.state_dir)
+    ledger = _open_ledger(settings)
     try:
         found = plan_import(source, settings, ledger, parse_since(since), senders, date_order)
         for draft in found.drafts:
@@ -652,12 +689,14 @@ def report(app: _App, since: str | None, lang: str | None) -> None:
     settings = app.settings()
     planned = _plan_with_progress(app, load_catalog(settings).products, settings)
     now = datetime.now(UTC)
-    ledger = Ledger.open(settings.state_dir)
+    writable = os.access(settings.state_dir, os.W_OK) or not settings.state_dir.exists()
+    ledger = _open_ledger(settings, read_only=not writable)
     try:
         start = parse_since(since)
         when = (datetime.combine(start, datetime.min.time(), settings.timezone) if start else ledger.last_report())
         click.echo(build_report(planned, settings, ledger, when, now))
-        ledger.remember_report(now)
+        if writable:  # a read-only state folder still gives the report; the next one then covers the same time again
+            ledger.remember_report(now)
     finally:
         ledger.close()
 
@@ -691,7 +730,7 @@ def login(app: _App, platform: str) -> None:
     who = instagram_login(settings, password, ask=lambda question: click.prompt(question, err=True))
     app.say(_("Logged in as {who}; session saved to {path}").format(
         who=who, path=display_path(settings.instagram.session_file)))
-    ledger = Ledger.open(settings.state_dir)
+    ledger = _open_ledger(settings)
     try:  # a rest that waited for the person to confirm it is them ends here; a timed one runs its course
         ledger.end_cooldown("instagram", publishing.account_of("instagram", settings), kind=CHALLENGE)
     finally:
@@ -715,7 +754,7 @@ def doctor(app: _App) -> None:
     lines = [(True, _("config: {path}").format(path=display_path(settings.config_path))),
              (True, _("clock: {local} ({zone}), {utc} UTC").format(local=local.strftime("%Y-%m-%d %H:%M %Z"),
                                                                   zone=settings.timezone.key, utc=now.strftime("%H:%M")))]
-    ledger = Ledger.open(settings.state_dir)
+    ledger = _open_ledger(settings)
     try:
         resting = publishing.active_cooldowns(settings, ledger, now)
         for platform in settings.enabled_platforms:

@@ -447,12 +447,17 @@ def parse_colour(text: str) -> tuple[int, int, int] | None:
     return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
 
 
+def _within(problems: list[str], key: str, value: int, low: int, high: int) -> int:
+    """`value`, after noting a problem when it lies outside low..high (every number must be safe at run time)."""
+    if not low <= value <= high:
+        problems.append(_("{key}: expected a number from {low} to {high}, got {value}").format(
+            key=key, low=low, high=high, value=value))
+    return value
+
+
 def _media_settings(m: dict, problems: list[str]) -> MediaSettings:
     def within(key: str, value: int, low: int, high: int) -> int:
-        if not low <= value <= high:
-            problems.append(_("{key}: expected a number from {low} to {high}, got {value}").format(
-                key=key, low=low, high=high, value=value))
-        return value
+        return _within(problems, key, value, low, high)
 
     background = parse_colour(m["background"])
     if background is None:
@@ -471,15 +476,28 @@ def _media_settings(m: dict, problems: list[str]) -> MediaSettings:
 
 
 def template_problems(template: str, fields: tuple[str, ...] = CAPTION_FIELDS) -> list[str]:
-    """What is wrong with a caption template: unknown {fields} or unbalanced braces."""
+    """What is wrong with a caption template: unknown {fields}, a format such as {price:,}, or unbalanced braces.
+
+    A template that passes is formatted once with long sample values, so it cannot fail at posting time.
+    """
     try:
-        used = [name for _text_part, name, _spec, _conv in string.Formatter().parse(template) if name is not None]
+        parsed = [(name, spec, conversion) for _text_part, name, spec, conversion in string.Formatter().parse(template)
+                  if name is not None]
     except ValueError as error:
         return [_("the template is not valid ({error}); write a literal brace as {{{{ or }}}}").format(error=error)]
-    unknown = [name for name in used if name not in fields]
+    unknown = [name for name, _spec, _conversion in parsed if name not in fields]
     if unknown:
         return [_("unknown field {{{name}}}; the fields are: {known}").format(
             name=unknown[0], known=", ".join("{" + f + "}" for f in fields))]
+    formatted = [f"{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}"
+                 for name, spec, conversion in parsed if spec or conversion]
+    if formatted:
+        return [_("{field}: a field takes no format here; write just {{{name}}}").format(
+            field=formatted[0], name=formatted[0][1:-1].split("!")[0].split(":")[0])]
+    try:
+        template.format(**{name: "x" * 2_000 for name in fields})
+    except (ValueError, KeyError, IndexError, OverflowError, MemoryError) as error:  # a last guard behind the checks above
+        return [_("the template is not valid ({error}); write a literal brace as {{{{ or }}}}").format(error=error)]
     return []
 
 
@@ -555,8 +573,10 @@ def _build(path: Path, shown: str, v: dict, problems: list[str], today: date) ->
     if not 0 <= ig["pause_min_seconds"] <= ig["pause_max_seconds"]:
         problems.append(_("instagram.pause_min_seconds and pause_max_seconds: expected 0 <= min <= max, got {low} and {high}")
                         .format(low=ig["pause_min_seconds"], high=ig["pause_max_seconds"]))
-    if ig["daily_limit"] < 1:
-        problems.append(_("instagram.daily_limit: expected at least 1, got {value}").format(value=ig["daily_limit"]))
+    _within(problems, "instagram.pause_max_seconds", ig["pause_max_seconds"], 0, 3_600)
+    _within(problems, "instagram.daily_limit", ig["daily_limit"], 1, 25)
+    _within(problems, "reconcile.wait_seconds", v["reconcile"]["wait_seconds"], 0, 600)
+    _within(problems, "whatsapp.group_minutes", v["whatsapp"]["group_minutes"], 1, 24 * 60)
 
     contact = v["contact"]
     whatsapp = None if contact["whatsapp"] is None else str(contact["whatsapp"]).strip()
@@ -574,8 +594,7 @@ def _build(path: Path, shown: str, v: dict, problems: list[str], today: date) ->
             slots.append(time.fromisoformat(text.strip()))
         except ValueError:
             problems.append(_("schedule.slots: {value!r} is not a time of day like \"09:00\"").format(value=text))
-    if v["schedule"]["max_per_run"] < 1:
-        problems.append(_("schedule.max_per_run: expected at least 1, got {value}").format(value=v["schedule"]["max_per_run"]))
+    _within(problems, "schedule.max_per_run", v["schedule"]["max_per_run"], 1, 25)
     for platform, template in templates.items():
         problems.extend(f"captions.{platform}: {p}" for p in template_problems(template))
     hashtags, hashtags_by_platform = hashtag_lists(v["captions"]["hashtags"], "captions.hashtags", problems)

@@ -23,6 +23,10 @@ class ConfigError(SokasiError):
         super().__init__("\n".join(problems))
 
 
+class StateError(SokasiError):
+    """The state folder (the ledger) cannot be read or written; the message says what happened and what to do."""
+
+
 class PublishError(SokasiError):
     """A platform did not take a post; the subclass tells the publishing flow what to do next."""
 

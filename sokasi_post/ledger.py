@@ -15,10 +15,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sokasi_post.errors import StateError
+from sokasi_post.i18n import _
 from sokasi_post.models import Receipt
 from sokasi_post.redaction import redact, redact_optional
+from sokasi_post.yamlfile import display_path
 
 LEDGER_FILE = "ledger.sqlite3"
+# Marks a platform whose posts were all looked for on the platform itself while the ledger remembered none of
+# them (a new, emptied or lost ledger): until then, publish looks before it sends (docs/exactly-once.md).
+CHECKED = "checked-on-"
 
 # States of a product on a platform.
 PENDING = "pending"  # not posted; the next run may send it
@@ -122,31 +128,145 @@ class Cooldown:
         return self.not_before is None or now < self.not_before
 
 
+class _Damaged(Exception):
+    """The ledger file is not a database this version can use (damaged, or written by a newer version)."""
+
+    def __init__(self, reason: str, kind: str):
+        super().__init__(reason)
+        self.kind = kind  # "damaged" or "newer": also the word in the name of the file it is moved to
+
+
+def _state_error(path: Path, error: sqlite3.Error) -> Exception:
+    """sqlite3's error on the ledger -> _Damaged (the caller puts the file aside) or a StateError in words."""
+    said = str(error).lower()
+    where = display_path(path)
+    if isinstance(error, sqlite3.DatabaseError) and any(word in said for word in ("malformed", "not a database", "corrupt")):
+        return _Damaged(str(error), "damaged")
+    if "readonly" in said or "read-only" in said:
+        text = _("the state folder is read-only, so the ledger {path} cannot be written. Nothing was sent; make the folder "
+                 "writable (or copy the project to a folder of your own) and run again")
+    elif "locked" in said or "busy" in said:
+        text = _("the ledger {path} stayed locked by another program for 30 seconds. Nothing was sent twice; close the other "
+                 "sokasi-post (or the program that has the file open) and run again")
+    elif "full" in said:
+        text = _("the disk is full, so the ledger {path} cannot be written. Nothing will be sent twice (the next run looks "
+                 "on the platforms first); free some space and run again")
+    else:
+        text = _("the ledger {path} cannot be used ({reason}). Nothing will be sent twice (the next run looks on the "
+                 "platforms first); check that the state folder is yours and the disk is fine, then run again")
+    return StateError(text.format(path=where, reason=error))
+
+
+class _Connection(sqlite3.Connection):
+    """A connection to the ledger whose errors say, in words, what is wrong with the file or the folder."""
+
+    ledger_path = Path(LEDGER_FILE)
+
+    def execute(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+        try:
+            return super().execute(*args, **kwargs)
+        except sqlite3.Error as error:
+            raise _state_error(self.ledger_path, error) from None
+
+    def executemany(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+        try:
+            return super().executemany(*args, **kwargs)
+        except sqlite3.Error as error:
+            raise _state_error(self.ledger_path, error) from None
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """Open the ledger for reading only; in a folder that cannot be written (no room for SQLite's shared-memory
+    file), as an unchanging file, which is what it is there."""
+    uri = path.resolve().as_uri()
+    db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, isolation_level=None, factory=_Connection)
+    try:
+        sqlite3.Connection.execute(db, "SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return db
+    except sqlite3.OperationalError:
+        db.close()
+    return sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=30, isolation_level=None, factory=_Connection)
+
+
 class Ledger:
     """The SQLite file in state_dir that remembers every post's state."""
 
-    def __init__(self, path: Path, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, clock: Callable[[], datetime] = lambda: datetime.now(UTC), read_only: bool = False):
         self.path = path
         self.clock = clock
-        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self.read_only = read_only
+        self.notes: list[str] = []  # what opening it had to do (a damaged file put aside), for the coordinator
+        try:
+            if read_only:
+                self.db = _connect_read_only(path)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite3.connect(path, timeout=30, isolation_level=None, factory=_Connection)
+        except sqlite3.Error as error:
+            raise _state_error(path, error) from None
+        self.db.ledger_path = path
         self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")  # a receipt must survive a power cut right after it is written
-        self._migrate()
+        try:
+            if not read_only:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=FULL")  # a receipt must survive a power cut right after it is written
+            self._migrate()
+        except BaseException:
+            self.db.close()
+            raise
 
     @classmethod
-    def open(cls, state_dir: Path) -> Ledger:
-        """The ledger of this state folder, created on first use."""
-        return cls(state_dir / LEDGER_FILE)
+    def open(cls, state_dir: Path, read_only: bool = False) -> Ledger:
+        """The ledger of this state folder, created on first use.
+
+        A damaged file, or one written by a newer version, is never silently started afresh: it is moved aside
+        (named in `notes`), and a new ledger begins, which makes `publish` look on the platforms before it sends
+        anything. With `read_only`, nothing is written, moved or created: a missing ledger reads as empty.
+        """
+        path = state_dir / LEDGER_FILE
+        if read_only and not path.is_file():
+            return cls(Path(":memory:"))
+        try:
+            return cls(path, read_only=read_only)
+        except _Damaged as damaged:
+            if read_only:
+                raise StateError(_("the ledger {path} cannot be read ({reason}); run `sokasi-post doctor` once to put it "
+                                   "aside and start a new one").format(
+                    path=display_path(path), reason=damaged)) from None
+            aside = path.with_name(f"{path.stem}.{damaged.kind}-{datetime.now(UTC):%Y%m%d-%H%M%S}{path.suffix}")
+            for suffix in ("", "-wal", "-shm"):  # the journal files belong to the damaged file, not to the new one
+                part = Path(f"{path}{suffix}")
+                if part.exists():
+                    part.replace(Path(f"{aside}{suffix}"))
+            ledger = cls(path)
+            said = (_("was written by a newer version of sokasi-post ({reason})") if damaged.kind == "newer"
+                    else _("is damaged ({reason})")).format(reason=damaged)
+            ledger.notes.append(_("the ledger {path} {said}: it was moved to {aside} and a new ledger started. Before "
+                                  "posting anything, publish now looks on Facebook and Instagram for every product, so "
+                                  "nothing is posted twice").format(path=display_path(path), said=said,
+                                                                      aside=display_path(aside)))
+            return ledger
 
     def close(self) -> None:
         self.db.close()
 
     def _migrate(self) -> None:
+        try:
+            self.db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # reads the header: is it a database?
+        except sqlite3.DatabaseError as error:  # pragma: no cover - execute already translates
+            raise _Damaged(str(error), "damaged") from None
+        if self.read_only:
+            tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            done = {row["name"] for row in self.db.execute("SELECT name FROM migrations")} if "migrations" in tables else set()
+            if {name for name, _migration in MIGRATIONS} - done:
+                raise StateError(_("the ledger {path} needs an update that cannot be written here (the state folder is "
+                                   "read-only); run sokasi-post once where it can write").format(path=display_path(self.path)))
+            self._refuse_newer(done)
+            return
         with self.db:
             self.db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
         done = {row["name"] for row in self.db.execute("SELECT name FROM migrations")}
+        self._refuse_newer(done)
         for name, migration in MIGRATIONS:
             if name in done:
                 continue
@@ -158,6 +278,13 @@ class Ledger:
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
+
+    @staticmethod
+    def _refuse_newer(done: set[str]) -> None:
+        unknown = sorted(done - {name for name, _migration in MIGRATIONS})
+        if unknown:
+            raise _Damaged(_("it has the changes {names}, which this version does not know").format(names=", ".join(unknown)),
+                           "newer")
 
     def _now(self) -> str:
         return self.clock().isoformat()
@@ -277,6 +404,28 @@ class Ledger:
         """True the first time this one-time notice is asked for (and remembered as shown), False ever after."""
         with self.db:
             return self.db.execute("INSERT OR IGNORE INTO notices VALUES (?, ?)", (notice, self._now())).rowcount == 1
+
+    def remembers(self, platform: str) -> bool:
+        """Whether the ledger knows this platform's posts: it has a row for it, or every ready post was once looked
+        for there (a new, emptied or lost ledger knows nothing: publish must look before it sends)."""
+        if self.db.execute("SELECT 1 FROM posts WHERE platform = ? LIMIT 1", (platform,)).fetchone():
+            return True
+        return self.db.execute("SELECT 1 FROM notices WHERE name = ?", (CHECKED + platform,)).fetchone() is not None
+
+    def checked(self, platform: str) -> None:
+        """Record that every ready post was looked for on `platform` (see `remembers`)."""
+        self.first_time(CHECKED + platform)
+
+    def adopt(self, slug: str, platform: str, fingerprint: str, receipt: Receipt) -> None:
+        """Record a post found on the platform that the ledger did not know (it was lost or emptied)."""
+        now = self._now()
+        with self.db:
+            self.db.execute(
+                """INSERT INTO posts (slug, platform, state, fingerprint, attempts, created_at, updated_at, sent_at)
+                   VALUES (?, ?, ?, ?, 0, ?, ?, ?)
+                   ON CONFLICT (slug, platform) DO UPDATE SET fingerprint = excluded.fingerprint""",
+                (slug, platform, IN_FLIGHT, fingerprint, now, now, receipt.at.isoformat()))
+        self.succeed(slug, platform, receipt)
 
     def count_published_since(self, platform: str, since: datetime) -> int:
         """How many posts went out on `platform` from `since` on (for a daily limit)."""

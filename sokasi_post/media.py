@@ -7,10 +7,14 @@ source's content hash and the exact rules, so an unchanged catalogue is never re
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
+import logging
 import math
 import os
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -408,10 +412,40 @@ def _cache_key(digest: str, target: Target) -> str:
     return hashlib.sha256(recipe.encode()).hexdigest()
 
 
+log = logging.getLogger(__name__)
+
+
+def _writable(folder: Path) -> bool:
+    """Can files be made in `folder` (made if missing)? A read-only state folder says no."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".probe-{os.getpid()}-{threading.get_ident()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError:
+        return False
+    return True
+
+
+def _scratch_folder() -> Path:
+    """A temporary folder for this process, removed when it ends."""
+    folder = Path(tempfile.mkdtemp(prefix="sokasi-post-photos-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 class _Cache:
-    """Prepared JPEGs under state_dir/cache/photos, with an index so a re-run neither hashes nor decodes."""
+    """Prepared JPEGs under state_dir/cache/photos, with an index so a re-run neither hashes nor decodes.
+
+    In a state folder that cannot be written (read-only), what is already cached is still used, and new
+    photos are prepared into a temporary folder for this run only: `status` and `report` still work.
+    """
 
     def __init__(self, folder: Path):
+        self.writable = _writable(folder)
+        if not self.writable:
+            log.warning("%s cannot be written; photos are prepared in a temporary folder for this run", folder)
+        self.scratch = None if self.writable else _scratch_folder()
         self.folder = folder
         self.index_path = folder / "index.json"
         try:
@@ -449,18 +483,21 @@ class _Cache:
 
     def lookup(self, key: str) -> tuple[Path, int, int, int, float] | None:
         entry = self.outputs.get(key)
-        path = self.folder / f"{key}.jpg"
         if not entry:
             return None
-        try:
-            size = path.stat().st_size
-        except OSError:
-            return None
-        return path, entry[0], entry[1], size, entry[2] if len(entry) > 2 else 1.0
+        for folder in filter(None, (self.folder, self.scratch)):
+            path = folder / f"{key}.jpg"
+            try:
+                size = path.stat().st_size
+            except OSError:
+                continue
+            return path, entry[0], entry[1], size, entry[2] if len(entry) > 2 else 1.0
+        return None
 
     def store(self, key: str, data: bytes, width: int, height: int, kept: float) -> tuple[Path, int, int, int, float]:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"{key}.jpg"
+        folder = self.scratch or self.folder
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{key}.jpg"
         temporary = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
         temporary.write_bytes(data)
         os.replace(temporary, path)  # never a half-written JPEG under the final name
@@ -469,7 +506,7 @@ class _Cache:
         return path, width, height, len(data), kept
 
     def save(self) -> None:
-        if not self.changed:
+        if not self.changed or not self.writable:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         temporary = self.index_path.with_suffix(f".{os.getpid()}.tmp")

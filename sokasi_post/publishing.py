@@ -7,7 +7,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +115,9 @@ POSTED, SCHEDULED_THERE, ALREADY, FOUND, CHANGED, DRAFT, BLOCKED, WAITING, QUEUE
 # COOLING is a known wait, said once when it began; a challenge cool-down needs a person, so it is STOPPED instead.
 TROUBLE = (BLOCKED, STOPPED, RETRY_LATER, FAILED, UNKNOWN, FLAWED)
 
+# A lost ledger's posts are looked for as far back as the platform's recent list goes.
+FORGOTTEN_SINCE = datetime(2000, 1, 1, tzinfo=UTC)
+
 # How long a platform account rests after an anti-abuse answer (docs/platforms.md I2), doubled for each repeat
 # since the last successful post, up to a week. After a challenge: until the next successful `login`.
 COOLDOWNS = {errors.SLOW_DOWN: timedelta(hours=1), errors.BLOCKED: timedelta(hours=24)}
@@ -164,6 +167,7 @@ def publish(
     repost: tuple[str, ...] = (),
     ignore_slots: bool = False,
     ignore_cooldown: bool = False,
+    notice: Callable[[str], None] = lambda text: None,
 ) -> list[Outcome]:
     """Send every ready post that the ledger does not have yet; one product and platform at a time.
 
@@ -173,12 +177,17 @@ def publish(
     alone for the rest of the run, and rests (a cool-down, see COOLDOWNS) after an anti-abuse answer: until
     then nothing at all is sent to it, unless `ignore_cooldown`. The other platform carries on. Each outcome
     is reported when known.
+
+    When the ledger remembers nothing of a platform (new, emptied, lost or put aside), every ready post is
+    first looked for there, and `notice` says so; a post found is recorded, one that cannot be looked for
+    is not sent.
     """
     run = _Run(settings, ledger, make_publisher, now, repost, ignore_cooldown)
+    looked = run.look_first(planned, notice)
     released = run.release(planned, ignore_slots)
     outcomes = []
     for post in planned.posts:
-        outcome = run.one(post, released)
+        outcome = looked.get((post.product.slug, post.platform)) or run.one(post, released)
         report(outcome)
         outcomes.append(outcome)
     return outcomes
@@ -281,6 +290,53 @@ class _Run:
         for slug in chosen:
             self.ledger.release(slot, slug)  # recorded before anything is sent, like every intent
         return set(chosen)
+
+    def look_first(self, planned: Plan, notice: Callable[[str], None]) -> dict[tuple[str, str], Outcome]:
+        """For each platform the ledger remembers nothing of, look there for every ready post before anything is
+        sent (docs/exactly-once.md). Outcomes for the posts found, and for those that could not be looked for."""
+        outcomes: dict[tuple[str, str], Outcome] = {}
+        for platform in dict.fromkeys(post.platform for post in planned.posts):
+            posts = [p for p in planned.posts if p.platform == platform and not p.product.is_draft and not p.blocked]
+            if not posts or self.ledger.remembers(platform):
+                continue
+            notice(_("The ledger remembers no {platform} post (it is new, or was emptied or lost): looking on {platform} for "
+                     "each of the {count} ready products before sending anything, so none is posted twice").format(
+                platform=platform.capitalize(), count=len(posts)))
+            complete = True
+            for post in posts:
+                outcome = self._look_for(post)
+                if outcome is not None:
+                    outcomes[(post.product.slug, platform)] = outcome
+                    complete = complete and outcome.status in (FOUND, FLAWED)
+            if complete:
+                self.ledger.checked(platform)
+        return outcomes
+
+    def _look_for(self, post: PlannedPost) -> Outcome | None:
+        """Look for one post the ledger may have forgotten: an outcome when found or when we cannot tell, else None."""
+        platform = post.platform
+        resting = self._resting(post)
+        if resting is not None:
+            return resting
+        publisher = self._publisher(platform)
+        if publisher is None:
+            return Outcome(post, STOPPED, self.stopped[platform])
+        try:
+            found = with_retries(lambda: publisher.find(post, FORGOTTEN_SINCE), sleep)
+        except PublishError as error:
+            if isinstance(error, (AuthError, ThrottledError)):
+                self._stop(platform, error)
+            return Outcome(post, UNKNOWN, _("not sent: the ledger does not know whether it was posted before, and {platform} "
+                                            "could not be asked ({error})").format(platform=platform.capitalize(), error=error))
+        if found is None:
+            return None
+        self.ledger.adopt(post.product.slug, platform, fingerprint(post), found)
+        link = found.permalink or found.remote_id
+        if found.problem:
+            return Outcome(post, FLAWED, _("already on {platform}, but not as sent: {problem} ({link})").format(
+                platform=platform.capitalize(), problem=found.problem, link=link))
+        return Outcome(post, FOUND, _("already on {platform}, the ledger had forgotten it: {link}").format(
+            platform=platform.capitalize(), link=link))
 
     def _sendable(self, post: PlannedPost) -> bool:
         when = post.product.publish_at

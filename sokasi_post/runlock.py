@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 LOCK_FILE = "publish.lock"
+# A run holding the lock longer than this is stuck (a hung upload, a file that blocks): the next run and
+# `status` say so instead of quietly doing nothing. Ten Instagram posts with pauses take well under an hour.
+STUCK_AFTER = timedelta(hours=2)
 
 try:  # POSIX
     import fcntl
 
-    def _try_lock(descriptor: int) -> bool:
+    def _try_lock(descriptor: int, shared: bool = False) -> bool:
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(descriptor, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except BlockingIOError:
             return False
         return True
@@ -20,12 +26,24 @@ try:  # POSIX
 except ImportError:  # Windows
     import msvcrt
 
-    def _try_lock(descriptor: int) -> bool:
+    def _try_lock(descriptor: int, shared: bool = False) -> bool:
         try:
             msvcrt.locking(descriptor, msvcrt.LK_NBLCK, 1)
         except OSError:
             return False
         return True
+
+
+@dataclass(frozen=True)
+class Holder:
+    """The run that holds the lock: its process id and when it started."""
+
+    pid: int
+    started: datetime
+
+    def stuck(self, now: datetime) -> bool:
+        """True when it has held the lock for longer than any healthy run takes."""
+        return now - self.started > STUCK_AFTER
 
 
 class RunLock:
@@ -47,8 +65,22 @@ class RunLock:
             os.close(descriptor)
             return None
         os.ftruncate(descriptor, 0)
-        os.write(descriptor, str(os.getpid()).encode())
+        os.write(descriptor, f"{os.getpid()} {datetime.now(UTC).isoformat(timespec='seconds')}".encode())
         return cls(descriptor)
+
+    @staticmethod
+    def holder(state_dir: Path) -> Holder | None:
+        """Who holds the lock now, or None when nobody does (or it cannot be told). Writes nothing."""
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            descriptor = os.open(state_dir / LOCK_FILE, os.O_RDONLY)
+            try:
+                if _try_lock(descriptor, shared=True):
+                    return None  # nobody holds it (our look-in lock goes with the descriptor)
+                pid, started = os.read(descriptor, 100).decode("ascii").split()[:2]
+            finally:
+                os.close(descriptor)
+            return Holder(int(pid), datetime.fromisoformat(started))
+        return None
 
     def release(self) -> None:
         os.close(self.descriptor)  # closing drops the lock

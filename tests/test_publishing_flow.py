@@ -394,7 +394,9 @@ def test_quiet_publish_prints_only_what_needs_attention(project, monkeypatch):
         assert quiet.exit_code == 0, quiet.output
         # Only the one-time reminder after the very first Facebook post, which cron's mail must carry too.
         assert quiet.stdout.startswith("First Facebook post: open https://www.facebook.com/111222333444555/posts/")
-        assert len(quiet.stdout.splitlines()) == 1 and quiet.stderr == ""
+        assert len(quiet.stdout.splitlines()) == 1
+        # and, on stderr, that a new ledger made it look on Facebook first (once: the ledger remembers from now on)
+        assert quiet.stderr.startswith("note: The ledger remembers no Facebook post") and len(quiet.stderr.splitlines()) == 1
         project.good("sokasi-d", platforms="[facebook]")
         again = CliRunner().invoke(cli, ["--config", str(project.config), "-q", "publish"])
         assert again.exit_code == 0, again.output
