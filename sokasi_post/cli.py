@@ -518,7 +518,7 @@ def init(app: _App, folder: Path) -> None:
 @_command()
 @click.argument("slugs", nargs=-1, metavar="[SLUG]...")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help=_("Folder to write the preview into (default: state_dir/preview)."))
+              help=_("Folder to write the preview into: a new or empty one, or one it made before (default: state_dir/preview)."))
 @click.option("--open", "open_it", is_flag=True, help=_("Open the preview in the web browser."))
 @click.pass_obj
 def preview(app: _App, slugs: tuple[str, ...], out_dir: Path | None, open_it: bool) -> None:
