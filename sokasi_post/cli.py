@@ -60,6 +60,7 @@ class _App:
     quiet: bool
     language_chosen: bool = False
     secrets: tuple[str, ...] = ()
+    loaded: Settings | None = None  # once a command has read config.yaml
 
     def settings(self) -> Settings:
         settings = load_settings(find_config(self.config_option))
@@ -70,7 +71,21 @@ class _App:
             _redact_on(handler, self.secrets)
         for warning in settings.warnings:
             self.warn(warning)
+        self.loaded = settings
         return settings
+
+    def record_crash(self, details: str) -> Path | None:
+        """Append a bug's traceback (secrets removed) to the log file in state_dir; where it went, or None."""
+        if self.loaded is None:
+            return None
+        path = self.loaded.state_dir / "logs" / LOG_FILE
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as log:
+                log.write(f"{datetime.now(UTC).isoformat(timespec='seconds')} ERROR unexpected error\n{details}\n")
+        except OSError:
+            return None
+        return path
 
     def log_to_file(self, settings: Settings) -> Path:
         """Also log this run, secrets removed, to state_dir/logs/sokasi-post.log (for cron runs above all)."""
@@ -135,15 +150,21 @@ class _Cli(click.Group):
             ctx.exit(1)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
-        except Exception as error:  # a bug: one line without secrets here; the details go to the log
+        except Exception as error:  # a bug: one line without secrets here; the traceback goes to the log file
             if os.environ.get(DEBUG_ENV):
                 raise
             secrets = ctx.obj.secrets if ctx.obj else ()
-            logging.getLogger("sokasi_post").error("unexpected error", exc_info=True)
-            click.echo(_("error: unexpected {kind}: {message} (run with -v for details; please report it)").format(
-                kind=type(error).__name__, message=redact(str(error), secrets)), err=True)
+            details = redact(traceback.format_exc(), secrets)
+            where = ctx.obj.record_crash(details) if ctx.obj is not None else None
+            message = redact(str(error), secrets).splitlines()[0] if str(error) else ""
+            if where is not None:
+                click.echo(_("error: unexpected {kind}: {message} (the details are in {log}; please report it)").format(
+                    kind=type(error).__name__, message=message, log=display_path(where)), err=True)
+            else:
+                click.echo(_("error: unexpected {kind}: {message} (run with -v for details; please report it)").format(
+                    kind=type(error).__name__, message=message), err=True)
             if ctx.obj is not None and ctx.obj.verbose:
-                click.echo(redact(traceback.format_exc(), secrets), err=True)
+                click.echo(details, err=True)
             ctx.exit(1)
 
 

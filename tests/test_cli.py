@@ -252,3 +252,33 @@ def test_check_says_which_instagram_place_posts_are_tagged_with(project):
     fixed = project.run("check")
     assert "Instagram location: Tigawasa, Buleleng, place id 213385402 (fixed in config.yaml)" in fixed.stderr
     assert "warning: Instagram location" not in fixed.stderr
+
+
+def test_an_unexpected_error_is_one_line_and_its_traceback_goes_to_the_log_file(project, monkeypatch):
+    from sokasi_post import cli as cli_module
+
+    def broken(settings):
+        raise RuntimeError("a bug in the catalogue\nwith a second line")
+
+    monkeypatch.setattr(cli_module, "load_catalog", broken)
+    project.good("sokasi-a")
+    result = project.run("check")
+    assert result.exit_code == 1
+    assert result.stderr == ("error: unexpected RuntimeError: a bug in the catalogue (the details are in "
+                             ".sokasi-post/logs/sokasi-post.log; please report it)\n")
+    log = (project.root / ".sokasi-post" / "logs" / "sokasi-post.log").read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" in log and "RuntimeError: a bug in the catalogue" in log
+    verbose = project.run("-v", "check")
+    assert "Traceback (most recent call last)" in verbose.stderr
+
+
+def test_an_unexpected_error_before_the_config_is_read_still_is_one_line(project, monkeypatch):
+    from sokasi_post import cli as cli_module
+
+    def broken(path):
+        raise KeyError("odd")
+
+    monkeypatch.setattr(cli_module, "load_settings", broken)
+    result = project.run("status")
+    assert result.exit_code == 1
+    assert result.stderr == "error: unexpected KeyError: 'odd' (run with -v for details; please report it)\n"
