@@ -8,6 +8,7 @@ any moment leaves a row that says exactly how far it got. Tokens and passwords n
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -128,6 +129,10 @@ class Cooldown:
         return self.not_before is None or now < self.not_before
 
 
+class _Outdated(Exception):
+    """Opened for reading only, the ledger turns out to need a migration (written by an older version)."""
+
+
 class _Damaged(Exception):
     """The ledger file is not a database this version can use (damaged, or written by a newer version)."""
 
@@ -228,6 +233,12 @@ class Ledger:
             return cls(Path(":memory:"))
         try:
             return cls(path, read_only=read_only)
+        except _Outdated:
+            if not os.access(state_dir, os.W_OK):
+                raise StateError(_("the ledger {path} needs an update that cannot be written here (the state folder is "
+                                   "read-only); run sokasi-post once where it can write").format(
+                    path=display_path(path))) from None
+            return cls.open(state_dir)  # an older version's ledger: brought up to date first, as any command would
         except _Damaged as damaged:
             if read_only:
                 raise StateError(_("the ledger {path} cannot be read ({reason}); run `sokasi-post doctor` once to put it "
@@ -259,8 +270,7 @@ class Ledger:
             tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             done = {row["name"] for row in self.db.execute("SELECT name FROM migrations")} if "migrations" in tables else set()
             if {name for name, _migration in MIGRATIONS} - done:
-                raise StateError(_("the ledger {path} needs an update that cannot be written here (the state folder is "
-                                   "read-only); run sokasi-post once where it can write").format(path=display_path(self.path)))
+                raise _Outdated(display_path(self.path))
             self._refuse_newer(done)
             return
         with self.db:

@@ -239,3 +239,16 @@ def test_status_and_report_read_a_state_folder_they_cannot_write_to(village):
     changed = {path for path, stamp in before.items() if path.exists() and path.stat().st_mtime_ns != stamp}
     assert changed <= {state / LEDGER_FILE, state / f"{LEDGER_FILE}-wal", state / f"{LEDGER_FILE}-shm"}
     assert (state / "cache").read_text() == "not a folder"
+
+
+def test_status_brings_an_older_versions_ledger_up_to_date_instead_of_refusing_it(village):
+    posted_once(village)
+    db = sqlite3.connect(village.settings.state_dir / LEDGER_FILE)
+    db.execute("DELETE FROM migrations WHERE name = '004_cooldowns_and_notices'")
+    db.execute("DROP TABLE cooldowns")
+    db.execute("DROP TABLE notices")
+    db.commit()
+    db.close()
+    status = village.run("status")
+    assert status.exit_code == 0, status.output
+    assert "published" in status.stdout
