@@ -16,6 +16,7 @@ import os
 import shutil
 import tempfile
 import threading
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -27,12 +28,12 @@ from typing import BinaryIO
 from PIL import Image, ImageCms, UnidentifiedImageError
 
 from sokasi_post.config import Settings
-from sokasi_post.i18n import _
+from sokasi_post.i18n import N_, _
 from sokasi_post.models import PreparedPhoto, Problem, Product
 from sokasi_post.yamlfile import NotAFileError, open_regular
 
 # Bump when the pipeline's output changes, so cached files from an older version are not reused.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2  # 2: no comment carried over; Instagram ratios rounded inside the range
 
 # What each platform accepts (docs/platforms.md I7 and F2). The choices within these limits
 # (Instagram width and fit, Facebook's longest side, quality) come from config's `media` section.
@@ -71,16 +72,27 @@ _TRANSPOSE = {
 }
 
 
-def _register_heic() -> None:
-    """Let Pillow read HEIC when the optional pillow-heif package is installed."""
+def _register_heic() -> bool:
+    """Let Pillow read HEIC when the optional pillow-heif package is installed; say whether it is."""
     try:
         from pillow_heif import register_heif_opener
     except ImportError:
-        return
+        return False
     register_heif_opener()
+    return True
 
 
-_register_heic()
+HEIC_SUPPORT = _register_heic()
+# The first bytes of the formats a phone or editor writes: a file that starts like one but cannot be opened is damaged.
+_SIGNATURES = ((b"\xff\xd8\xff", "JPEG"), (b"\x89PNG\r\n\x1a\n", "PNG"), (b"RIFF", "WebP"), (b"GIF8", "GIF"),
+               (b"II*\0", "TIFF"), (b"MM\0*", "TIFF"))
+_HEIC_BRANDS = (b"heic", b"heix", b"mif1", b"msf1", b"hevc", b"heim", b"heis")
+# Formats whose extra frames are an animation (refused beyond the first frame, with a warning). Other containers
+# with several pictures are not animations: an MPO is a phone's 3D or depth pair, a HEIC a spatial or burst photo.
+_ANIMATED_FORMATS = ("GIF", "PNG", "WEBP")
+# The longest reason (from Pillow) quoted in a problem line; some quote pages of data.
+_MAX_REASON = 160
+_photo = threading.local()  # per worker thread: the warnings Pillow gave about the photo being prepared
 
 
 class PhotoError(Exception):
@@ -125,28 +137,37 @@ def prepare_products(
 ) -> Prepared:
     """Make every photo of `products` ready for each of their platforms, in parallel, using the cache."""
     cache = _Cache(settings.state_dir / "cache" / "photos")
-    jobs: list[tuple[Product, Path, list[Target]]] = []
-    for product in products:
-        ratio = _carousel_ratio(product.photos) if "instagram" in product.platforms else None
-        for photo in product.photos:
-            jobs.append((product, photo, [_target(product, photo, platform, ratio, settings)
-                                          for platform in product.platforms]))
     warned: list[Problem] = []
 
     def run(job: tuple[Product, Path, list[Target]]) -> list[PreparedPhoto | PhotoError]:
         product, photo, targets = job
+        _photo.warnings = heard = []
         try:
-            return prepare_photo(photo, targets, cache, warned, product.slug)
+            results = prepare_photo(photo, targets, cache, warned, product.slug)
         except PhotoError as error:
-            return [error] * len(targets)
+            return [error] * len(targets)  # one line for the photo: what Pillow warned on the way is beside the point
+        except Exception as error:  # noqa: BLE001 - whatever one photo does wrong is that photo's problem, never the run's
+            return [_damaged(error)] * len(targets)
+        finally:
+            _photo.warnings = None
+        if said := _warnings_in_words(heard):
+            warned.append(Problem(photo, said, warning=True, slug=product.slug))
+        return results
 
     workers = settings.media.workers or os.cpu_count() or 1
     results: dict[Path, list[PreparedPhoto | PhotoError]] = {}
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for job, result in zip(jobs, pool.map(run, jobs), strict=True):
-            results[job[1]] = result
-            if progress:
-                progress(1)
+    with _pillow_warnings_heard_per_photo():
+        jobs: list[tuple[Product, Path, list[Target]]] = []
+        for product in products:
+            ratio = _carousel_ratio(product.photos) if "instagram" in product.platforms else None
+            for photo in product.photos:
+                jobs.append((product, photo, [_target(product, photo, platform, ratio, settings)
+                                              for platform in product.platforms]))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for job, result in zip(jobs, pool.map(run, jobs), strict=True):
+                results[job[1]] = result
+                if progress:
+                    progress(1)
     cache.save()
 
     photos: dict[tuple[str, str], tuple[PreparedPhoto, ...]] = {}
@@ -159,6 +180,68 @@ def prepare_products(
                 Problem(photo, str(o), slug=product.slug)
                 for photo, o in zip(product.photos, outcomes, strict=True) if isinstance(o, PhotoError))
     return Prepared(photos, failures, tuple(warned))
+
+
+@contextmanager
+def _pillow_warnings_heard_per_photo() -> Iterator[None]:
+    """Route every warning (Pillow's, about a photo) to the list of the photo being prepared in that thread.
+
+    warnings.catch_warnings changes process-wide state and is not safe to enter from several threads at once,
+    so it is entered here once, in the calling thread, around the whole pool; each worker only points the
+    thread-local `_photo.warnings` at its photo's list. A warning outside a photo (or in another thread) is dropped:
+    raw, it would show a site-packages path and name no file. "always": the same warning about two photos is
+    heard for each, not once per line of Pillow.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+
+        def hear(message, category, filename, lineno, file=None, line=None):
+            heard = getattr(_photo, "warnings", None)
+            if heard is not None:
+                heard.append(str(message))
+
+        warnings.showwarning = hear
+        yield
+
+
+# Pillow's warnings about a photo, in words: (a piece of its text, what it means for the user); None: nothing to say.
+_WARNING_WORDS: tuple[tuple[str, str | None], ...] = (
+    ("EXIF", N_("its camera information (EXIF) is damaged and was skipped; if the prepared photo lies on its side, "
+                "turn the original upright on the phone")),
+    ("Metadata Warning", N_("its camera information (EXIF) is damaged and was skipped; if the prepared photo lies on "
+                            "its side, turn the original upright on the phone")),
+    ("malformed MPO", N_("says it holds several pictures, but only the first could be read; that one is used")),
+    ("Truncated", N_("ends early; the missing part may show grey; copy it from the phone again")),
+    ("Transparency expressed in bytes", None),  # a palette with transparency: _resizable converts it as it should
+)
+
+
+def _warnings_in_words(heard: list[str]) -> str:
+    """One line for all the warnings Pillow gave about one photo, each meaning said once."""
+    said: list[str] = []
+    for text in heard:
+        meaning = next((words for piece, words in _WARNING_WORDS if piece in text), "")
+        if meaning is None:
+            continue
+        sentence = _(meaning) if meaning else _("has something unusual inside the file ({detail}); look at the prepared "
+                                                "photo to be sure it came out right").format(detail=_reason_text(text))
+        if sentence not in said:
+            said.append(sentence)
+    return "; ".join(said)
+
+
+def _reason_text(text: str) -> str:
+    """A reason from a library, on one line and not too long."""
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_REASON else text[: _MAX_REASON - 1] + "…"
+
+
+def _damaged(error: BaseException) -> PhotoError:
+    """Any failure while reading or converting one photo, in words, naming it (the caller adds the file)."""
+    if isinstance(error, MemoryError):
+        return PhotoError(_("is too large for this computer's memory; save it smaller or as JPEG"))
+    reason = _reason_text(str(error)) or type(error).__name__
+    return PhotoError(_("is damaged or incomplete ({reason}); copy it from the phone again").format(reason=reason))
 
 
 def _target(product: Product, photo: Path, platform: str, ratio: float | None, settings: Settings) -> Target:
@@ -184,16 +267,43 @@ def _carousel_ratio(photos: tuple[Path, ...]) -> float:
         try:
             with _open(photo) as image:
                 width, height = _upright_size(image)
-        except (PhotoError, OSError, ValueError):
+        except Exception:  # noqa: BLE001 - a photo that cannot be measured is named when it is prepared
             continue
         if width and height:
             return min(max(width / height, INSTAGRAM_MIN_RATIO), INSTAGRAM_MAX_RATIO)
     return 1.0
 
 
+def _pending_orientation(image: Image.Image) -> int:
+    """The EXIF orientation still to apply to the decoded pixels, so that it is applied exactly once.
+
+    Pillow's TIFF reader turns the picture upright itself while decoding (TiffImagePlugin.load_end) and already
+    reports the upright size, so for a TIFF there is nothing left to do.
+    """
+    if image.format == "TIFF":
+        return 1
+    orientation = image.getexif().get(_ORIENTATION, 1)
+    return orientation if isinstance(orientation, int) and orientation in _TRANSPOSE else 1
+
+
 def _upright_size(image: Image.Image) -> tuple[int, int]:
     width, height = image.size
-    return (height, width) if image.getexif().get(_ORIENTATION, 1) in (5, 6, 7, 8) else (width, height)
+    return (height, width) if _pending_orientation(image) in (5, 6, 7, 8) else (width, height)
+
+
+def _frames_note(image: Image.Image) -> str | None:
+    """What to say about a file holding more than one picture, by what it is; None for one picture."""
+    count = getattr(image, "n_frames", 1)
+    if not isinstance(count, int) or count <= 1:
+        return None
+    if image.format in _ANIMATED_FORMATS:
+        return _("is animated; only its first frame is posted")
+    if image.format == "MPO":
+        return _("holds {count} pictures (a phone's 3D or depth pair); the first, the photo itself, is posted").format(
+            count=count)
+    if image.format in ("HEIF", "AVIF"):
+        return _("holds {count} pictures (a spatial or burst photo); the first is posted").format(count=count)
+    return _("holds {count} pictures or pages; the first is posted").format(count=count)
 
 
 def prepare_photo(
@@ -210,8 +320,8 @@ def prepare_photo(
     if all(cached):
         return [PreparedPhoto(source, *entry, source_digest=digest) for entry in cached]
     with _open(source) as image:
-        if getattr(image, "n_frames", 1) > 1:
-            warned.append(Problem(source, _("is animated; only its first frame is posted"), warning=True, slug=slug))
+        if note := _frames_note(image):
+            warned.append(Problem(source, note, warning=True, slug=slug))
         upright = _decode(image, targets)
         results: list[PreparedPhoto | PhotoError] = []
         for target, key, entry in zip(targets, keys, cached, strict=True):
@@ -254,13 +364,21 @@ def _open(source: Path) -> Iterator[Image.Image]:
         except UnidentifiedImageError:
             handle.seek(0)
             head = handle.read(12)
-            if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"hevc", b"heim", b"heis"):
+            if head[4:8] == b"ftyp" and head[8:12] in _HEIC_BRANDS:
+                if HEIC_SUPPORT:
+                    raise PhotoError(_("is a HEIC photo, but it is damaged or incomplete; copy it from the phone "
+                                       "again")) from None
                 raise PhotoError(_("is a HEIC photo, which this computer cannot read: convert it to JPEG (on the "
                                    "iPhone: Settings > Camera > Formats > Most Compatible), or install HEIC support "
                                    "with `pip install pillow-heif`")) from None
+            if kind := next((name for signature, name in _SIGNATURES if head.startswith(signature)), None):
+                raise PhotoError(_("is a {kind} file, but damaged or incomplete; copy it from the phone again").format(
+                    kind=kind)) from None
             raise PhotoError(_("is not a photo this tool can read (JPEG, PNG or WebP), although its name says so; "
                                "export it again as JPEG")) from None
         except OSError as error:
+            if error.errno is None:  # not the disk: Pillow found the file's inside wrong ("Truncated File Read")
+                raise _damaged(error) from None
             raise PhotoError(_("cannot be read ({reason})").format(reason=error.strerror or error)) from None
         with image:
             width, height = image.size
@@ -274,7 +392,7 @@ def _open(source: Path) -> Iterator[Image.Image]:
 
 def _decode(image: Image.Image, targets: list[Target]) -> Image.Image:
     """Decode at the smallest scale that covers every target, turned upright, in a mode that resizes well."""
-    orientation = image.getexif().get(_ORIENTATION, 1)
+    orientation = _pending_orientation(image)
     width, height = _upright_size(image)
     if width < MIN_SOURCE_WIDTH:
         raise PhotoError(_("is only {width} pixels wide; a photo must be at least {minimum} pixels wide").format(
@@ -290,8 +408,8 @@ def _decode(image: Image.Image, targets: list[Target]) -> Image.Image:
         image.draft(image.mode if image.mode in ("RGB", "L", "CMYK") else "RGB", wanted)
     try:
         image.load()
-    except OSError as error:
-        raise PhotoError(_("is damaged or incomplete ({reason}); copy it from the phone again").format(reason=error)) from None
+    except Exception as error:  # noqa: BLE001 - Pillow says "damaged" with OSError, SyntaxError, ValueError...
+        raise _damaged(error) from None
     upright = _resizable(image)
     for method in _TRANSPOSE.get(orientation, []):
         upright = upright.transpose(method)
@@ -317,18 +435,30 @@ def _box_size(width: int, height: int, target: Target) -> tuple[float, float]:
 
 
 def _resizable(image: Image.Image) -> Image.Image:
-    """Any Pillow mode -> RGB, RGBA, L, LA or CMYK, with 16-bit values scaled, not clipped."""
+    """Any Pillow mode -> RGB, RGBA, L, LA or CMYK, with 16-bit and float values scaled, not clipped."""
     mode = image.mode
+    if "transparency" in image.info and mode in ("RGB", "L", "P", "1"):
+        # A colour key (PNG tRNS on an RGB, grey or palette image): pixels of that colour are see-through, so
+        # they must land on the background like any transparency.
+        return image.convert("RGBA")
     if mode in ("RGB", "RGBA", "L", "LA", "CMYK"):
         return image
-    if mode in ("I;16", "I;16B", "I;16L", "I"):
-        # 16-bit greyscale: scale 0..65535 to 0..255 (a plain convert would clip everything to white).
-        return image.point(lambda value: value / 256, "L") if mode == "I" else image.convert("I").point(
-            lambda value: value / 256, "L")
+    if mode.startswith("I"):
+        # 16-bit (or 32-bit) greyscale: scale 0..65535 to 0..255 (a plain convert would clip everything to white).
+        image = image if mode == "I" else image.convert("I")
+        high = image.getextrema()[1]
+        scale = 1 / 256 if high <= 65535 else 255 / high
+        return image.point(lambda value: value * scale, "L")
     if mode == "F":
-        return image.point(lambda value: value * 255 if value <= 1 else value, "L")
-    has_alpha = "transparency" in image.info or mode in ("PA", "RGBa", "La")
-    return image.convert("RGBA" if has_alpha else "RGB")
+        # Floating point: 0..1 (most often) or 0..255; point() on "F" takes only a linear function, so no comparison.
+        high = image.getextrema()[1]
+        scale = 255.0 if math.isfinite(high) and high <= 1 else 1.0
+        return image.point(lambda value: value * scale).convert("L")
+    if mode == "LAB":
+        return ImageCms.profileToProfile(image, ImageCms.createProfile("LAB"), _SRGB, outputMode="RGB")
+    if mode == "La":
+        return image.convert("LA")
+    return image.convert("RGBA" if mode in ("PA", "RGBa") else "RGB")
 
 
 def _render(upright: Image.Image, target: Target) -> tuple[bytes, int, int, float]:
@@ -349,7 +479,7 @@ def _render(upright: Image.Image, target: Target) -> tuple[bytes, int, int, floa
             raise PhotoError(_("is too small for Instagram once cropped to {ratio:.2f}:1 ({width} pixels wide; "
                                "at least {minimum} needed); use a larger photo or fit: pad").format(
                 ratio=target.ratio, width=out_width, minimum=MIN_SOURCE_WIDTH))
-        out_height = round(out_width / target.ratio)
+        out_height = _height_within_range(out_width, target.ratio)
         if target.fit == "pad":
             scale = out_width / box_width
             inner = (max(1, round(width * scale)), max(1, round(height * scale)))
@@ -365,10 +495,25 @@ def _render(upright: Image.Image, target: Target) -> tuple[bytes, int, int, floa
             resized = upright.resize((out_width, out_height), Image.Resampling.LANCZOS, box=box, reducing_gap=2.0)
             picture = _finish(resized, target.background)
     buffer = BytesIO()
-    # No exif= and no icc_profile= here: the output carries no metadata (no GPS, no camera serial);
-    # colours are already sRGB, which is what every viewer assumes without a profile.
+    # No exif= and no icc_profile= here, and no info carried from the source (Pillow writes info["comment"], a
+    # JPEG's COM or a PNG's text, into the JPEG): the output carries no metadata (no GPS, no camera serial, no
+    # "File written by ..."); colours are already sRGB, which is what every viewer assumes without a profile.
+    picture.info = {}
     picture.save(buffer, "JPEG", quality=target.quality, optimize=True, progressive=True, exif=_credit(target))
     return buffer.getvalue(), picture.width, picture.height, round(kept, 3)
+
+
+def _height_within_range(width: int, ratio: float) -> int:
+    """The output height for `width` at `ratio`, rounded so that width / height really is inside Instagram's range.
+
+    1080 / 1.91 rounds to 565, and 1080 / 565 is 1.9115: just over the limit (docs/platforms.md I7).
+    """
+    height = max(1, round(width / ratio))
+    if width / height > INSTAGRAM_MAX_RATIO:
+        height = math.ceil(width / INSTAGRAM_MAX_RATIO)
+    elif width / height < INSTAGRAM_MIN_RATIO:
+        height = math.floor(width / INSTAGRAM_MIN_RATIO)
+    return height
 
 
 def _finish(image: Image.Image, background: tuple[int, int, int]) -> Image.Image:
