@@ -24,7 +24,15 @@ from sokasi_post.config import Settings
 from sokasi_post.errors import UsageError
 from sokasi_post.i18n import _
 from sokasi_post.ledger import Ledger
-from sokasi_post.whatsapp import PHOTO_NAME, ChatFormatError, Message, bounded_lines, detect_date_order, parse_chat
+from sokasi_post.whatsapp import (
+    PHOTO_NAME,
+    ChatFormatError,
+    Message,
+    bounded_lines,
+    detect_date_order,
+    drop_attachment_lines,
+    parse_chat,
+)
 from sokasi_post.yamlfile import NotAFileError, dump_yaml, open_regular
 
 MAX_ZIP_MEMBERS = 5_000
@@ -47,9 +55,113 @@ _CHAT_NAMES = ("_chat.txt",)
 _AMOUNT = r"(\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?)"
 _PRICE = re.compile(
     r"(?:(?:\bRp\.?|\bIDR)\s*" + _AMOUNT + r"(?:,-)?\s*(rb|ribu|k|jt|juta)?\b)"
-    r"|(?:\b" + _AMOUNT + r"\s*(rb|ribu|k|jt|juta)\b)",
+    r"|(?:\b" + _AMOUNT + r"\s*(rb|ribu|k|jt|juta)\b)"
+    # "harga 175.000", "Hrg: 85.000,-": thousands without "Rp" after the word for price.
+    r"|(?:\b(?:harga|hrg)\.?\s*[:=]?\s*(\d{1,3}(?:\.\d{3})+)(?:,-)?(?!\w))",
     re.IGNORECASE,
 )
+
+
+# -- words that must not reach a post ----------------------------------------------------------------
+
+# A phone number typed into a message ("hub 0812 3456 7890", "WA +62 812-3456-7890", "62.813.1234.5678") would be
+# published with the product; it is taken out of every draft. A run of digit groups joined by single spaces, dots,
+# dashes or brackets is looked at group by group, because a price or a size may stand right beside a number.
+_DIGIT_RUN = re.compile(r"(?<![\w.,])\+?\(?\+?\d+\)?(?:[ .\-]{1,3}\(?\d+\)?)*(?![\w])")
+_GROUP = re.compile(r"\+?\(?\+?\d+\)?")
+# Words that name the number ("hub", "WA", "telp:") go with it; "Sokasi bundar, hub" would be no title.
+_PHONE_CUE = re.compile(
+    r"(?:(?:\(\s*)?\b(?:hub(?:ungi)?|kontak|contact|call|tel[pf]?|tlp|phone|hp|wa|whatsapp|sms|cp|no(?:mor|mer)?|nmr)\b\.?"
+    r"\s*(?:(?:hp|wa)\b\.?\s*)?[:=]?\s*(?:\(\s*)?|[(/|]\s*)$", re.I)
+_PRICE_BEFORE = re.compile(r"(?:\bRp\.?|\bIDR|\bharga|\bhrg)\s*[:=]?\s*$", re.I)
+_UNIT_AFTER = re.compile(r"\s*(?:,-)?\s*(?:rb|ribu|k|jt|juta|cm|mm|m|kg|gr?|x|buah|pcs|biji|set|lembar)\b", re.I)
+
+
+def _phone_length(groups: list[str]) -> int | None:
+    """How many of `groups` (digit groups, in order) make a phone number from the first one, or None if none does."""
+    first = groups[0].replace("(", "").replace(")", "")
+    digits = re.sub(r"\D", "", first)
+    if first.startswith("+"):
+        longest = 15  # the longest number the world's numbering plan allows
+    elif digits.startswith("0") and len(digits) >= 3:  # 0812 (mobile), 021 / 0361 (a town's code); never "01" of a date
+        longest = 13
+    elif digits.startswith("62"):  # Indonesia's country code written without the "+"
+        longest = 14
+    else:
+        return None
+    count, best = 0, None
+    for number, group in enumerate(groups, start=1):
+        count += len(re.sub(r"\D", "", group))
+        if count > longest:
+            break
+        if count >= 9:  # a number shorter than this is a time, a date or a size, not a phone
+            best = number
+    return best
+
+
+def _is_price_written(run: str) -> bool:
+    """'625.000.000': digits in groups of three joined by dots or commas are an amount of money, never a phone."""
+    return re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,-)?|\d{1,3}(?:,\d{3})+", run) is not None
+
+
+def remove_phone_numbers(text: str) -> tuple[str, int]:
+    """`text` without the phone numbers written in it (and the word that named one), and how many were taken out.
+
+    Prices (Rp 175.000, 625.000.000, 175rb) and sizes (30 cm, 30 x 40 cm) are never taken for a number.
+    """
+    lines, found = [], 0
+    for line in text.split("\n"):
+        kept, count = _remove_in_line(line)
+        if kept or not count:  # a line that was only a number goes with it
+            lines.append(kept)
+        found += count
+    return "\n".join(lines), found
+
+
+def _remove_in_line(text: str) -> tuple[str, int]:
+    """One line without its phone numbers, tidied where something was taken out; and how many were."""
+    found = 0
+    pieces: list[str] = []
+    position = 0
+    for run in _DIGIT_RUN.finditer(text):
+        if _is_price_written(run[0]):
+            continue
+        groups = [(group.start() + run.start(), group.end() + run.start()) for group in _GROUP.finditer(run[0])]
+        if _UNIT_AFTER.match(text, run.end()):
+            groups = groups[:-1]  # the last group is a size or an amount: "0812 3456 7890 30 cm"
+        index = 0
+        while index < len(groups):
+            start = groups[index][0]
+            # A number starts a run, unless money is named before it ("Rp 175.000", "harga 625 000 000"), or follows
+            # a space: the "000" of "175.000" never starts one.
+            starts = (not _PRICE_BEFORE.search(text, 0, start) if index == 0
+                      else text[groups[index - 1][1]:start].strip(" -") == "")
+            length = _phone_length([text[a:b] for a, b in groups[index:]]) if starts else None
+            if not length:
+                index += 1
+                continue
+            end = groups[index + length - 1][1]
+            cue = _PHONE_CUE.search(text, max(position, start - 40), start)
+            cut_from = cue.start() if cue else start
+            if end < len(text) and text[end] == ")" and "(" in text[cut_from:start]:
+                end += 1
+            pieces.append(text[position:cut_from])
+            position = end
+            found += 1
+            index += length
+    if not found:
+        return text, 0
+    pieces.append(text[position:])
+    return _tidy("".join(pieces)), found
+
+
+def _tidy(line: str) -> str:
+    """A line without the stray marks a removal leaves: empty brackets, doubled commas and spaces, dangling ends."""
+    line = re.sub(r"\(\s*\)|\[\s*\]", "", line)
+    line = re.sub(r"\s+([,;:.!?])", r"\1", line)
+    line = re.sub(r"([,;:/|-])(?:\s*[,;:/|-])+", r"\1", line)
+    line = re.sub(r"[ \t]{2,}", " ", line)
+    return line.strip(" ,;:/|-–—·•(")
 
 
 def parse_price(text: str) -> int | None:
@@ -57,7 +169,10 @@ def parse_price(text: str) -> int | None:
     match = _PRICE.search(text)
     if not match:
         return None
-    amount, unit = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+    if match.group(5):
+        amount, unit = match.group(5), None
+    else:
+        amount, unit = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
     if len(amount) > 20:  # a run of hundreds of digits is no price (and would not fit a float)
         return None
     unit = (unit or "").lower()
@@ -84,9 +199,13 @@ class Draft:
     missing: list[str] = field(default_factory=list)
     length: int = 0  # of the words kept so far
     cut: bool = False  # words were left out at MAX_CAPTION_CHARS
+    phones: int = 0  # phone numbers taken out of the words
 
     def add_text(self, text: str) -> None:
-        """Keep the words of one message, up to MAX_CAPTION_CHARS for the whole draft."""
+        """Keep the words of one message, up to MAX_CAPTION_CHARS for the whole draft, without the lines that
+        only stand for a file and without phone numbers."""
+        text, phones = remove_phone_numbers(drop_attachment_lines(text))
+        self.phones += phones
         text = text.strip()
         if not text:
             return
@@ -113,25 +232,52 @@ class Draft:
 
     @property
     def maker(self) -> str | None:
-        """The sender's name; a phone number is never copied into a post."""
-        return None if _PHONE.match(self.sender) else self.sender[:MAX_MAKER_CHARS].strip()
+        """The sender's name; a phone number is never copied into a post, alone or beside the name."""
+        if _PHONE.match(self.sender):
+            return None
+        name = remove_phone_numbers(self.sender[:MAX_MAKER_CHARS])[0].strip()
+        return name or None
 
     @property
     def title(self) -> str:
+        """The first line of the words that is more than a price, tidied and at most TITLE_LENGTH characters."""
         for line in self.caption.splitlines():
-            words = _PRICE.sub("", line).strip(" ,.;:-–—")
-            words = re.sub(r"\s{2,}", " ", re.sub(r"\s*,\s*,", ",", words))
-            if words:
-                return _shorten(words)
+            if words := title_words(line):
+                return words
         name = self.maker or _("a craftsman")
         return _("Sokasi from {maker}").format(maker=name)
 
 
+# The price has its own field: its amount and the words around it are no part of a title. Dotted thousands without
+# "Rp" ("175.000") are money too: a size or a count is never written that way.
+_PRICE_WORDS = re.compile(
+    r"\b(?:harga|hrg|price|nego)\b\.?\s*[:=]?\s*(?:(?:Rp\.?|IDR)\s*)?(?:\d{1,3}(?:\.\d{3})+(?:,-)?)?"
+    r"|\b\d{1,3}(?:\.\d{3})+(?:,-)?(?!\w)|(?:\bRp\.?|\bIDR\b)(?!\w)|\B/\s*(?:pcs|buah|biji|set)\b|@(?=\s|$)", re.I)
+# Words that only lead up to an amount: "cuma 175rb", "hanya Rp 90.000", "@ 50rb" ("hanya satu" stays).
+_AMOUNT_LEAD = re.compile(r"(?:\b(?:cuma|hanya|only|nett?|net)\b|@)\s*(?=(?:Rp\.?|IDR)?\s*\d)", re.I)
+
+
+def title_words(line: str) -> str:
+    """One line of a message as a title: no price or price words, no stray punctuation, cut at a word's end."""
+    words = _PRICE.sub(" ", _AMOUNT_LEAD.sub(" ", line))
+    words = _PRICE_WORDS.sub(" ", words)
+    words = re.sub(r"\(\s*\)|\[\s*\]", " ", words)
+    words = re.sub(r"\s+([,;:.!?])", r"\1", words)
+    words = re.sub(r"([,;:])(?:\s*[,;:.])+", r"\1", words)
+    words = re.sub(r"\s{2,}", " ", words).strip(" ,.;:-–—/|·•*(")
+    if not re.search(r"\w", words):
+        return ""
+    return _shorten(words)
+
+
 def _shorten(text: str) -> str:
+    """`text` cut to at most TITLE_LENGTH characters at the end of a word (a single longer word is cut with '…')."""
     if len(text) <= TITLE_LENGTH:
         return text
-    cut = text[:TITLE_LENGTH].rsplit(" ", 1)[0]
-    return cut.rstrip(" ,.;:-")
+    head = text[:TITLE_LENGTH + 1]
+    cut = head.rsplit(None, 1)[0] if re.search(r"\s", head) else ""
+    cut = cut.rstrip(" ,.;:-–—/|(")
+    return cut if cut else text[:TITLE_LENGTH - 1] + "…"
 
 
 # -- reading the export -----------------------------------------------------------------------------
@@ -154,6 +300,9 @@ class Export:
         self.bare = False
         if path.is_file() and zipfile.is_zipfile(path):
             self._open_zip(path)
+        elif path.is_file() and _looks_like_a_zip(path):
+            # A zip cut short (a download that stopped) or damaged: not a chat .txt to be read as text.
+            raise UsageError(_damaged(path, _("its table of contents is missing")))
         elif path.is_dir():
             self._open_folder(path)
         elif path.is_file():
@@ -168,7 +317,7 @@ class Export:
             self.zip = zipfile.ZipFile(path)
             members = [info for info in self.zip.infolist() if not info.is_dir()]
         except (zipfile.BadZipFile, OSError) as error:
-            raise UsageError(_("{path}: the zip cannot be read ({error})").format(path=path, error=error)) from None
+            raise UsageError(_damaged(path, str(error))) from None
         if len(members) > MAX_ZIP_MEMBERS or sum(info.file_size for info in members) > MAX_ZIP_BYTES:
             raise UsageError(_("{path}: the zip holds more than a chat export can hold ({count} files, {size:,} "
                                "bytes unpacked); refused").format(path=path, count=len(members),
@@ -284,6 +433,22 @@ class Export:
             self.zip.close()
 
 
+def _looks_like_a_zip(path: Path) -> bool:
+    """A file named .zip, or one that starts the way every zip does ("PK")."""
+    if path.suffix.lower() == ".zip":
+        return True
+    try:
+        with path.open("rb") as file:
+            return file.read(4) in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+    except OSError:
+        return False
+
+
+def _damaged(path: Path, reason: str) -> str:
+    return _("{path}: the zip is damaged ({reason}); copy it from the phone again, or export the chat again").format(
+        path=path, reason=reason)
+
+
 def _usable_name(name: str) -> bool:
     """A name that can be a file in a product folder: not empty, no NUL, not . or .., at most 255 bytes."""
     return (bool(name) and name not in (".", "..") and "\0" not in name
@@ -362,6 +527,7 @@ class ImportPlan:
     already: int
     warnings: list[str]
     messages: int
+    left_out: int = 0  # messages that were only a photo left out of the export ("without media"), drafting nothing
 
 
 def plan_import(export: Export, settings: Settings, ledger: Ledger, since: date | None = None,
@@ -375,7 +541,7 @@ def plan_import(export: Export, settings: Settings, ledger: Ledger, since: date 
             yield message
 
     drafts: list[Draft] = []
-    already = 0
+    already = left_out = omitted = 0
     try:
         with export.chat_lines() as lines:
             order = date_order or detect_date_order(lines)
@@ -384,7 +550,12 @@ def plan_import(export: Export, settings: Settings, ledger: Ledger, since: date 
             for draft in group_messages(counting(parse_chat(lines, order or "dmy")), settings.whatsapp_gap, since, senders):
                 if ledger.imported(draft.keys):
                     already += 1
+                elif not draft.photos and not draft.caption:
+                    # Only "<Media omitted>" and no words: nothing to draft; the export is made again with media.
+                    left_out += draft.omitted
+                    omitted += draft.omitted
                 elif draft.photos or draft.omitted:
+                    omitted += draft.omitted
                     drafts.append(draft)
                     if len(drafts) > MAX_DRAFTS:
                         raise UsageError(_("{chat}: this chat would make more than {limit:,} products at once; import it "
@@ -398,11 +569,13 @@ def plan_import(export: Export, settings: Settings, ledger: Ledger, since: date 
     if order is None:
         warnings.append(_("the date order cannot be told from this chat; read as day/month (use --date-order mdy if wrong)"))
     taken = {p.name for p in settings.posts_dir.iterdir()} if settings.posts_dir.is_dir() else set()
+    if omitted:
+        # Said once for the whole chat: the same advice after every product would hide the other warnings.
+        warnings.append(_("this export was made 'without media' (photos left out: {count}; of them sent without any "
+                          "words, so not drafted: {left_out}); export the chat again with \"Attach media\" to draft "
+                          "them with their photos").format(count=omitted, left_out=left_out))
     for draft in drafts:
         draft.missing = [name for name in draft.photos if not export.has(name)]
-        if draft.omitted:
-            warnings.append(_("{sender}, {when}: the export has no photos ('without media'); export the chat again with "
-                              "\"Attach media\"").format(sender=draft.maker or _("a sender"), when=_when(draft.first)))
         for name in draft.missing:
             warnings.append(export.why_missing(name))
         if draft.cut:
@@ -419,7 +592,10 @@ def plan_import(export: Export, settings: Settings, ledger: Ledger, since: date 
             slug = f"{base}-{number}"
         taken.add(slug)
         draft.slug = slug
-    return ImportPlan(drafts, already, warnings, counted["messages"])
+        if draft.phones:
+            warnings.append(_("{slug}: a phone number in the message was left out of the title and caption, so it is "
+                              "never published; write it back by hand only if it should be public").format(slug=slug))
+    return ImportPlan(drafts, already, warnings, counted["messages"], left_out)
 
 
 def _when(message: Message | None) -> str:

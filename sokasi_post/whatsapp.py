@@ -47,16 +47,38 @@ _NOTICE = re.compile(
     r"^(?:Messages and calls are end-to-end encrypted|Messages (?:to|you send to) this group are now secured"
     r"|Pesan dan panggilan terenkripsi secara end-to-end|Your security code with .+ changed|Kode keamanan Anda dengan .+ berubah)")
 
+# The phrase Android writes after an attached file's name, per language of the phone. English, Indonesian, German,
+# Spanish, Portuguese and French are from WHATSAPP-FORMATS.md §3 (seen in exports and other parsers' tests). The
+# others are NOT confirmed from a real export: Italian, Dutch, Russian, Japanese, Chinese and Korean follow the
+# language files of wafy80/whatsapp-chat-transcriber and the placeholder lists of other chat tools, Turkish, Arabic
+# and Hindi are our best reading of WhatsApp's wording. That uncertainty matters little: a file named the way WhatsApp
+# names attachments (IMG-…-WA0001.jpg) counts with any short phrase in brackets (see _ANDROID_ATTACHMENT).
+ATTACHED_PHRASES = (
+    "file attached", "file terlampir", "Datei angehängt", "archivo adjunto", "arquivo anexado", "ficheiro anexado",
+    "fichier joint", "file allegato", "bestand bijgevoegd", "dosya eklendi", "dosya ekli", "файл прикреплен",
+    "файл прикреплён", "файл приложен", "ملف مرفق", "फ़ाइल संलग्न", "फ़ाइल संलग्न है", "ファイル添付", "ファイルが添付されています",
+    "附件", "文件附件", "已附加文件", "파일 첨부", "첨부 파일",
+)
+_PHRASES = "|".join(re.escape(phrase) for phrase in ATTACHED_PHRASES)
+# The names WhatsApp gives exported attachments (WHATSAPP-FORMATS.md §1): Android IMG-/VID-/PTT-/AUD-/STK-/DOC-
+# 20261128-WA0001.ext, iOS 00000012-PHOTO-2026-11-28-09-15-30.jpg (and -VIDEO-, -AUDIO-, -STICKER-, -GIF-, or the
+# document's own name after the number), very old iOS 2015-08-04-PHOTO-00004762.jpg.
+_WHATSAPP_FILE = (r"(?:(?:IMG|VID|PTT|AUD|STK|DOC)-\d{8}-WA\d{4,}|\d{8}-[^\s<>()/\\]{1,200}"
+                  r"|\d{4}-\d{2}-\d{2}-(?:PHOTO|VIDEO|AUDIO)-\d{8})\.\w{1,5}")
+WHATSAPP_FILE_NAME = re.compile(_WHATSAPP_FILE, re.I)
 # Android: "IMG-20261128-WA0001.jpg (file terlampir)", maybe a size "(3 KB)" after it. Documents keep their own
-# name, spaces included, so the name is everything before the marker that ends in an extension.
+# name, spaces included, so the name is everything before the marker that ends in an extension. CJK phones write
+# full-width brackets. A WhatsApp-named file takes any short phrase: the language of the phone does not matter.
 _ANDROID_ATTACHMENT = re.compile(
-    r"^(?P<name>.+?\.\w{1,5})(?: • [^()]*)? \((?:file attached|file terlampir|Datei angehängt|archivo adjunto|fichier joint"
-    r"|arquivo anexado)\)(?:\s*\([^()]*\))?\s*$", re.I)
+    r"^(?:(?P<name>.+?\.\w{1,5})(?: • [^()]*)? [(（](?:" + _PHRASES + r")[)）]"
+    r"|(?P<whatsapp_name>" + _WHATSAPP_FILE + r") ?[(（][^()（）<>\d]{2,40}[)）])"
+    r"(?:\s*\([^()]*\))?\s*$", re.I)
 # iOS: "<attached: 00000012-PHOTO-….jpg>" anywhere on the first line, often after "Katalog.pdf • 7 halaman ".
 _IOS_ATTACHMENT = re.compile(
-    r"<\s*(?:attached|terlampir|lampiran|Anhang|adjunto|allegato|bijgevoegd)\s*:\s*(?P<name>[^<>]+?)\s*>", re.I)
-# Very old iOS exports put the name first: "2015-08-04-PHOTO-00004762.jpg <attached>".
-_OLD_IOS_ATTACHMENT = re.compile(r"^(?P<name>\S+\.\w{1,5})\s*<attached>$", re.I)
+    r"<\s*(?:attached|terlampir|lampiran|Anhang|adjunto|anexado|allegato|bijgevoegd|pièce jointe|joint)\s*:\s*"
+    r"(?P<name>[^<>]+?)\s*>", re.I)
+# Very old iOS exports put the name first: "2015-08-04-PHOTO-00004762.jpg <attached>"; Turkish iOS "<… eklendi>".
+_OLD_IOS_ATTACHMENT = re.compile(r"^(?P<name>\S+\.\w{1,5})\s*<attached>$|^<(?P<turkish>[^<>]+?\.\w{1,5}) eklendi>$", re.I)
 
 # The names WhatsApp gives the photos it exports (WHATSAPP-FORMATS.md §1): Android IMG-20261128-WA0001.jpg,
 # iOS 00000012-PHOTO-2026-11-28-09-15-30.jpg, very old iOS 2015-08-04-PHOTO-00004762.jpg.
@@ -64,12 +86,38 @@ PHOTO_NAME = re.compile(
     r"(?:IMG-\d{8}-WA\d{4,}|\d{8}-PHOTO-\d{4}(?:-\d{2}){5}|\d{4}-\d{2}-\d{2}-PHOTO-\d{8})\.(?:jpe?g|png|webp|heic|heif)",
     re.I)
 
+# What Android writes instead of a file in an export "without media", per language. Source: the list of
+# mlomb/chat-analytics (pipeline/parse/parsers/WhatsApp.ts, gathered from users' exports), WHATSAPP-FORMATS.md §3,
+# and "<Medien ausgelassen>" seen in a German export. Compared case-insensitively, spaces inside the brackets ignored.
+MEDIA_OMITTED = (
+    "Media omitted", "Media tidak disertakan", "Medien ausgeschlossen", "Medien weggelassen", "Medien ausgelassen",
+    "Multimedia omitido", "Archivo omitido", "Mídia omitida", "Ficheiro não revelado", "Multimédia omitido",
+    "Médias omis", "Fichier omis", "Media omessi", "Media omesso", "Media weggelaten", "Medya dahil edilmedi",
+    "Medya atlanmış", "Без медиафайлов", "Файл пропущен", "تم استبعاد الوسائط", "मीडिया के बिना", "メディアなし",
+    "メディアは含まれていません", "忽略多媒體檔", "省略多媒体文件", "미디어 파일 제외됨", "미디어 파일을 생략한 대화내용",
+    "media weggelaat", "media buraxıldı", "Media çıxarılmışdır", "Без файл", "মিডিয়া বাদ দেওয়া হয়েছে",
+    "fitxers multimèdia omesos", "Mitjans omesos", "média vynechány", "Média vynechána", "medier udeladt",
+    "Mediefil udeladt", "αρχείο παραλήφθηκε", "Εξαίρεση πολυμέσων", "meedia välja jäetud", "Meedia ära jäetud",
+    "رسانه حذف شد", "media jätettiin pois", "Media jätetty pois", "medijski zapis izostavljen", "média elhagyva",
+    "Hiányzó médiafájl", "המדיה לא נכללה", "מדיה הושמטה", "medija praleista", "Praleistas medijos turinys",
+    "nav iekļauta multivide", "Bez multivides", "без фајлови", "Без фајл", "मीडिया वगळण्यात आला", "मीडिया वगळले",
+    "media dikecualikan", "Media disingkirkan", "media utelatt", "Uten vedlegg", "pominięto multimedia",
+    "pliki pominięto", "conținut media omis", "Médiá vynechané", "datoteke izpuščene", "Medij izpuščen",
+    "media u hoq", "Media hequr", "медији су изостављени", "media utelämnat", "Media har utelämnats",
+    "media hazijajumuishwa", "Media imerukwa", "ไฟล์สื่อถูกลบ", "สื่อถูกลบ", "Walang kalakip na media",
+    "медіа пропущено", "میڈیا چھوڑ دیا گیا", "bỏ qua tệp phương tiện", "Bỏ qua Media",
+)
+# iOS writes the kind of file: "image omitted", "gambar tidak disertakan", "imagen omitida" (same sources).
+_IOS_OMITTED = (
+    r"(?:image|video|audio|sticker|GIF|Contact card) omitted|(?:gambar|video|audio|stiker|GIF|kartu kontak) tidak disertakan"
+    r"|(?:imagen|video|audio|sticker|GIF) omitid[ao]|(?:Bild|Video|Audio|Sticker|GIF) weggelassen"
+    r"|(?:imagem|vídeo|áudio|figurinha|GIF) omitid[ao]|(?:image|vidéo|audio|autocollant|GIF) omise?"
+)
 _OMITTED = re.compile(
-    r"<(?:Media omitted|Media tidak disertakan|Medien ausgeschlossen|Medien weggelassen|Multimedia omitido|Archivo omitido"
-    r"|Médias omis|Mídia omitida)>"
-    r"|(?:image|video|audio|sticker|GIF|Contact card) omitted|(?:gambar|video|audio|stiker|GIF|kartu kontak) tidak disertakan"
+    r"<\s*(?:" + "|".join(re.escape(marker) for marker in MEDIA_OMITTED) + r")\s*>"
+    r"|" + _IOS_OMITTED +
     # An iOS document keeps its name and page count in front: "Katalog.pdf • 7 halaman dokumen tidak disertakan".
-    r"|(?:\S.*\s)?(?:document omitted|dokumen tidak disertakan)", re.I)
+    r"|(?:\S.*\s)?(?:document omitted|dokumen tidak disertakan|documento omitido|Dokument weggelassen|document omis)", re.I)
 _DELETED = re.compile(
     r"(?:This message was deleted|You deleted this message|Pesan ini telah dihapus|Pesan ini dihapus|Anda menghapus pesan ini)\.?",
     re.I)
@@ -196,6 +244,33 @@ def _timestamp(match: re.Match[str], date_order: str) -> datetime | None:
         return None
 
 
+def _attached_name(match: re.Match[str]) -> str:
+    """The file name an attachment marker names, whichever of its forms matched."""
+    groups = match.groupdict()
+    return next(groups[key] for key in ("name", "whatsapp_name", "turkish") if groups.get(key))
+
+
+def is_attachment_line(line: str) -> bool:
+    """A line that only stands for a file: an attachment marker in any form, an omitted-media marker, or a bare
+    WhatsApp attachment name (IMG-20261128-WA0001.jpg). Such a line is no part of a product's words."""
+    line = line.translate(_INVISIBLE).strip()
+    if not line:
+        return False
+    return bool(_ANDROID_ATTACHMENT.match(line) or _OLD_IOS_ATTACHMENT.match(line) or _OMITTED.fullmatch(line)
+                or WHATSAPP_FILE_NAME.fullmatch(line)
+                or ((match := _IOS_ATTACHMENT.search(line)) and not line.replace(match[0], "").strip(" •")))
+
+
+def drop_attachment_lines(text: str) -> str:
+    """`text` without the lines that only stand for a file (see is_attachment_line)."""
+    return "\n".join(line for line in text.split("\n") if not is_attachment_line(line))
+
+
+# WhatsApp writes "~ Name" (with a plain, no-break or narrow no-break space) for a sender who is not in the
+# exporting phone's contacts; the mark is no part of the name.
+_NOT_A_CONTACT = re.compile(r"^~\s*")
+
+
 def _sender_and_text(rest: str) -> tuple[str | None, str]:
     """Split what follows the header at the first ": "; (None, rest) for a system line."""
     candidate, separator, text = rest.partition(": ")
@@ -216,13 +291,14 @@ def _message_key(at: datetime, sender: str | None, attachment: str | None, text:
 
 def _build(line: int, at: datetime, rest: str, continuation: list[str]) -> Message:
     """The Message for a header and the lines that follow it."""
-    sender, first = _sender_and_text(rest)
+    raw_sender, first = _sender_and_text(rest)
+    sender = None if raw_sender is None else (_NOT_A_CONTACT.sub("", raw_sender) or raw_sender)
     attachment = None
     if sender is None:
         body = [first, *continuation]
     elif match := _ANDROID_ATTACHMENT.match(first) or _OLD_IOS_ATTACHMENT.match(first):
         # On Android the caption typed with the photo is on the lines after the file name.
-        attachment, body = match["name"], continuation
+        attachment, body = _attached_name(match), continuation
     elif match := _IOS_ATTACHMENT.search(first):
         attachment = match["name"]
         body = [(first[:match.start()] + " " + first[match.end():]).strip(), *continuation]
@@ -239,7 +315,8 @@ def _build(line: int, at: datetime, rest: str, continuation: list[str]) -> Messa
         kind, text = "deleted", ""
     else:
         kind = "text"
-    return Message(at, sender, text, attachment, kind, line, _message_key(at, sender, attachment, text))
+    # The key keeps the sender as written ("~ Ketut"), so a chat imported before the mark was dropped is still known.
+    return Message(at, sender, text, attachment, kind, line, _message_key(at, raw_sender, attachment, text))
 
 
 def parse_chat(lines: Iterable[str], date_order: str | None = None) -> Iterator[Message]:

@@ -135,7 +135,8 @@ def test_a_bare_txt_with_photos_beside_it_and_a_us_12_hour_clock(project, tmp_pa
     assert found["sokasi-poleng"]["photos"] == ["IMG-20261128-WA0001.jpg"]
     assert found["keben"] == {"title": "Keben", "caption": "Keben 200 ribu", "price": 200000, "maker": "I Made Budiasa",
                               "status": "draft"}
-    assert "the export has no photos ('without media')" in result.stderr
+    assert ("this export was made 'without media' (photos left out: 1; of them sent without any words, so not drafted: 0)"
+            in result.stderr)
 
 
 def test_importing_again_or_an_overlapping_later_export_drafts_nothing_twice(project, tmp_path):
