@@ -67,7 +67,7 @@ _PRICE = re.compile(
 # A phone number typed into a message ("hub 0812 3456 7890", "WA +62 812-3456-7890", "62.813.1234.5678") would be
 # published with the product; it is taken out of every draft. A run of digit groups joined by single spaces, dots,
 # dashes or brackets is looked at group by group, because a price or a size may stand right beside a number.
-_DIGIT_RUN = re.compile(r"(?<![\w.,])\+?\(?\+?\d+\)?(?:[ .\-]{1,3}\(?\d+\)?)*(?![\w])")
+_DIGIT_RUN = re.compile(r"(?<![\w.,])\+?\(?\+?\d+\)?(?:(?:[ .\-]{1,3}|(?<=\)))\(?\d+\)?)*(?![\w])")
 _GROUP = re.compile(r"\+?\(?\+?\d+\)?")
 # Words that name the number ("hub", "WA", "telp:") go with it; "Sokasi bundar, hub" would be no title.
 _PHONE_CUE = re.compile(
