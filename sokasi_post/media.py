@@ -205,11 +205,12 @@ def _pillow_warnings_heard_per_photo() -> Iterator[None]:
 
 
 # Pillow's warnings about a photo, in words: (a piece of its text, what it means for the user); None: nothing to say.
+_DAMAGED_EXIF = N_("its camera information (EXIF) is damaged and was skipped; if the prepared photo lies on its side, "
+                   "turn the original upright on the phone")
 _WARNING_WORDS: tuple[tuple[str, str | None], ...] = (
-    ("EXIF", N_("its camera information (EXIF) is damaged and was skipped; if the prepared photo lies on its side, "
-                "turn the original upright on the phone")),
-    ("Metadata Warning", N_("its camera information (EXIF) is damaged and was skipped; if the prepared photo lies on "
-                            "its side, turn the original upright on the phone")),
+    ("EXIF", _DAMAGED_EXIF),
+    ("Skipping tag", _DAMAGED_EXIF),
+    ("Metadata Warning", _DAMAGED_EXIF),
     ("malformed MPO", N_("says it holds several pictures, but only the first could be read; that one is used")),
     ("Truncated", N_("ends early; the missing part may show grey; copy it from the phone again")),
     ("Transparency expressed in bytes", None),  # a palette with transparency: _resizable converts it as it should
@@ -241,6 +242,8 @@ def _damaged(error: BaseException) -> PhotoError:
     if isinstance(error, MemoryError):
         return PhotoError(_("is too large for this computer's memory; save it smaller or as JPEG"))
     reason = _reason_text(str(error)) or type(error).__name__
+    if "MAX_TEXT" in reason:  # PngImagePlugin's limit on a text chunk: no photo needs a megabyte of hidden text
+        reason = _("a hidden text note in it is far too large")
     return PhotoError(_("is damaged or incomplete ({reason}); copy it from the phone again").format(reason=reason))
 
 

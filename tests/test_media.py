@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import struct
+import warnings
 import zlib
 from io import BytesIO
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageCms
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image, ImageCms, PngImagePlugin, TiffImagePlugin
 
 from sokasi_post import media
 from sokasi_post.catalog import load_catalog
@@ -355,3 +358,226 @@ def test_prepare_writes_numbered_photos_per_platform_in_post_order(project, tmp_
     assert not (tmp_path / "siap" / "sokasi-lain").exists()
     assert result.stdout.splitlines() == ["siap/sokasi-urut/instagram-01.jpg", "siap/sokasi-urut/instagram-02.jpg"]
     assert "Preparing photos" not in result.stderr  # no progress bar off a terminal (cron)
+
+
+# -- photos as they come from real phones and editors ---------------------------------------------------------
+
+
+def jpeg_markers(data: bytes) -> list[tuple[int, bytes]]:
+    """Every marker segment of a JPEG up to its first scan, as (marker, payload)."""
+    assert data[:2] == b"\xff\xd8"
+    segments, offset = [], 2
+    while data[offset + 1] != 0xDA:
+        marker = data[offset + 1]
+        length = struct.unpack(">H", data[offset + 2:offset + 4])[0]
+        segments.append((marker, data[offset + 4:offset + 2 + length]))
+        offset += 2 + length
+    return segments
+
+
+def with_app13(jpeg: bytes) -> bytes:
+    """The JPEG with a Photoshop IPTC block (APP13) holding a caption and a place, as newsroom tools write it."""
+    iptc = b"\x1c\x02\x78" + struct.pack(">H", 14) + b"rumah Made Ari" + b"\x1c\x02\x5a" + struct.pack(">H", 7) + b"Tigawasa"
+    block = b"Photoshop 3.0\x008BIM\x04\x04\x00\x00" + struct.pack(">I", len(iptc)) + iptc
+    return jpeg[:2] + b"\xff\xed" + struct.pack(">H", len(block) + 2) + block + jpeg[2:]
+
+
+XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description GPSLatitude="8,10.5S"/></rdf:RDF></x:xmpmeta>'
+
+
+def metadata_rich_sources() -> dict[str, bytes]:
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif.get_ifd(0x8825)[1] = "S"
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    jpeg, with_profile = BytesIO(), BytesIO()
+    quadrants().save(jpeg, "JPEG", exif=exif.tobytes(), xmp=XMP, comment=b"File written by Adobe Photoshop 4.0")
+    quadrants().save(with_profile, "JPEG", exif=exif.tobytes(), icc_profile=profile, xmp=XMP, comment=b"CREATOR: gd-jpeg")
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "CREATOR: gd-jpeg v1.0 (using IJG JPEG v80), quality = 90")
+    info.add_text("comment", "File written by Adobe Photoshop 4.0", zip=True)
+    info.add_itxt("XML:com.adobe.xmp", XMP.decode())
+    png = BytesIO()
+    quadrants().save(png, "PNG", pnginfo=info, exif=exif.tobytes(), icc_profile=profile)
+    return {"foto.jpg": with_app13(jpeg.getvalue()), "profil.jpg": with_app13(with_profile.getvalue()),
+            "foto.png": png.getvalue()}
+
+
+@pytest.mark.parametrize("name", ["foto.jpg", "profil.jpg", "foto.png"])
+def test_outputs_carry_no_metadata_segment_at_all(project, name):
+    folder = project.product("sokasi-bersih", "title: S\ncaption: C\n", photos=())
+    (folder / name).write_bytes(metadata_rich_sources()[name])
+    prepared = prepared_for(project, "sokasi-bersih")
+    for platform in ("facebook", "instagram"):
+        data = prepared.photos[("sokasi-bersih", platform)][0].path.read_bytes()
+        markers = jpeg_markers(data)
+        # Only the format's own segments: JFIF header, tables, frame. No COM (0xFE), no APP1 (EXIF, XMP),
+        # APP2 (ICC), APP13 (IPTC) or any other APPn.
+        assert {marker for marker, _payload in markers} <= {0xE0, 0xDB, 0xC4, 0xC2, 0xC0}, [hex(m) for m, _ in markers]
+        assert [payload[:5] for marker, payload in markers if marker == 0xE0] == [b"JFIF\0"]
+        for leak in (b"Photoshop", b"CREATOR", b"PhoneMaker", b"Tigawasa", b"xmpmeta", b"sRGB"):
+            assert leak not in data
+
+
+def test_with_credit_the_only_metadata_segment_is_an_exif_with_artist_and_copyright(project):
+    project.config.write_text(project.config.read_text() + "media:\n  credit: true\n")
+    folder = project.product("sokasi-kredit", "title: S\ncaption: C\nmaker: Ni Ketut Sari\n", photos=())
+    (folder / "foto.jpg").write_bytes(metadata_rich_sources()["foto.jpg"])
+    data = prepared_for(project, "sokasi-kredit").photos[("sokasi-kredit", "instagram")][0].path.read_bytes()
+    markers = jpeg_markers(data)
+    assert {marker for marker, _payload in markers} - {0xDB, 0xC4, 0xC2, 0xC0} == {0xE0, 0xE1}
+    (exif,) = [payload for marker, payload in markers if marker == 0xE1]
+    assert exif.startswith(b"Exif\0\0")
+    parsed = Image.Exif()
+    parsed.load(exif[6:])
+    assert dict(parsed) == {0x013B: "Ni Ketut Sari", 0x8298: "Ni Ketut Sari"}
+    assert b"Photoshop" not in data and b"xmpmeta" not in data
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+def test_a_tiff_is_turned_upright_exactly_once(project, orientation):
+    folder = project.product("sokasi-tiff", "title: S\ncaption: C\n", photos=())
+    stored = quadrants()
+    for method in STORE[orientation]:
+        stored = stored.transpose(method)
+    info = TiffImagePlugin.ImageFileDirectory_v2()
+    info[0x0112] = orientation
+    stored.save(folder / "foto.png", "TIFF", tiffinfo=info, compression="tiff_deflate")  # a TIFF under a photo's name
+    facebook = output(prepared_for(project, "sokasi-tiff"), "sokasi-tiff", "facebook")
+    assert facebook.size == (800, 600)
+    assert close(facebook.getpixel((20, 20)), RED)
+    assert close(facebook.getpixel((780, 20)), GREEN)
+    assert close(facebook.getpixel((20, 580)), BLUE)
+
+
+def colour_key_png(mode: str) -> Image.Image:
+    """Left half the product colour, right half a colour key (PNG tRNS) that means "see-through"."""
+    if mode == "RGB":
+        picture = Image.new("RGB", (640, 480), (1, 2, 3))
+        picture.paste((200, 100, 50), (0, 0, 320, 480))
+        picture.info["transparency"] = (1, 2, 3)
+    elif mode == "L":
+        picture = Image.new("L", (640, 480), 7)
+        picture.paste(150, (0, 0, 320, 480))
+        picture.info["transparency"] = 7
+    else:
+        picture = Image.new("P", (640, 480), 0)
+        picture.putpalette([1, 2, 3, 200, 100, 50] + [0] * 762)
+        picture.paste(1, (0, 0, 320, 480))
+        picture.info["transparency"] = bytes([0, 255])  # a tRNS of alpha bytes, as most editors write it
+    return picture
+
+
+@pytest.mark.parametrize(("mode", "kept"), [("RGB", (200, 100, 50)), ("L", (150, 150, 150)), ("P", (200, 100, 50))])
+def test_a_colour_key_transparency_lands_on_the_background(project, mode, kept):
+    project.config.write_text(project.config.read_text() + "media:\n  background: '#102030'\n")
+    folder = project.product("sokasi-kunci", "title: S\ncaption: C\n", photos=())
+    picture = colour_key_png(mode)
+    picture.save(folder / "foto.png", "PNG", transparency=picture.info["transparency"])
+    for platform in ("facebook", "instagram"):
+        image = output(prepared_for(project, "sokasi-kunci"), "sokasi-kunci", platform)
+        assert close(image.getpixel((100, 240)), kept, tolerance=8)
+        assert close(image.getpixel((540, 240)), (16, 32, 48), tolerance=8)
+
+
+def float_picture(top: float) -> Image.Image:
+    return Image.linear_gradient("L").resize((640, 480)).point(lambda v: v * top / 255, "F")
+
+
+@pytest.mark.parametrize(
+    ("make", "fmt", "expected"),
+    [
+        (lambda: float_picture(1.0), "TIFF", 128),  # 0..1, as scientific and HDR tools write it
+        (lambda: float_picture(255.0), "TIFF", 128),  # 0..255
+        (lambda: Image.linear_gradient("L").resize((640, 480)).convert("I").point(lambda v: v * 257).convert("I;16"), "PNG",
+         128),
+        (lambda: Image.linear_gradient("L").resize((640, 480)).convert("I").point(lambda v: v * 1_000_000), "TIFF", 128),
+        (lambda: Image.new("YCbCr", (640, 480), (128, 128, 128)), "TIFF", 128),
+        (lambda: Image.new("LAB", (640, 480), (136, 128, 128)), "TIFF", 128),
+        (lambda: Image.new("CMYK", (640, 480), (127, 127, 127, 0)), "TIFF", 128),
+        (lambda: Image.new("LA", (640, 480), (128, 255)), "PNG", 128),
+    ],
+    ids=["float-0-1", "float-0-255", "16-bit-png", "32-bit-int", "ycbcr", "lab", "cmyk-tiff", "grey-alpha"],
+)
+def test_every_pillow_mode_becomes_clean_rgb(project, make, fmt, expected):
+    folder = project.product("sokasi-mode", "title: S\ncaption: C\n", photos=())
+    make().save(folder / "foto.png", fmt)
+    prepared = prepared_for(project, "sokasi-mode")
+    assert not prepared.problems
+    image = output(prepared, "sokasi-mode", "facebook")
+    assert image.mode == "RGB"
+    assert close(image.getpixel((320, 240)), (expected,) * 3, tolerance=12)
+
+
+@given(width=st.integers(media.MIN_SOURCE_WIDTH, 1440), ratio=st.floats(INSTAGRAM_MIN_RATIO, INSTAGRAM_MAX_RATIO))
+def test_an_instagram_outputs_own_width_and_height_are_inside_the_range(width, ratio):
+    height = media._height_within_range(width, ratio)
+    assert INSTAGRAM_MIN_RATIO <= width / height <= INSTAGRAM_MAX_RATIO
+    assert abs(height - width / ratio) <= 1
+
+
+def mpo_bytes() -> bytes:
+    buffer = BytesIO()
+    left = Image.new("RGB", (640, 480), RED)
+    left.save(buffer, "MPO", save_all=True, append_images=[Image.new("RGB", (640, 480), GREEN)])
+    return buffer.getvalue()
+
+
+def test_a_phones_3d_or_depth_pair_posts_its_first_picture_and_is_not_called_animated(project):
+    folder = project.product("sokasi-mpo", "title: S\ncaption: C\n", photos=())
+    (folder / "foto.jpg").write_bytes(mpo_bytes())
+    prepared = prepared_for(project, "sokasi-mpo")
+    assert [p.message for p in prepared.problems] == [
+        "holds 2 pictures (a phone's 3D or depth pair); the first, the photo itself, is posted"]
+    assert close(output(prepared, "sokasi-mpo", "instagram").getpixel((320, 240)), RED)
+
+
+def test_an_animated_gif_is_still_called_animated(project):
+    folder = project.product("sokasi-gif", "title: S\ncaption: C\n", photos=())
+    frames = [Image.new("RGB", (640, 480), colour) for colour in (RED, GREEN)]
+    frames[0].save(folder / "foto.png", "GIF", save_all=True, append_images=frames[1:])  # a GIF under a PNG's name
+    prepared = prepared_for(project, "sokasi-gif")
+    assert [p.message for p in prepared.problems] == ["is animated; only its first frame is posted"]
+
+
+def test_a_damaged_heic_says_damaged_when_heic_support_is_installed(project, monkeypatch):
+    monkeypatch.setattr(media, "HEIC_SUPPORT", True)
+    folder = project.product("sokasi-iphone", "title: S\ncaption: C\n", photos=())
+    (folder / "IMG_0001.HEIC").write_bytes(b"\0\0\0\x18ftypheic" + b"\0" * 100)
+    prepared = prepared_for(project, "sokasi-iphone")
+    assert [p.message for p in prepared.problems] == [
+        "is a HEIC photo, but it is damaged or incomplete; copy it from the phone again"]
+
+
+def jpeg_with_damaged_exif(colour) -> bytes:
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker" * 20  # stored after the directory, which the cut below removes
+    buffer = BytesIO()
+    Image.new("RGB", (640, 480), colour).save(buffer, "JPEG", exif=exif.tobytes()[:60])
+    return buffer.getvalue()
+
+
+def test_pillows_warnings_are_said_once_in_words_against_their_photo(project, capsys):
+    folder = project.product("sokasi-exif", "title: S\ncaption: C\n", photos=("baik.jpg",))
+    for number in range(6):  # several at once, in the thread pool: each photo hears only its own warnings
+        (folder / f"rusak-{number}.jpg").write_bytes(jpeg_with_damaged_exif((200, 10 * number, 10)))
+    project.config.write_text(project.config.read_text() + "media:\n  workers: 4\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning that escaped would fail the test here
+        prepared = prepared_for(project, "sokasi-exif")
+    said = {p.path.name: p.message for p in prepared.problems}
+    assert said == {f"rusak-{number}.jpg": "its camera information (EXIF) is damaged and was skipped; if the prepared "
+                    "photo lies on its side, turn the original upright on the phone" for number in range(6)}
+    assert all(p.warning for p in prepared.problems)
+    assert len(prepared.photos[("sokasi-exif", "facebook")]) == 7
+    assert "site-packages" not in capsys.readouterr().err
+
+
+def test_check_names_a_photo_with_damaged_exif_in_one_warning_line(project):
+    folder = project.product("sokasi-exif", "title: S\ncaption: C\n", photos=())
+    (folder / "foto.jpg").write_bytes(jpeg_with_damaged_exif(RED))
+    result = project.run("check")
+    lines = [line for line in result.output.splitlines() if "foto.jpg" in line]
+    assert lines == ["posts/sokasi-exif/foto.jpg: warning: its camera information (EXIF) is damaged and was skipped; if "
+                     "the prepared photo lies on its side, turn the original upright on the phone"]
+    assert "site-packages" not in result.output and "UserWarning" not in result.output

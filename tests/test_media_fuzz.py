@@ -291,3 +291,61 @@ def test_random_byte_changes_never_escape(data, flips):
     with tempfile.TemporaryDirectory() as folder:
         prepared, bad, good = prepare_beside_a_good_photo(Path(folder), name, bytes(changed))
         assert_named_once_or_good(prepared, bad, good)
+
+
+def test_prepare_over_a_catalogue_of_every_damaged_kind_prepares_all_the_good_photos(project, tmp_path):
+    two_pages = two_page_tiff()
+    png = rich_png()
+    idat = [start for start, _end, kind in png_chunks(png) if kind == b"IDAT"]
+    bad_crc_header = bytearray(png)
+    bad_crc_header[8 + 12 + 13 - 1] ^= 0xFF
+    jpeg = rich_jpeg()
+    odd = dict(odd_files())
+    damaged = {
+        "potong.png": png[:idat[1] + 100],  # a PNG cut inside its pixels: getexif() used to end the whole run
+        "crc.png": bytes(bad_crc_header),
+        "potong.jpg": jpeg[:jpeg_segments(jpeg)[-2]],
+        "teks.png": odd["huge-text.png"],
+        "apng.png": odd["apng-sequence-error.png"],
+        "tiff-tanpa-ukuran.jpg": tiff_set(encoded(picture(), "TIFF"), 256, None),  # a TIFF under a JPEG's name
+        "tiff-halaman-2.jpg": tiff_set(two_pages, 256, None, ifd=1),
+        "tiff-nol.jpg": tiff_set(encoded(picture(), "TIFF"), 257, 0),
+        "kosong.jpg": b"",
+        "IMG_0001.heic": odd["a-heic-cut-short.heic"],
+    }
+    for number, (name, data) in enumerate(damaged.items()):
+        folder = project.product(f"sokasi-rusak-{number:02}", "title: S\ncaption: C\n", photos=("zz-baik.jpg",))
+        (folder / name).write_bytes(data)
+    float_folder = project.product("sokasi-float", "title: S\ncaption: C\n", photos=())
+    (float_folder / "float.png").write_bytes(odd["float.tif"])  # a float TIFF: odd, but a good photo
+    project.good("sokasi-baik")
+    result = project.run("prepare", "--out", str(tmp_path / "keluar"))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and "site-packages" not in result.output
+    for number, name in enumerate(damaged):
+        lines = [line for line in result.output.splitlines() if f"posts/sokasi-rusak-{number:02}/{name}" in line]
+        assert len(lines) == 1, (name, lines)
+        assert f"posts/sokasi-rusak-{number:02}/{name}: " in lines[0]
+        assert "MAX_TEXT_CHUNK" not in lines[0]
+    for slug in [f"sokasi-rusak-{number:02}" for number in range(len(damaged))] + ["sokasi-float", "sokasi-baik"]:
+        made = sorted(p.name for p in (tmp_path / "keluar" / slug).iterdir())
+        assert [name.split("-")[0] for name in made] == ["facebook", "instagram"], slug  # numbered by place in the post
+    assert "zz-baik.jpg" not in result.output and "float.png" not in result.output
+
+
+@pytest.mark.parametrize("command", [("check",), ("prepare", "--out", "keluar"), ("preview",), ("publish", "--dry-run"),
+                                     ("status",)])
+def test_every_command_that_touches_photos_names_a_cut_png_and_carries_on(project, command):
+    project.good("sokasi-baik")
+    folder = project.product("sokasi-potong", "title: S\ncaption: C\n", photos=("a.jpg",))
+    png = encoded(picture(), "PNG", compress_level=1)
+    idat = [start for start, _end, kind in png_chunks(png) if kind == b"IDAT"]
+    (folder / "b.png").write_bytes(png[:idat[1] + 100])  # no EXIF chunk: Pillow reads the pixels to look for one after them
+    result = project.run(*command)
+    assert result.exit_code != 2, result.output  # 2: the whole run was refused
+    assert "Traceback" not in result.output and "error:" not in result.output
+    said = result.output
+    if command == ("preview",):  # the preview says it on its page
+        said = (project.root / ".sokasi-post" / "preview" / "index.html").read_text(encoding="utf-8")
+    if command != ("status",):
+        assert "b.png" in said and "image file is truncated" in said
