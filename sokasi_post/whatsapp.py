@@ -254,7 +254,7 @@ def is_attachment_line(line: str) -> bool:
     """A line that only stands for a file: an attachment marker in any form, an omitted-media marker, or a bare
     WhatsApp attachment name (IMG-20261128-WA0001.jpg). Such a line is no part of a product's words."""
     line = line.translate(_INVISIBLE).strip()
-    if not line:
+    if not line or len(line) > 1_000:  # a file name is at most 255 bytes; a longer line is words
         return False
     return bool(_ANDROID_ATTACHMENT.match(line) or _OLD_IOS_ATTACHMENT.match(line) or _OMITTED.fullmatch(line)
                 or WHATSAPP_FILE_NAME.fullmatch(line)

@@ -297,3 +297,14 @@ def test_a_zip_with_a_broken_directory_is_said_to_be_damaged(project, tmp_path):
     result = project.run("import-whatsapp", str(tmp_path / "broken.zip"))
     assert result.exit_code == 2
     assert f"{tmp_path / 'broken.zip'}: the zip is damaged (" in result.stderr
+
+
+@pytest.mark.parametrize("text", ["1 " * 50_000 + "x", "(1)" * 30_000, "0812 " * 20_000 + "a", "Rp 1 " * 20_000])
+def test_a_100_000_character_message_of_digits_is_cleaned_in_linear_time(text):
+    import time
+
+    start = time.monotonic()
+    remove_phone_numbers(text)
+    title_words(text)
+    is_attachment_line(text)
+    assert time.monotonic() - start < 5  # read group by group it took minutes
