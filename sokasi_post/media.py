@@ -30,7 +30,7 @@ from PIL import Image, ImageCms, UnidentifiedImageError
 from sokasi_post.config import Settings
 from sokasi_post.i18n import N_, _
 from sokasi_post.models import PreparedPhoto, Problem, Product
-from sokasi_post.yamlfile import NotAFileError, open_regular
+from sokasi_post.yamlfile import NotAFileError, display_path, open_regular
 
 # Bump when the pipeline's output changes, so cached files from an older version are not reused.
 PIPELINE_VERSION = 2  # 2: no comment carried over; Instagram ratios rounded inside the range
@@ -142,8 +142,9 @@ def prepare_products(
     def run(job: tuple[Product, Path, list[Target]]) -> list[PreparedPhoto | PhotoError]:
         product, photo, targets = job
         _photo.warnings = heard = []
+        notes: list[Problem] = []  # kept only if the photo is prepared: a photo that fails is named by its failure alone
         try:
-            results = prepare_photo(photo, targets, cache, warned, product.slug)
+            results = prepare_photo(photo, targets, cache, notes, product.slug)
         except PhotoError as error:
             return [error] * len(targets)  # one line for the photo: what Pillow warned on the way is beside the point
         except Exception as error:  # noqa: BLE001 - whatever one photo does wrong is that photo's problem, never the run's
@@ -151,7 +152,8 @@ def prepare_products(
         finally:
             _photo.warnings = None
         if said := _warnings_in_words(heard):
-            warned.append(Problem(photo, said, warning=True, slug=product.slug))
+            notes.append(Problem(photo, said, warning=True, slug=product.slug))
+        warned.extend(notes)
         return results
 
     workers = settings.media.workers or os.cpu_count() or 1
@@ -330,10 +332,15 @@ def prepare_photo(
         for target, key, entry in zip(targets, keys, cached, strict=True):
             if entry is None:
                 try:
-                    entry = cache.store(key, *_render(upright, target))
+                    rendered = _render(upright, target)
                 except PhotoError as error:
                     results.append(error)
                     continue
+                try:
+                    entry = cache.store(key, *rendered)
+                except OSError as error:  # the state folder's disk, not the photo: say so, never "damaged"
+                    raise PhotoError(_("its prepared copy cannot be written in {folder} ({reason})").format(
+                        folder=display_path(cache.scratch or cache.folder), reason=error.strerror or error)) from None
             results.append(PreparedPhoto(source, *entry, source_digest=digest))
         return results
 

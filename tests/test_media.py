@@ -581,3 +581,15 @@ def test_check_names_a_photo_with_damaged_exif_in_one_warning_line(project):
     assert lines == ["posts/sokasi-exif/foto.jpg: warning: its camera information (EXIF) is damaged and was skipped; if "
                      "the prepared photo lies on its side, turn the original upright on the phone"]
     assert "site-packages" not in result.output and "UserWarning" not in result.output
+
+
+def test_a_full_disk_in_the_state_folder_is_not_called_a_damaged_photo(project, monkeypatch):
+    project.good("sokasi-a")
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(media._Cache, "store", full)
+    prepared = prepared_for(project, "sokasi-a")
+    assert [p.message for p in prepared.problems] == [
+        "its prepared copy cannot be written in .sokasi-post/cache/photos (No space left on device)"]

@@ -200,6 +200,8 @@ def odd_files() -> list[tuple[str, bytes]]:
     return [
         ("huge-text.png", png[:33] + text_chunk + png[33:]),
         ("apng-sequence-error.png", bytes(sequence_error)),
+        ("apng-cut-in-its-first-frame.png", animated[:next(end for _start, end, kind in png_chunks(animated)
+                                                             if kind == b"IDAT") - 100]),
         ("apng-says-9-frames.png", with_chunk(animated, b"acTL", lambda body: struct.pack(">II", 9, 0))),
         ("apng-says-0-frames.png", with_chunk(animated, b"acTL", lambda body: struct.pack(">II", 0, 0))),
         ("apng-huge-frame.png", with_chunk(animated, b"fcTL", lambda body: body[:4] + struct.pack(">II", 60000, 60000)
@@ -251,7 +253,7 @@ def assert_named_once_or_good(prepared, bad: Path, good: Path) -> None:
         assert problem.message and "\n" not in problem.message and "Traceback" not in problem.message
         assert "site-packages" not in problem.message
     if failed:
-        assert len(failed) == 1
+        assert len(failed) == 1 and not warned  # named by its failure alone
         assert all(photo.source != bad for platform in PLATFORMS for photo in prepared.photos[("sokasi-uji", platform)])
         return
     for platform in PLATFORMS:
