@@ -49,7 +49,8 @@ _NOTICE = re.compile(
 
 # The phrase Android writes after an attached file's name, per language of the phone. English, Indonesian, German,
 # Spanish, Portuguese and French are from WHATSAPP-FORMATS.md §3 (seen in exports and other parsers' tests). The
-# others are NOT confirmed from a real export: Italian, Dutch, Russian, Japanese, Chinese and Korean follow the
+# others are NOT confirmed from a real export: European Portuguese ("ficheiro anexado"), Italian, Dutch, Russian,
+# Japanese, Chinese and Korean follow the
 # language files of wafy80/whatsapp-chat-transcriber and the placeholder lists of other chat tools, Turkish, Arabic
 # and Hindi are our best reading of WhatsApp's wording. That uncertainty matters little: a file named the way WhatsApp
 # names attachments (IMG-…-WA0001.jpg) counts with any short phrase in brackets (see _ANDROID_ATTACHMENT).
@@ -88,7 +89,7 @@ PHOTO_NAME = re.compile(
 
 # What Android writes instead of a file in an export "without media", per language. Source: the list of
 # mlomb/chat-analytics (pipeline/parse/parsers/WhatsApp.ts, gathered from users' exports), WHATSAPP-FORMATS.md §3,
-# and "<Medien ausgelassen>" seen in a German export. Compared case-insensitively, spaces inside the brackets ignored.
+# and "<Medien ausgelassen>", reported from a real German export. Compared case-insensitively, spaces inside the brackets ignored.
 MEDIA_OMITTED = (
     "Media omitted", "Media tidak disertakan", "Medien ausgeschlossen", "Medien weggelassen", "Medien ausgelassen",
     "Multimedia omitido", "Archivo omitido", "Mídia omitida", "Ficheiro não revelado", "Multimédia omitido",
