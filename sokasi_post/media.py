@@ -296,17 +296,20 @@ def _upright_size(image: Image.Image) -> tuple[int, int]:
     return (height, width) if _pending_orientation(image) in (5, 6, 7, 8) else (width, height)
 
 
-def _frames_note(image: Image.Image) -> str | None:
-    """What to say about a file holding more than one picture, by what it is; None for one picture."""
+def _frames(image: Image.Image) -> tuple[str, int] | None:
+    """The format and number of pictures of a file holding more than one; None for one picture."""
     count = getattr(image, "n_frames", 1)
-    if not isinstance(count, int) or count <= 1:
-        return None
-    if image.format in _ANIMATED_FORMATS:
+    return (str(image.format), count) if isinstance(count, int) and count > 1 else None
+
+
+def _frames_note(file_format: str, count: int) -> str:
+    """What to say about a file holding `count` pictures, by what it is."""
+    if file_format in _ANIMATED_FORMATS:
         return _("is animated; only its first frame is posted")
-    if image.format == "MPO":
+    if file_format == "MPO":
         return _("holds {count} pictures (a phone's 3D or depth pair); the first, the photo itself, is posted").format(
             count=count)
-    if image.format in ("HEIF", "AVIF"):
+    if file_format in ("HEIF", "AVIF"):
         return _("holds {count} pictures (a spatial or burst photo); the first is posted").format(count=count)
     return _("holds {count} pictures or pages; the first is posted").format(count=count)
 
@@ -323,10 +326,18 @@ def prepare_photo(
     keys = [_cache_key(digest, target) for target in targets]
     cached = [cache.lookup(key) for key in keys]
     if all(cached):
+        # Decoded on an earlier run: what was found then is said again, so every run says the same of a photo.
+        remembered = cache.notes.get(digest)
+        frames, heard = remembered if isinstance(remembered, list) and len(remembered) == 2 else (None, [])
+        if isinstance(frames, list) and len(frames) == 2:
+            warned.append(Problem(source, _frames_note(str(frames[0]), frames[1]), warning=True, slug=slug))
+        listening = getattr(_photo, "warnings", None)
+        if listening is not None and isinstance(heard, list):
+            listening.extend(str(text) for text in heard)
         return [PreparedPhoto(source, *entry, source_digest=digest) for entry in cached]
     with _open(source) as image:
-        if note := _frames_note(image):
-            warned.append(Problem(source, note, warning=True, slug=slug))
+        if frames := _frames(image):
+            warned.append(Problem(source, _frames_note(*frames), warning=True, slug=slug))
         upright = _decode(image, targets)
         results: list[PreparedPhoto | PhotoError] = []
         for target, key, entry in zip(targets, keys, cached, strict=True):
@@ -342,6 +353,7 @@ def prepare_photo(
                     raise PhotoError(_("its prepared copy cannot be written in {folder} ({reason})").format(
                         folder=display_path(cache.scratch or cache.folder), reason=error.strerror or error)) from None
             results.append(PreparedPhoto(source, *entry, source_digest=digest))
+        cache.remember(digest, frames, list(getattr(_photo, "warnings", None) or []))
         return results
 
 
@@ -609,6 +621,9 @@ class _Cache:
             index = {}
         self.sources: dict[str, list] = index.get("sources", {}) if isinstance(index, dict) else {}
         self.outputs: dict[str, list] = index.get("outputs", {}) if isinstance(index, dict) else {}
+        # Per source digest: [its (format, pictures) when several, Pillow's warnings while decoding it].
+        notes = index.get("notes", {}) if isinstance(index, dict) else {}
+        self.notes: dict[str, list] = notes if isinstance(notes, dict) else {}
         self.changed = False
 
     def source_digest(self, source: Path) -> str:
@@ -660,12 +675,19 @@ class _Cache:
         self.changed = True
         return path, width, height, len(data), kept
 
+    def remember(self, digest: str, frames: tuple[str, int] | None, heard: list[str]) -> None:
+        """What decoding a source found, to be said again when its outputs come from the cache."""
+        if frames or heard:
+            self.notes[digest] = [list(frames) if frames else None, heard]
+            self.changed = True
+
     def save(self) -> None:
         if not self.changed or not self.writable:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         temporary = self.index_path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps({"sources": self.sources, "outputs": self.outputs}), encoding="utf-8")
+        temporary.write_text(json.dumps({"sources": self.sources, "outputs": self.outputs, "notes": self.notes}),
+                             encoding="utf-8")
         os.replace(temporary, self.index_path)
 
 

@@ -593,3 +593,19 @@ def test_a_full_disk_in_the_state_folder_is_not_called_a_damaged_photo(project, 
     prepared = prepared_for(project, "sokasi-a")
     assert [p.message for p in prepared.problems] == [
         "its prepared copy cannot be written in .sokasi-post/cache/photos (No space left on device)"]
+
+
+def test_a_run_from_the_cache_says_the_same_of_a_photo_as_the_run_that_decoded_it(project, monkeypatch):
+    folder = project.product("sokasi-ulang", "title: S\ncaption: C\n", photos=())
+    (folder / "a.jpg").write_bytes(jpeg_with_damaged_exif(RED))
+    (folder / "b.jpg").write_bytes(mpo_bytes())
+    first = prepared_for(project, "sokasi-ulang")
+    assert sorted(p.path.name for p in first.problems) == ["a.jpg", "b.jpg"]
+
+    def fail(*args, **kwargs):
+        raise AssertionError("decoded again")
+
+    monkeypatch.setattr(media, "_decode", fail)
+    second = prepared_for(project, "sokasi-ulang")
+    assert sorted((p.path.name, p.message, p.warning) for p in second.problems) == sorted(
+        (p.path.name, p.message, p.warning) for p in first.problems)
