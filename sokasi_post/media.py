@@ -493,7 +493,9 @@ def _render(upright: Image.Image, target: Target) -> tuple[bytes, int, int, floa
     if target.ratio is None:
         scale = min(1.0, target.max_side / max(width, height))
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        picture = _finish(upright.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0), target.background)
+        # The half-size decode usually gives Facebook's size already: then there is nothing to resize (or copy).
+        resized = upright if size == upright.size else upright.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+        picture = _finish(resized, target.background)
     else:
         box_width, box_height = _box_size(width, height, target)
         out_width = min(target.width, int(box_width))
@@ -520,8 +522,9 @@ def _render(upright: Image.Image, target: Target) -> tuple[bytes, int, int, floa
     # No exif= and no icc_profile= here, and no info carried from the source (Pillow writes info["comment"], a
     # JPEG's COM or a PNG's text, into the JPEG): the output carries no metadata (no GPS, no camera serial, no
     # "File written by ..."); colours are already sRGB, which is what every viewer assumes without a profile.
-    picture.info = {}
-    picture.save(buffer, "JPEG", quality=target.quality, optimize=True, progressive=True, exif=_credit(target))
+    # comment=b"" keeps the source's info["comment"] out, the one entry of `info` Pillow's JPEG writer reads; the
+    # picture may be the decoded photo itself (shared by every platform), so its info is not changed.
+    picture.save(buffer, "JPEG", quality=target.quality, optimize=True, progressive=True, exif=_credit(target), comment=b"")
     return buffer.getvalue(), picture.width, picture.height, round(kept, 3)
 
 
@@ -551,7 +554,7 @@ def _finish(image: Image.Image, background: tuple[int, int, int]) -> Image.Image
         image = flat
     if profile:
         return _to_srgb(image, profile, "RGB")
-    return image.convert("RGB")
+    return image if image.mode == "RGB" else image.convert("RGB")  # no copy of what is already right
 
 
 def _to_srgb(image: Image.Image, profile: bytes, mode: str) -> Image.Image:
