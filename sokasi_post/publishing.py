@@ -315,12 +315,10 @@ class _Run:
     def _look_for(self, post: PlannedPost) -> Outcome | None:
         """Look for one post the ledger may have forgotten: an outcome when found or when we cannot tell, else None."""
         platform = post.platform
-        resting = self._resting(post)
-        if resting is not None:
-            return resting
-        publisher = self._publisher(platform)
-        if publisher is None:
-            return Outcome(post, STOPPED, self.stopped[platform])
+        refused = self._may_not_ask(post)
+        if refused is not None:
+            return refused
+        publisher = self.publishers[platform]
         try:
             found = with_retries(lambda: publisher.find(post, FORGOTTEN_SINCE), sleep)
         except PublishError as error:
@@ -386,12 +384,10 @@ class _Run:
         """Look for a post whose last attempt ended in doubt. An outcome when found or when we cannot tell;
         None when it is provably absent (recorded as pending), so it may be sent."""
         slug, platform = post.product.slug, post.platform
-        resting = self._resting(post)
-        if resting is not None:
-            return resting
-        publisher = self._publisher(platform)
-        if publisher is None:
-            return Outcome(post, STOPPED, self.stopped[platform])
+        refused = self._may_not_ask(post)
+        if refused is not None:
+            return refused
+        publisher = self.publishers[platform]
         since = entry.sent_at or entry.updated_at
         try:
             found = with_retries(lambda: publisher.find(post, since), sleep)
@@ -419,6 +415,16 @@ class _Run:
 
     def _local(self, when: datetime) -> str:
         return format_date(when.astimezone(self.settings.timezone))
+
+    def _may_not_ask(self, post: PlannedPost) -> Outcome | None:
+        """An outcome when the post's platform may not be asked now (resting, or its credentials failed); else None,
+        and its publisher is ready in self.publishers."""
+        resting = self._resting(post)
+        if resting is not None:
+            return resting
+        if self._publisher(post.platform) is None:
+            return Outcome(post, STOPPED, self.stopped[post.platform])
+        return None
 
     def _resting(self, post: PlannedPost) -> Outcome | None:
         """An outcome when the post's platform is in a cool-down (nothing may be sent to it, not even a look-up)."""
