@@ -300,7 +300,7 @@ class _Run:
             if not posts or self.ledger.remembers(platform):
                 continue
             notice(_("The ledger remembers no {platform} post (it is new, or was emptied or lost): looking on {platform} for "
-                     "each of the {count} ready products before sending anything, so none is posted twice").format(
+                     "every ready product ({count}) before sending anything, so none is posted twice").format(
                 platform=platform.capitalize(), count=len(posts)))
             complete = True
             for post in posts:
