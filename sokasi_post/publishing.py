@@ -254,8 +254,13 @@ def cooldown_text(cooldown: Cooldown, settings: Settings) -> str:
     if cooldown.not_before is None:
         return _("{platform} asked on {since} to confirm it is really you; nothing is sent to {platform} until you open the "
                  "{platform} app on the phone, confirm, and run `sokasi-post login instagram`").format(platform=name, since=since)
-    return _("{platform} asked to slow down on {since}; resting: nothing is sent to {platform} before {until} "
-             "(repeat {strikes} since the last good post)").format(
+    if cooldown.kind == errors.BLOCKED:
+        text = _("{platform} blocked posting for a while on {since}; resting: nothing is sent to {platform} before {until} "
+                 "(repeat {strikes} since the last good post)")
+    else:
+        text = _("{platform} asked to slow down on {since}; resting: nothing is sent to {platform} before {until} "
+                 "(repeat {strikes} since the last good post)")
+    return text.format(
         platform=name, since=since, until=format_date(cooldown.not_before.astimezone(settings.timezone)),
         strikes=cooldown.strikes)
 

@@ -38,7 +38,7 @@ def test_after_feedback_required_the_next_run_sends_nothing_to_instagram_and_sta
 
     second = village.run("publish")
     assert len(village.fake.calls) == asked  # zero requests to Instagram: no check, no look-up, no upload
-    assert "sokasi-polos-kecil → Instagram: resting: Instagram asked to slow down on" in second.stdout
+    assert "sokasi-polos-kecil → Instagram: resting: Instagram blocked posting for a while on" in second.stdout
     assert "sokasi-polos-kecil → Facebook: already posted" in second.stdout  # Facebook carries on as usual
     assert village.fake.media == []
 
@@ -49,7 +49,7 @@ def test_after_feedback_required_the_next_run_sends_nothing_to_instagram_and_sta
     assert timedelta(hours=23, minutes=59) < until - datetime.now(UTC) <= timedelta(hours=24)
     assert cooldown_rows(village, "facebook") == [None] * len(cooldown_rows(village, "facebook"))
     text = village.run("status").stdout
-    assert "Instagram: resting. Instagram asked to slow down on" in text
+    assert "Instagram: resting. Instagram blocked posting for a while on" in text
 
 
 def test_now_does_not_override_a_rest_and_ignore_cooldown_does_with_a_warning(village):
@@ -94,7 +94,7 @@ def test_facebook_368_rests_facebook_for_a_day(village):
     asked = len(village.graph.calls)
     second = village.run("publish", "--platform", "facebook")
     assert len(village.graph.calls) == asked
-    assert "→ Facebook: resting: Facebook asked to slow down on" in second.stdout
+    assert "→ Facebook: resting: Facebook blocked posting for a while on" in second.stdout
     rest = cooldown_rows(village, "facebook")[0]
     assert rest["kind"] == "blocked"
 
