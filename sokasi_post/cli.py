@@ -226,14 +226,16 @@ def _problem_line(problem: Problem) -> str:
 
 
 def _plan_problems(planned: Plan) -> list[Problem]:
-    """The photo problems, then each post's caption and size problems, as lines for `check`."""
+    """The photo problems, then each post's caption and size problems and its warnings (the preview's), once each."""
     photo_messages = {p.message for p in planned.photo_problems}
-    return [
+    return list(dict.fromkeys([
         *planned.photo_problems,
         *(Problem(post.product.folder / "post.yaml", problem, slug=post.product.slug)
           for post in planned.posts for problem in post.problems
           if not any(problem.endswith(message) for message in photo_messages)),
-    ]
+        *(Problem(post.product.folder / "post.yaml", warning, warning=True, slug=post.product.slug)
+          for post in planned.posts for warning in post.warnings),
+    ]))
 
 
 @_command()
@@ -375,7 +377,7 @@ def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | No
     for post in planned.posts:
         _show_post(post, settings)
     problems = [p for p in catalog.problems if not slugs or p.slug in slugs]
-    for problem in [*problems, *(p for p in planned.photo_problems if p.warning)]:
+    for problem in [*problems, *(p for p in _plan_problems(planned) if p.warning)]:
         click.echo(_problem_line(problem))
     now = datetime.now(UTC)
     made = render_preview(planned, settings, settings.state_dir / "preview", now)

@@ -70,6 +70,7 @@ class PlannedPost:
     photos: tuple[Path, ...]
     problems: tuple[str, ...] = ()
     prepared: tuple[PreparedPhoto, ...] = ()
+    warnings: tuple[str, ...] = ()  # worth a look, but not blocking: a deep crop, a caption near its limit, no price
 
     @property
     def blocked(self) -> bool:

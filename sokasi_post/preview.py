@@ -35,8 +35,6 @@ INDEX = "index.html"
 SIGNATURE = ".preview-of"  # the marker: what this folder's preview shows, and the files it wrote
 SHEET = "preview.png"
 GRID_TILES = 12
-CROP_WARNING = 0.75  # warn when Instagram's crop keeps less than this share of a photo
-NEAR_LIMIT = 0.9  # warn when a caption uses more than this share of the platform's limit
 CAPTION_FOLD = 125  # Instagram shows about this many characters before "more"
 
 
@@ -237,17 +235,7 @@ def _warnings(post: PlannedPost, now: datetime, settings: Settings) -> list[tupl
     if product.publish_at and product.publish_at > now:
         notes.append(("note", _("Scheduled: not before {when}").format(
             when=format_date(product.publish_at.astimezone(settings.timezone)))))
-    if product.price is None:
-        notes.append(("warn", _("No price: buyers will have to ask")))
-    limit = LIMITS[post.platform]["characters"]
-    if NEAR_LIMIT * limit < len(post.caption) <= limit:
-        notes.append(("warn", _("The caption is near the limit: {length:,} of {limit:,} characters").format(
-            length=len(post.caption), limit=limit)))
-    for number, photo in _numbered(post):
-        if photo.kept < CROP_WARNING:
-            notes.append(("warn", _("Photo {number} ({name}): the crop removes {share:.0%} of it; check the basket is whole, "
-                                    "or use focus or fit: pad").format(number=number, name=photo.source.name,
-                                                                      share=1 - photo.kept)))
+    notes += [("warn", warning) for warning in post.warnings]
     return notes
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sokasi_post import errors
-from sokasi_post.captions import caption_problems, render_caption
+from sokasi_post.captions import LIMITS, caption_problems, render_caption
 from sokasi_post.catalog import Catalog
 from sokasi_post.config import Settings
 from sokasi_post.errors import (
@@ -29,11 +29,13 @@ from sokasi_post.ledger import DONE, DOUBTFUL, PENDING, Cooldown, Ledger
 from sokasi_post.ledger import FAILED as FAILED_STATE
 from sokasi_post.ledger import UNKNOWN as UNKNOWN_STATE
 from sokasi_post.media import Prepared, prepare_products
-from sokasi_post.models import PlannedPost, Problem, Product
+from sokasi_post.models import PlannedPost, PreparedPhoto, Problem, Product
 from sokasi_post.publishers import Publisher, schedules_natively, with_retries
 
 # Both platforms take at most ten photos in one post (an Instagram carousel; a Facebook multi-photo post).
 MAX_PHOTOS = {"facebook": 10, "instagram": 10}
+CROP_WARNING = 0.75  # warn when Instagram's crop keeps less than this share of a photo
+NEAR_LIMIT = 0.9  # warn when a caption uses more than this share of the platform's limit
 
 
 def select_products(catalog: Catalog, slugs: tuple[str, ...]) -> tuple[Product, ...]:
@@ -60,8 +62,28 @@ def plan_post(product: Product, platform: str, settings: Settings, prepared: Pre
         problems.append(_("{platform} takes at most {limit} photos in one post; this product has {count}: "
                           "list the best {limit} under photos:").format(
             platform=platform.capitalize(), limit=limit, count=len(product.photos)))
+    photos = prepared.photos[(product.slug, platform)]
     return PlannedPost(product=product, platform=platform, caption=caption, photos=product.photos,
-                       problems=tuple(problems), prepared=prepared.photos[(product.slug, platform)])
+                       problems=tuple(problems), prepared=photos,
+                       warnings=tuple(post_warnings(product, platform, caption, photos)))
+
+
+def post_warnings(product: Product, platform: str, caption: str, photos: tuple[PreparedPhoto, ...]) -> list[str]:
+    """What is worth a look before posting but does not block it; `check`, the dry run and the preview show the same."""
+    found = []
+    if product.price is None:
+        found.append(_("No price: buyers will have to ask"))
+    limit = LIMITS[platform]["characters"]
+    if NEAR_LIMIT * limit < len(caption) <= limit:
+        found.append(_("The caption is near the limit: {length:,} of {limit:,} characters").format(
+            length=len(caption), limit=limit))
+    order = {path: number for number, path in enumerate(product.photos, start=1)}
+    for photo in photos:
+        if photo.kept < CROP_WARNING:
+            found.append(_("Photo {number} ({name}): the crop removes {share:.0%} of it; check the basket is whole, "
+                           "or use focus or fit: pad").format(number=order.get(photo.source, 0), name=photo.source.name,
+                                                             share=1 - photo.kept))
+    return found
 
 
 @dataclass(frozen=True)

@@ -153,7 +153,8 @@ def test_a_caption_within_every_limit_has_no_problems(text):
 
 
 def test_six_instagram_hashtags_are_blocked_at_check_naming_the_ones_to_drop(project):
-    project.product("sokasi-tagar", "title: Sokasi\ncaption: Anyaman bambu.\nhashtags: [bambu, bali, upakara, banten]\n")
+    project.product("sokasi-tagar", "title: Sokasi\ncaption: Anyaman bambu.\nprice: 150000\n"
+                    "hashtags: [bambu, bali, upakara, banten]\n")
     result = project.run("check")
     assert result.exit_code == 1
     assert result.stdout == (

@@ -11,8 +11,9 @@ from sokasi_post.yamlfile import MAX_YAML_BYTES
 
 
 def only_problem(result, slug: str) -> str:
-    """The single problem line printed for `slug` (fails if there is not exactly one)."""
-    lines = [line for line in result.stdout.splitlines() if f"posts/{slug}/" in line or line.startswith(f"posts/{slug}:")]
+    """The single problem line printed for `slug` (fails if there is not exactly one); warnings are not problems."""
+    lines = [line for line in result.stdout.splitlines()
+             if (f"posts/{slug}/" in line or line.startswith(f"posts/{slug}:")) and ": warning: " not in line]
     assert len(lines) == 1, result.stdout
     return lines[0]
 
