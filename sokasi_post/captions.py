@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 
 from sokasi_post.config import ContactSettings, Settings, whatsapp_digits
 from sokasi_post.i18n import _
@@ -33,10 +32,11 @@ def normalise_hashtag(tag: str) -> str:
 
 
 def order_line(product: Product, platform: str, contact: ContactSettings) -> str:
-    """How to order: a wa.me link with a greeting naming the product on Facebook, the number elsewhere."""
+    """How to order. On Facebook a short wa.me link, then the greeting naming the product in words (a link
+    with the greeting pre-filled would show as a long run of %20s in the post); elsewhere the number."""
     if platform == "facebook":
         greeting = contact.greeting.replace("{title}", product.title)
-        return f"https://wa.me/{whatsapp_digits(contact.whatsapp)}?text={quote(greeting, safe='')}"
+        return f'https://wa.me/{whatsapp_digits(contact.whatsapp)} — "{greeting}"'
     return contact.whatsapp
 
 

@@ -142,6 +142,9 @@ class _Cli(click.Group):
             if ctx.obj is not None and ctx.obj.verbose:
                 click.echo(redact(traceback.format_exc(), secrets), err=True)
             ctx.exit(error.exit_code)
+        except BrokenPipeError:  # the reader went away (`sokasi-post status | head -3`): nothing more to say
+            _quiet_stdout()
+            ctx.exit(0)
         except OSError as error:  # a file that cannot be read or written: say which, and why
             if os.environ.get(DEBUG_ENV):
                 raise
@@ -168,6 +171,22 @@ class _Cli(click.Group):
             ctx.exit(1)
 
 
+def _quiet_stdout() -> None:
+    """After a broken pipe: send what is still to be written (Python's flush at exit) nowhere, without an error."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno() if sys.__stdout__ is not None else 1)
+    except (OSError, ValueError):
+        pass
+
+
+def _shell_word(text: str) -> str:
+    """`text` as one word for a shell command (quoted only when it needs to be)."""
+    import shlex
+
+    return shlex.quote(text)
+
+
 def _translated_help(function) -> str:
     """A command's docstring, cleaned, in the user's language: it is the command's --help."""
     return _(inspect.cleandoc(function.__doc__))
@@ -179,7 +198,7 @@ def _group(**options):
 
 @_group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_option", metavar="PATH",
-              help=_("The config file (default: $SOKASI_POST_CONFIG, else ./config.yaml)."))
+              help=_("The config file (default: $SOKASI_POST_CONFIG, else config.yaml here or in a folder above)."))
 @click.option("--lang", type=click.Choice(LANGUAGES), help=_("Language: id (Bahasa Indonesia) or en (English)."))
 @click.option("-v", "--verbose", count=True, help=_("Say more; show details of errors."))
 @click.option("-q", "--quiet", is_flag=True, help=_("Say only what went wrong."))
@@ -188,36 +207,87 @@ def _group(**options):
 def cli(ctx: click.Context, config_option: str | None, lang: str | None, verbose: int, quiet: bool) -> None:
     """Post the bamboo crafts of Tigawasa on a Facebook Page and Instagram.
 
-    Each product is a folder in posts/ with a post.yaml and its photos.
+    Each product is a folder in posts/ with a post.yaml and its photos. The options below work after the
+    command name too (sokasi-post check --lang en).
 
     Example: sokasi-post check && sokasi-post publish --dry-run
     """
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=logging.ERROR if quiet else level, format="%(levelname)s %(name)s: %(message)s")
+    if lang:
+        set_language(lang)
+    ctx.obj = _App(config_option=config_option, verbose=verbose, quiet=quiet, language_chosen=bool(lang))
+    _set_up_logging(ctx.obj)
+
+
+def _set_up_logging(app: _App) -> None:
+    """Log to the terminal as -v and -q ask, every line without secrets."""
+    level = logging.WARNING if app.verbose == 0 else logging.INFO if app.verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=logging.ERROR if app.quiet else level, format="%(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:  # the terminal keeps its level when the log file asks for INFO
         if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
-            handler.setLevel(logging.ERROR if quiet else level)
+            handler.setLevel(logging.ERROR if app.quiet else level)
     for handler in logging.getLogger().handlers:  # log lines lose their secrets from the first one on
         _redact_on(handler, ())
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
-    if lang:
-        set_language(lang)
-    ctx.obj = _App(config_option=config_option, verbose=verbose, quiet=quiet, language_chosen=bool(lang))
 
 
-def _command(*args, **options):
-    """cli.command, with the function's docstring translated as its --help."""
-    return lambda function: cli.command(*args, help=_translated_help(function), **options)(function)
+def _after_the_command(ctx: click.Context, param: click.Parameter, value):
+    """A global option given after the command name (`sokasi-post check --lang en`): it counts the same as before it."""
+    app = ctx.find_object(_App)
+    if app is None or value in (None, False, 0):
+        return value
+    if param.name == "config_option":
+        app.config_option = value
+    elif param.name == "lang":
+        set_language(value)
+        app.language_chosen = True
+    elif param.name == "verbose":
+        app.verbose += value
+    elif param.name == "quiet":
+        app.quiet = True
+    _set_up_logging(app)
+    return value
+
+
+def _global_options(function, language: bool = True):
+    """The group's own options, accepted after the command name as well."""
+    options = [
+        click.option("--config", "config_option", metavar="PATH", expose_value=False, callback=_after_the_command,
+                     help=_("The config file (default: $SOKASI_POST_CONFIG, else config.yaml here or in a folder above).")),
+        click.option("--lang", type=click.Choice(LANGUAGES), expose_value=False, callback=_after_the_command,
+                     help=_("Language: id (Bahasa Indonesia) or en (English).")) if language else None,
+        click.option("-v", "--verbose", count=True, expose_value=False, callback=_after_the_command,
+                     help=_("Say more; show details of errors.")),
+        click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_after_the_command,
+                     help=_("Say only what went wrong.")),
+    ]
+    for option in reversed([o for o in options if o is not None]):
+        function = option(function)
+    return function
+
+
+def _command(*args, own_lang: bool = False, **options):
+    """cli.command, with the function's docstring translated as its --help, and the global options after its name
+    (but --lang when the command has its own)."""
+    return lambda function: cli.command(*args, help=_translated_help(function), **options)(
+        _global_options(function, language=not own_lang))
 
 
 def _plan_with_progress(app: _App, products, settings: Settings, platform: str | None = None) -> Plan:
     """Plan (and prepare the photos of) `products`, with a progress bar on a terminal for more than a few photos."""
     total = photo_count(products, platform)
-    if app.quiet or total <= 4 or not sys.stderr.isatty():
+    if app.quiet or total <= 4 or not _is_terminal(sys.stderr):
         return plan(products, settings, platform)
     with click.progressbar(length=total, label=_("Preparing photos"), file=sys.stderr) as bar:
         return plan(products, settings, platform, progress=bar.update)
+
+
+def _is_terminal(stream) -> bool:
+    """True when `stream` is an open terminal; a closed or missing one (cron, systemd, `<&-`) is not."""
+    try:
+        return stream is not None and stream.isatty()
+    except (ValueError, OSError):  # closed
+        return False
 
 
 def _problem_line(problem: Problem) -> str:
@@ -367,6 +437,9 @@ def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | No
     settings = app.settings()
     catalog = load_catalog(settings)
     products = select_products(catalog, slugs)
+    unknown = [slug for slug in repost if slug not in {p.slug for p in products}]
+    if unknown:
+        raise UsageError(_("--repost {slug}: no such product here").format(slug=unknown[0]))
     if not dry_run:
         if ignore_cooldown:
             app.warn(_("--ignore-cooldown: sending to a resting platform; another anti-abuse answer doubles the rest and "
@@ -405,9 +478,6 @@ def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | No
 def _publish_for_real(app: _App, settings: Settings, catalog, products, platform: str | None,
                       slugs: tuple[str, ...], ignore_slots: bool, repost: tuple[str, ...], ignore_cooldown: bool) -> None:
     """Send what is ready, one line per product and platform; exit code 1 when anything needs attention."""
-    unknown = [slug for slug in repost if slug not in {p.slug for p in products}]
-    if unknown:
-        raise UsageError(_("--repost {slug}: no such product here").format(slug=unknown[0]))
     log_path = app.log_to_file(settings)
     lock = RunLock.try_acquire(settings.state_dir)
     if lock is None:
@@ -535,7 +605,14 @@ def init(app: _App, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for path in init_project(folder):
         click.echo(display_path(path))
-    app.say(_("Done. Edit config.yaml (Page ID, Instagram account, WhatsApp number), then run `sokasi-post check`"))
+    here = folder.resolve() == Path.cwd().resolve()
+    config = display_path(folder / "config.yaml")
+    if here:
+        app.say(_("Done. Edit {config} (Page ID, Instagram account, WhatsApp number), then run `sokasi-post check`")
+                .format(config=config))
+    else:
+        app.say(_("Done. Go into the folder (`cd {folder}`), edit config.yaml (Page ID, Instagram account, WhatsApp "
+                  "number), then run `sokasi-post check`").format(folder=_shell_word(str(folder))))
 
 
 @_command()
@@ -692,7 +769,7 @@ def import_whatsapp(app: _App, export: Path, since: str | None, senders: tuple[s
                                                                     messages=found.messages, already=found.already))
 
 
-@_command()
+@_command(own_lang=True)
 @click.option("--since", metavar="DATE", help=_("Report from this day on (default: since the last report)."))
 @click.option("--lang", type=click.Choice(["id", "en"]), help=_("Language of the report (default: the tool's)."))
 @click.pass_obj
@@ -741,7 +818,7 @@ def login(app: _App, platform: str) -> None:
     settings = app.settings()
     password = read_secret(settings.instagram.password_env)
     if not password:
-        if not sys.stdin.isatty():
+        if not _is_terminal(sys.stdin):
             raise UsageError(_("no password: set {variable}, or run `sokasi-post login instagram` in a terminal")
                              .format(variable=settings.instagram.password_env))
         password = click.prompt(_("Instagram password for @{user}").format(user=settings.instagram.username),
@@ -750,7 +827,13 @@ def login(app: _App, platform: str) -> None:
     for handler in logging.getLogger().handlers:
         _redact_on(handler, app.secrets)
     app.log_to_file(settings)
-    who = instagram_login(settings, password, ask=lambda question: click.prompt(question, err=True))
+    def ask(question: str) -> str:
+        if not _is_terminal(sys.stdin):  # cron or systemd: nobody can type the code
+            raise UsageError(_("Instagram asks for a code ({question}); run `sokasi-post login instagram` in a terminal "
+                               "to type it").format(question=question.rstrip(": ")))
+        return click.prompt(question, err=True)
+
+    who = instagram_login(settings, password, ask=ask)
     app.say(_("Logged in as {who}; session saved to {path}").format(
         who=who, path=display_path(settings.instagram.session_file)))
     ledger = _open_ledger(settings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import urlparse
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -47,18 +47,19 @@ def test_instagram_caption_is_exact(tmp_path):
     )
 
 
-def test_facebook_order_line_is_a_wa_me_link_with_a_greeting_naming_the_product(tmp_path):
+def test_facebook_order_line_is_a_short_wa_me_link_then_the_product_named_in_words(tmp_path):
     text = render_caption(PRODUCT, "facebook", settings_for(tmp_path))
-    link = next(word for word in text.split() if word.startswith("https://wa.me/"))
-    parsed = urlparse(link)
-    assert parsed.path == "/6281234567890"
-    assert parse_qs(parsed.query)["text"] == ["Halo, saya tertarik dengan Sokasi bundar motif poleng."]
+    line = next(line for line in text.splitlines() if "wa.me" in line)
+    link = next(word for word in line.split() if word.startswith("https://wa.me/"))
+    assert urlparse(link).path == "/" + link.rsplit("/", 1)[1] and link.rsplit("/", 1)[1].isdigit()
+    assert "%" not in line and "?" not in link  # no percent-encoded message in the post
+    assert line.endswith(' — "Halo, saya tertarik dengan Sokasi bundar motif poleng."')
 
 
 def test_local_number_gets_the_indonesian_country_code(tmp_path):
     settings = settings_for(tmp_path)
     settings = replace(settings, contact=replace(settings.contact, whatsapp="0812-3456-7890"))
-    assert "https://wa.me/6281234567890?" in render_caption(PRODUCT, "facebook", settings)
+    assert "https://wa.me/6281234567890 " in render_caption(PRODUCT, "facebook", settings)
 
 
 def test_lines_of_missing_facts_are_left_out(tmp_path):

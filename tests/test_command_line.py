@@ -1,0 +1,123 @@
+"""The command line as people type it, and as cron and systemd run it: options in either place, no terminal at all."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from sokasi_post.cli import cli
+
+COMMANDS = (
+    ("check",), ("status",), ("status", "--json"), ("publish", "--dry-run"), ("preview",), ("report",), ("doctor",),
+    ("reconcile",), ("login", "instagram"), ("prepare", "--out", "siap"), ("new", "sokasi-baru"), ("init", "baru"),
+    ("import-whatsapp", "chat.txt", "--dry-run"), ("publish",), ("--help",),
+)
+
+
+def run_cli(project, *args: str, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            shell_suffix: str = ""):
+    """The installed command in a real process (no test runner between it and the streams), offline."""
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("SOKASI_POST", "FACEBOOK_",
+                                                                                             "INSTAGRAM_"))}
+    environment.update(SOKASI_POST_CONFIG=str(project.config), NO_PROXY="*", HTTPS_PROXY="http://127.0.0.1:9",
+                       HTTP_PROXY="http://127.0.0.1:9")
+    words = " ".join(f"'{word}'" for word in args)
+    return subprocess.run(f"'{sys.executable}' -m sokasi_post {words} {shell_suffix}", shell=True, cwd=project.root,
+                          env=environment, stdin=stdin, stdout=stdout, stderr=stderr, timeout=60)
+
+
+@pytest.fixture
+def catalogue(project):
+    project.good("sokasi-bundar")
+    project.good("keben-tinggi")
+    (project.root / "chat.txt").write_text("28/11/2026, 09.00 - Wayan: Sokasi baru Rp 150.000\n", encoding="utf-8")
+    return project
+
+
+def test_global_options_work_after_the_command_name_too(catalogue, monkeypatch):
+    monkeypatch.chdir(catalogue.root.parent)  # so only --config finds the project
+    runner = CliRunner()
+    after = runner.invoke(cli, ["check", "--config", str(catalogue.config), "--lang", "id"])
+    before = runner.invoke(cli, ["--config", str(catalogue.config), "--lang", "id", "check"])
+    assert after.exit_code == before.exit_code == 0
+    assert after.output == before.output and "Semua beres" in after.output
+    quiet = runner.invoke(cli, ["status", "-q", "--config", str(catalogue.config)])
+    assert quiet.exit_code == 0 and "sokasi-bundar" in quiet.stdout
+
+
+def test_every_command_lists_the_global_options_in_its_help(project):
+    result = CliRunner().invoke(cli, ["status", "--help"])
+    assert "--config PATH" in result.output and "--quiet" in result.output and "--lang" in result.output
+
+
+def test_the_report_keeps_its_own_language_option(project):
+    project.good("sokasi-bundar")
+    english, indonesian = project.run("report", "--lang", "en").output, project.run("report", "--lang", "id").output
+    assert "*Next:*" in english and "*Next:*" not in indonesian
+
+
+def test_no_command_crashes_without_a_terminal_or_with_stdout_or_stderr_closed(catalogue, tmp_path):
+    """Every command, with stdin closed (cron, systemd) and then stdout or stderr closed too: never a traceback."""
+    import shutil
+    from concurrent.futures import ThreadPoolExecutor
+
+    def attempt(job):
+        number, command, closed = job
+        copy = tmp_path / f"run-{number}"
+        shutil.copytree(catalogue.root, copy, ignore=shutil.ignore_patterns("run-*"))
+        copied = type(catalogue).__new__(type(catalogue))
+        copied.root, copied.config = copy, copy / "config.yaml"
+        result = run_cli(copied, *command, shell_suffix=f"0<&- {closed}")
+        log = copy / ".sokasi-post" / "logs" / "sokasi-post.log"
+        crashed = log.exists() and "unexpected error" in log.read_text(encoding="utf-8")
+        return command, closed, result, crashed
+
+    jobs = [(number, command, closed) for number, (command, closed) in
+            enumerate((command, closed) for command in COMMANDS for closed in ("", ">&-", "2>&-"))]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        for command, closed, result, crashed in pool.map(attempt, jobs):
+            said = (result.stdout or b"").decode() + (result.stderr or b"").decode()
+            assert "Traceback" not in said and "unexpected" not in said, (command, closed, said)
+            assert result.returncode in (0, 1, 2) and not crashed, (command, closed, said)
+
+
+def test_login_without_a_terminal_says_how_instead_of_crashing(catalogue):
+    result = run_cli(catalogue, "login", "instagram", shell_suffix="0<&-")
+    assert result.returncode == 2
+    assert result.stderr.decode().strip() == ("error: no password: set INSTAGRAM_PASSWORD, or run `sokasi-post login "
+                                               "instagram` in a terminal")
+
+
+def test_a_reader_that_stops_early_ends_the_output_quietly(catalogue):
+    process = subprocess.Popen([sys.executable, "-m", "sokasi_post", "--config", str(catalogue.config), "status"],
+                               cwd=catalogue.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # like `| head -0`: nobody reads
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 0
+    assert errors == ""
+
+
+def test_init_into_a_new_folder_says_to_go_into_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["--lang", "en", "init", "tigawasa"])
+    assert result.exit_code == 0
+    assert "Go into the folder (`cd tigawasa`)" in result.output
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    result = CliRunner().invoke(cli, ["--lang", "en", "init"])
+    assert "cd " not in result.output and "Edit config.yaml" in result.output
+
+
+def test_a_dry_run_refuses_to_repost_a_product_that_does_not_exist(catalogue):
+    result = catalogue.run("publish", "--dry-run", "--repost", "no-such-product")
+    assert result.exit_code == 2
+    assert "--repost no-such-product: no such product here" in result.output
+
+
+def test_the_help_of_the_group_says_options_work_after_the_command(project):
+    assert "command name too" in " ".join(CliRunner().invoke(cli, ["--help"]).output.split())
