@@ -308,6 +308,12 @@ def _plan_problems(planned: Plan) -> list[Problem]:
     ]))
 
 
+def _products_with_problems(catalog, planned: Plan, slugs: tuple[str, ...] = ()) -> set[str]:
+    """The product folders with a problem that blocks them (not a warning): counted the same by check and the dry run."""
+    problems = [*catalog.problems, *_plan_problems(planned)]
+    return {p.slug for p in problems if not p.warning and (not slugs or p.slug in slugs)}
+
+
 @_command()
 @click.pass_obj
 def check(app: _App) -> None:
@@ -324,12 +330,11 @@ def check(app: _App) -> None:
     for problem in problems:
         click.echo(_problem_line(problem))
     _say_location(app, settings)
-    errors = [p for p in problems if not p.warning]
-    bad = len({p.slug for p in errors})
+    bad = len({p.slug for p in problems if not p.warning})
     total = len(catalog.products) + len({p.slug for p in catalog.problems if not p.warning})
-    if errors:
-        app.say(_("Products with problems: {bad} of {total}; fix them and run `sokasi-post check` again")
-                .format(bad=bad, total=total))
+    if bad:
+        app.say(_("Products with problems: {bad} of {total}; fix them and run `sokasi-post check` again (config: {config})")
+                .format(bad=bad, total=total, config=display_path(settings.config_path)))
         raise SystemExit(1)
     app.say(_("All good. Products: {total}; config: {config}").format(
         total=total, config=display_path(settings.config_path)))
@@ -468,9 +473,9 @@ def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | No
     drafts = [post for post in planned.posts if post.product.is_draft]
     ready = len(planned.posts) - len(blocked) - len(drafts)
     app.say(_("Dry run, nothing was sent. Posts ready: {ready}; blocked: {blocked}; drafts: {drafts}; "
-              "product folders with problems: {broken}").format(
+              "products with problems: {broken}").format(
         ready=ready, blocked=len(blocked), drafts=len(drafts),
-        broken=len({p.slug for p in problems if not p.warning})))
+        broken=len(_products_with_problems(catalog, planned, slugs))))
     if failed:
         raise SystemExit(1)
 
@@ -675,15 +680,26 @@ def status(app: _App, as_json: bool) -> None:
             "error": row.error, "cooldown": _cooldown_json(resting.get(row.platform))} for row in rows],
             indent=2, ensure_ascii=False))
         return
-    for row in rows:
-        when = row.published_at or row.updated_at
-        state = _(STATE_LABELS.get(row.state, row.state)) + (_(" (changed)") if row.changed else "")
-        shown = when.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M") if when else "-"
-        said = " — ".join(text for text in (row.url, row.error) if text)
-        click.echo(f"{row.slug:<28} {row.platform:<10} {state:<22} {shown:<17} {said}".rstrip())
+    for line in _status_table(rows, settings):
+        click.echo(line)
     for cooldown in resting.values():
         click.echo(_("{platform}: resting. {reason}").format(
             platform=cooldown.platform.capitalize(), reason=publishing.cooldown_text(cooldown, settings)))
+
+
+def _status_table(rows, settings: Settings) -> list[str]:
+    """`status` as lines: a header, then one row per product and platform, the columns as wide as their longest text."""
+    table = [(_("PRODUCT"), _("PLATFORM"), _("STATE"), _("WHEN"), _("LINK / LAST PROBLEM"))]
+    for row in rows:
+        when = row.published_at or row.updated_at
+        state = _(STATE_LABELS.get(row.state, row.state)) + (_(" (changed)") if row.changed else "")
+        tries = ngettext("{count} try", "{count} tries", row.attempts).format(count=row.attempts) if row.attempts else ""
+        said = " — ".join(text for text in (row.url, row.error, tries if row.error else "") if text)
+        shown = when.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M") if when else "-"
+        table.append((row.slug, row.platform, state, shown, said))
+    widths = [max(len(cells[column]) for cells in table) for column in range(4)]
+    return ["  ".join([*(cell.ljust(width) for cell, width in zip(cells, widths, strict=False)), cells[4]]).rstrip()
+            for cells in table]
 
 
 def _cooldown_json(cooldown) -> dict | None:
@@ -828,7 +844,7 @@ def login(app: _App, platform: str) -> None:
         _redact_on(handler, app.secrets)
     app.log_to_file(settings)
     def ask(question: str) -> str:
-        if not _is_terminal(sys.stdin):  # cron or systemd: nobody can type the code
+        if sys.stdin is None or sys.stdin.closed:  # cron or systemd: nobody can type the code
             raise UsageError(_("Instagram asks for a code ({question}); run `sokasi-post login instagram` in a terminal "
                                "to type it").format(question=question.rstrip(": ")))
         return click.prompt(question, err=True)

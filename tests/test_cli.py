@@ -46,7 +46,7 @@ def test_dry_run_shows_caption_photos_and_alt_per_platform(project):
     )
     assert result.stderr == ("Preview with the photos as they will look: .sokasi-post/preview/index.html\n"
                              "Dry run, nothing was sent. Posts ready: 1; blocked: 0; drafts: 0; "
-                             "product folders with problems: 0\n")
+                             "products with problems: 0\n")
     assert folder.exists()
 
 

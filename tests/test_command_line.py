@@ -121,3 +121,26 @@ def test_a_dry_run_refuses_to_repost_a_product_that_does_not_exist(catalogue):
 
 def test_the_help_of_the_group_says_options_work_after_the_command(project):
     assert "command name too" in " ".join(CliRunner().invoke(cli, ["--help"]).output.split())
+
+
+def test_status_has_a_header_and_columns_that_fit_a_long_product_name(project):
+    long = "sokasi-bundar-besar-motif-poleng-hitam-putih"
+    project.good(long)
+    project.good("keben")
+    lines = project.run("status").stdout.splitlines()
+    assert lines[0].split() == ["PRODUCT", "PLATFORM", "STATE", "WHEN", "LINK", "/", "LAST", "PROBLEM"]
+    starts = {line.index("facebook") if "facebook" in line else line.index("instagram") for line in lines[1:]}
+    assert starts == {lines[0].index("PLATFORM")}  # every platform in its column, after the longest name
+    assert any(line.startswith(long + "  ") for line in lines)
+
+
+@pytest.mark.parametrize("slugs", [(), ("sokasi-rusak", "sokasi-panjang", "sokasi-baik")])
+def test_the_dry_run_counts_products_with_problems_as_check_does(project, slugs):
+    project.good("sokasi-baik")
+    project.product("sokasi-rusak", "title: Rusak\ncaption: x\nprice: 1000\nwarna: merah\n")  # an unknown key
+    project.product("sokasi-panjang", "title: Panjang\nstatus: draft\nprice: 1000\ncaption: " + "kata " * 600 + "\n")
+    check = project.run("check")
+    assert "Products with problems: 2 of 3" in check.stderr
+    dry = project.run("publish", "--dry-run", *slugs)
+    assert dry.exit_code == 1
+    assert "products with problems: 2" in dry.stderr
