@@ -155,15 +155,15 @@ ACTIONS: dict[str, Callable[[StandIns, str], None]] = {
 
 def _set_value(text: str, key: str, value: str) -> str:
     """`key: old  # comment` -> `key: value  # comment` (the comment kept in its column); the key must be there once."""
-    pattern = re.compile(rf'^([ \t]*{key}:[ \t]*)("[^"\n]*"|[^\s#]+)?([ \t]*)(#.*)?$', re.M)
+    pattern = re.compile(rf'^([ \t]*{key}:)([ \t]*)("[^"\n]*"|[^\s#]+)?([ \t]*)(#.*)?$', re.M)
     if len(pattern.findall(text)) != 1:
         raise SystemExit(f"tour: config.yaml has no single `{key}:` line to edit; update scripts/tour.py")
 
     def replace(found: re.Match) -> str:
-        width = len(found.group(2) or "") + len(found.group(3))
-        comment = found.group(4) or ""
+        key_part, space, old, gap, comment = (found.group(n) or "" for n in range(1, 6))
+        width = len(space) + len(old) + len(gap) - 1  # where the comment starts, after `key: `
         padding = " " * max(width - len(value), 1) if comment else ""
-        return f"{found.group(1)}{value}{padding}{comment}"
+        return f"{key_part} {value}{padding}{comment}"
 
     return pattern.sub(replace, text)
 
