@@ -694,29 +694,47 @@ class _Cache:
         os.replace(temporary, self.index_path)
 
 
-def contact_sheet(tiles: list[tuple[Path, str]], path: Path, columns: int = 3, tile_width: int = 300) -> Path:
-    """One small PNG of labelled thumbnails (prepared photos), to send in the WhatsApp group."""
+def contact_sheet(tiles: list[tuple[Path, str | None, list[str]]], path: Path, notes: list[str] | tuple[str, ...] = (),
+                  columns: int = 3, tile_width: int = 300) -> Path:
+    """One small PNG of labelled thumbnails (prepared photos), to send in the WhatsApp group.
+
+    Each tile is (photo, banner, lines): the banner (e.g. DRAFT), when there is one, is written in a red band across
+    the top of the photo; the lines go under it. `notes` are written in red above all the tiles.
+    """
     from PIL import ImageDraw, ImageFont
 
-    gap, line_height = 12, 18
+    gap, line_height, note_height, band = 12, 18, 22, 34
     font = ImageFont.load_default(size=15)
+    note_font = ImageFont.load_default(size=18)
+    banner_font = ImageFont.load_default(size=24)
     measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    width = columns * (tile_width + gap) + gap
+    note_lines = [part for note in notes for part in _wrap(measure, note, note_font, width - 2 * gap)[:2]]
     cells = []
-    for photo, label in tiles:
+    for photo, banner, label in tiles:
         with Image.open(photo) as image:
             image.draft("RGB", (tile_width, tile_width))
             thumb = image.convert("RGB")
             thumb.thumbnail((tile_width, tile_width * 5 // 4), Image.Resampling.LANCZOS)
-        cells.append((thumb, _wrap(measure, label, font, tile_width)[:2]))
-    rows = [cells[i:i + columns] for i in range(0, len(cells), columns)] or [[]]
-    heights = [max((thumb.height + 6 + line_height * len(lines) for thumb, lines in row), default=0) for row in rows]
-    sheet = Image.new("RGB", (columns * (tile_width + gap) + gap, sum(heights) + gap * (len(rows) + 1)), (250, 247, 242))
+        lines = [part for line in label for part in _wrap(measure, line, font, tile_width)[:2]][:7]
+        cells.append((thumb, banner, lines))
+    rows = [cells[i:i + columns] for i in range(0, len(cells), columns)]
+    heights = [max(thumb.height + 6 + line_height * len(lines) for thumb, _banner, lines in row) for row in rows]
+    top = gap + note_height * len(note_lines) + (gap if note_lines else 0)
+    sheet = Image.new("RGB", (width, top + sum(heights) + gap * len(rows)), (250, 247, 242))
     draw = ImageDraw.Draw(sheet)
-    y = gap
+    for number, line in enumerate(note_lines):
+        draw.text((gap, gap + number * note_height), line, fill=(176, 0, 32), font=note_font)
+    y = top
     for row, height in zip(rows, heights, strict=True):
-        for column, (thumb, lines) in enumerate(row):
+        for column, (thumb, banner, lines) in enumerate(row):
             x = gap + column * (tile_width + gap)
-            sheet.paste(thumb, (x + (tile_width - thumb.width) // 2, y))
+            left = x + (tile_width - thumb.width) // 2
+            sheet.paste(thumb, (left, y))
+            if banner:  # across the photo, so nobody reads a draft or a blocked post as one about to go out
+                draw.rectangle((left, y, left + thumb.width - 1, y + band), fill=(176, 0, 32))
+                draw.text((left + thumb.width // 2, y + band // 2), banner, fill=(255, 255, 255), font=banner_font,
+                          anchor="mm")
             for number, line in enumerate(lines):
                 draw.text((x, y + thumb.height + 4 + number * line_height), line, fill=(40, 32, 24), font=font)
         y += height + gap

@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sokasi_post.captions import HASHTAG, LIMITS
+from sokasi_post.captions import HASHTAG, LIMITS, format_rupiah
 from sokasi_post.config import Settings
 from sokasi_post.errors import UsageError
 from sokasi_post.i18n import _, format_date, language
-from sokasi_post.ledger import DONE, Ledger
+from sokasi_post.ledger import DONE, FAILED, IN_FLIGHT, PENDING, PUBLISHED, SCHEDULED, UNKNOWN, Ledger
 from sokasi_post.media import contact_sheet
-from sokasi_post.models import PlannedPost
+from sokasi_post.models import PlannedPost, Problem
 from sokasi_post.publishing import Plan, active_cooldowns, cooldown_text, fingerprint
 from sokasi_post.yamlfile import NotAFileError, display_path, open_regular
 
@@ -36,6 +36,7 @@ SIGNATURE = ".preview-of"  # the marker: what this folder's preview shows, and t
 SHEET = "preview.png"
 GRID_TILES = 12
 CAPTION_FOLD = 125  # Instagram shows about this many characters before "more"
+SHEET_BROKEN = 6  # broken folders named one by one on the contact sheet; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,15 @@ class Preview:
     sheet: Path
 
 
-def render_preview(planned: Plan, settings: Settings, folder: Path, now: datetime) -> Preview:
+def render_preview(planned: Plan, settings: Settings, folder: Path, now: datetime, *,
+                   broken: dict[str, tuple[Problem, ...]] | None = None) -> Preview:
     """Write index.html, the prepared photos (<slug>/<platform>-NN.jpg) and preview.png into `folder`.
 
+    `broken` holds the product folders that did not load (slug -> their problems): listed first, on the page and the
+    sheet, so a folder with a mistake never just goes missing from what the group sees.
     When nothing it shows has changed since the last preview in `folder`, the files there are kept as they are.
     """
+    broken = dict(sorted((broken or {}).items()))
     ledger = Ledger.open(settings.state_dir, read_only=True)  # a preview writes nothing in the ledger
     try:
         states = {(p.product.slug, p.platform): ledger.get(p.product.slug, p.platform) for p in planned.posts}
@@ -58,7 +63,7 @@ def render_preview(planned: Plan, settings: Settings, folder: Path, now: datetim
                    for platform, cooldown in active_cooldowns(settings, ledger, now).items()}
     finally:
         ledger.close()
-    signature = _signature(planned, states, now, resting)
+    signature = _signature(planned, states, now, resting, broken)
     before = _claim(folder)
     if before.get("signature") == signature and (folder / INDEX).is_file():
         return Preview(index=folder / INDEX, sheet=folder / SHEET)
@@ -68,27 +73,31 @@ def render_preview(planned: Plan, settings: Settings, folder: Path, now: datetim
             out.write(f"{post.product.slug}/{post.platform}-{number:02d}.jpg", prepared.path.read_bytes())
     cards = [_product_html(slug, [p for p in planned.posts if p.product.slug == slug], settings, states, now, resting)
              for slug in dict.fromkeys(p.product.slug for p in planned.posts)]
-    tiles = [(post.prepared[0].path, f"{post.product.title} · {post.platform.capitalize()} · "
-              + _("photos: {count}").format(count=len(post.prepared))) for post in planned.posts if post.prepared]
+    tiles = [(post.prepared[0].path, *sheet_label(post, states.get((post.product.slug, post.platform))))
+             for post in planned.posts if post.prepared]
     sheet = folder / SHEET
-    if tiles:
-        out.write(SHEET, contact_sheet(tiles, out.scratch(SHEET)).read_bytes())
+    if tiles or broken:
+        out.write(SHEET, contact_sheet(tiles, out.scratch(SHEET), notes=sheet_notes(broken)).read_bytes())
     page = _PAGE.format(
         lang=language(), title=html.escape(_("Preview of the next posts")), style=_STYLE,
         heading=html.escape(_("Preview of the next posts")),
         intro=html.escape(_("Made {when} from the products folder: the exact photos and captions that `sokasi-post "
                             "publish` would send. Nothing has been posted by making this page.").format(
             when=format_date(now.astimezone(settings.timezone)))),
-        sheet=f'<p><a href="{SHEET}">{_esc(_("Contact sheet (PNG) for WhatsApp"))}</a></p>' if tiles else "",
-        grid=_grid_html(planned, states), cards="\n".join(cards))
+        sheet=f'<p><a href="{SHEET}">{_esc(_("Contact sheet (PNG) for WhatsApp"))}</a></p>' if tiles or broken else "",
+        broken=_broken_html(broken), grid=_grid_html(planned, states), cards="\n".join(cards))
     out.write(INDEX, page.encode("utf-8"))
     out.finish(signature)
     return Preview(index=folder / INDEX, sheet=sheet)
 
 
-def _signature(planned: Plan, states: dict, now: datetime, resting: dict[str, str]) -> str:
-    """A hash of everything the page shows: posts, photos, ledger states, rests, language, and the day (for 'scheduled')."""
+def _signature(planned: Plan, states: dict, now: datetime, resting: dict[str, str],
+               broken: dict[str, tuple[Problem, ...]]) -> str:
+    """A hash of everything the page shows: posts, photos, ledger states, rests, broken folders, language, and the day
+    (for 'scheduled')."""
     parts = [language(), now.date().isoformat(), *sorted(resting.values())]
+    for slug, problems in broken.items():
+        parts += ["broken", slug, str(len(problems)), *(_problem_text(problem) for problem in problems)]
     for post in planned.posts:
         entry = states.get((post.product.slug, post.platform))
         parts += [post.product.slug, post.platform, post.caption, repr(post.problems), repr(post.product),
@@ -243,15 +252,73 @@ def _warnings(post: PlannedPost, now: datetime, settings: Settings) -> list[tupl
 _WEB_LINK = re.compile(r"https?://[^\s\"'<>\\`\x00-\x1f\x7f]+", re.I)
 
 
-def _state_html(entry) -> str:
+def state_words(entry) -> str:
+    """The ledger's state of one post in the user's words (never the ledger's own name, such as in_flight)."""
     if entry is None:
-        return f'<span class="state">{_esc(_("not posted yet"))}</span>'
-    if entry.state in DONE and entry.permalink and _WEB_LINK.fullmatch(entry.permalink):
-        return (f'<span class="state done">{_esc(_("posted"))}</span> '
-                f'<a href="{_esc(entry.permalink)}">{_esc(_("open"))}</a>')
-    if entry.state in DONE:  # a link that is not a web address (javascript:, data:, file:) never becomes one
-        return f'<span class="state done">{_esc(_("posted"))}</span>'
-    return f'<span class="state">{_esc(entry.state)}</span>'
+        return _("not posted yet")
+    words = {PENDING: _("waiting to be sent"), IN_FLIGHT: _("sending not finished: the next run looks on the platform first"),
+             FAILED: _("refused"), UNKNOWN: _("outcome unknown"), PUBLISHED: _("posted"), SCHEDULED: _("scheduled")}
+    return words.get(entry.state, entry.state)
+
+
+def _state_html(entry) -> str:
+    done = " done" if entry is not None and entry.state in DONE else ""
+    badge = f'<span class="state{done}">{_esc(state_words(entry))}</span>'
+    # a link that is not a web address (javascript:, data:, file:) never becomes one
+    if done and entry.permalink and _WEB_LINK.fullmatch(entry.permalink):
+        return f'{badge} <a href="{_esc(entry.permalink)}">{_esc(_("open"))}</a>'
+    return badge
+
+
+def _problem_text(problem: Problem) -> str:
+    """One problem as `check` prints it: the file, then what is wrong."""
+    prefix = _("warning: ") if problem.warning else ""
+    return f"{display_path(problem.path)}: {prefix}{problem.message}"
+
+
+def _broken_html(broken: dict[str, tuple[Problem, ...]]) -> str:
+    """The product folders that did not load, each with every problem: first on the page, never left out."""
+    if not broken:
+        return ""
+    folders = "".join(
+        f'<li data-broken="{_esc(slug)}"><b>{_esc(slug)}</b><ul>'
+        + "".join(f"<li>{_esc(_problem_text(problem))}</li>" for problem in problems) + "</ul></li>"
+        for slug, problems in broken.items())
+    why = _("These folders are not shown below and will not be posted until the problems are fixed; "
+            "`sokasi-post check` checks them again.")
+    return (f'<section class="broken"><h2>{_esc(_("Product folders with problems"))}</h2>'
+            f"<p>{_esc(why)}</p><ul>{folders}</ul></section>")
+
+
+def sheet_label(post: PlannedPost, entry) -> tuple[str | None, list[str]]:
+    """What the contact sheet says on one post: the banner across its photo (DRAFT, BLOCKED or none), then the lines
+    under it: title and platform, price and maker, and whether it will go out."""
+    product = post.product
+    banner = _("DRAFT") if product.is_draft else _("BLOCKED") if post.blocked else None
+    lines = [f"{product.title} · {post.platform.capitalize()} · " + _("photos: {count}").format(count=len(post.prepared)),
+             " · ".join([format_rupiah(product.price) if product.price else _("no price"),
+                         *([product.maker] if product.maker else [])])]
+    if product.is_draft:
+        lines.append(_("DRAFT: not posted until post.yaml says status: ready"))
+    if post.blocked:
+        lines.append(_("BLOCKED: {problem}").format(problem=post.problems[0]))
+    if not product.is_draft and not post.blocked:
+        lines.append(state_words(entry))
+    return banner, lines
+
+
+def sheet_notes(broken: dict[str, tuple[Problem, ...]]) -> list[str]:
+    """The lines above the tiles of the contact sheet: how many product folders have problems, and which."""
+    if not broken:
+        return []
+    notes = [_("Product folders with problems: {count}; they are not on this sheet (see `sokasi-post check`)").format(
+        count=len(broken))]
+    for slug, problems in list(broken.items())[:SHEET_BROKEN]:
+        first = next((problem for problem in problems if not problem.warning), problems[0]) if problems else None
+        notes.append(f"{slug}: {first.message}" if first else slug)
+    if len(broken) > SHEET_BROKEN:
+        notes.append(_("and {count} more").format(count=len(broken) - SHEET_BROKEN))
+    return notes
 
 
 def _product_html(slug: str, posts: list[PlannedPost], settings: Settings, states: dict, now: datetime,
@@ -263,6 +330,9 @@ def _product_html(slug: str, posts: list[PlannedPost], settings: Settings, state
         found = _warnings(post, now, settings)
         if entry is not None and entry.state in DONE and entry.last_error:  # posted, but not as sent
             found.insert(0, ("error", entry.last_error))
+        elif entry is not None and entry.last_error:  # why the last run did not post it
+            found.insert(0, ("warn" if entry.state == PENDING else "error",
+                             _("Last try: {error}").format(error=entry.last_error)))
         if post.platform in resting and not (entry and entry.state in DONE):
             found.insert(0, ("error", resting[post.platform]))
         notes = "".join(f'<li class="{kind}">{_esc(text)}</li>' for kind, text in found)
@@ -366,6 +436,8 @@ details{display:inline}summary{color:#777;cursor:pointer;display:inline}
 .new{position:absolute;top:4px;left:4px;background:#2a5bb8;color:#fff;font-size:.75em;padding:1px 6px;border-radius:8px}
 .state{font-weight:normal;font-size:.8em;background:#eee;border-radius:8px;padding:1px 8px;margin-left:6px}
 .state.done{background:#d7f0d9}
+.broken{background:#fdecee;border:2px solid #b00020;border-radius:12px;margin:10px auto}.broken h2{color:#b00020}
+.broken li{overflow-wrap:anywhere}
 """
 
 _PAGE = """<!doctype html>
@@ -382,6 +454,7 @@ _PAGE = """<!doctype html>
 <p>{intro}</p>
 {sheet}
 </header>
+{broken}
 <section class="grid-section"><h2>Instagram</h2>{grid}</section>
 <section class="products">
 {cards}
