@@ -308,6 +308,16 @@ def _plan_problems(planned: Plan) -> list[Problem]:
     ]))
 
 
+def _broken(catalog, slugs: tuple[str, ...] = ()) -> dict[str, tuple[Problem, ...]]:
+    """The product folders that did not load (all, or those named), each with its problems: shown wherever posts are."""
+    loaded = {product.slug for product in catalog.products}
+    found: dict[str, list[Problem]] = {}
+    for problem in catalog.problems:
+        if problem.slug and problem.slug not in loaded and (not slugs or problem.slug in slugs):
+            found.setdefault(problem.slug, []).append(problem)
+    return {slug: tuple(problems) for slug, problems in found.items()}
+
+
 def _products_with_problems(catalog, planned: Plan, slugs: tuple[str, ...] = ()) -> set[str]:
     """The product folders with a problem that blocks them (not a warning): counted the same by check and the dry run."""
     problems = [*catalog.problems, *_plan_problems(planned)]
@@ -458,7 +468,7 @@ def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | No
     for problem in [*problems, *(p for p in _plan_problems(planned) if p.warning)]:
         click.echo(_problem_line(problem))
     now = datetime.now(UTC)
-    made = render_preview(planned, settings, settings.state_dir / "preview", now)
+    made = render_preview(planned, settings, settings.state_dir / "preview", now, broken=_broken(catalog, slugs))
     app.say(_("Preview with the photos as they will look: {index}").format(index=display_path(made.index)))
     ledger = _open_ledger(settings, read_only=True)
     try:
@@ -638,7 +648,8 @@ def preview(app: _App, slugs: tuple[str, ...], out_dir: Path | None, open_it: bo
     settings = app.settings()
     catalog = load_catalog(settings)
     planned = _plan_with_progress(app, select_products(catalog, slugs), settings)
-    made = render_preview(planned, settings, out_dir or settings.state_dir / "preview", datetime.now(UTC))
+    made = render_preview(planned, settings, out_dir or settings.state_dir / "preview", datetime.now(UTC),
+                          broken=_broken(catalog, slugs))
     click.echo(display_path(made.index))
     app.say(_("Preview written: open {index} in a browser; {sheet} is the picture to send to the group").format(
         index=display_path(made.index), sheet=display_path(made.sheet)))

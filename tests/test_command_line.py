@@ -144,3 +144,12 @@ def test_the_dry_run_counts_products_with_problems_as_check_does(project, slugs)
     dry = project.run("publish", "--dry-run", *slugs)
     assert dry.exit_code == 1
     assert "products with problems: 2" in dry.stderr
+
+
+def test_a_broken_product_folder_shows_in_the_preview_with_its_problem(project):
+    project.good("sokasi-baik")
+    project.product("sokasi-rusak", "title: Rusak\ncaption: x\nprice: 1000\nwarna: merah\n")
+    result = project.run("preview")
+    assert result.exit_code == 0, result.output
+    page = (project.root / ".sokasi-post" / "preview" / "index.html").read_text(encoding="utf-8")
+    assert "sokasi-rusak" in page and "warna" in page
