@@ -2,7 +2,8 @@
 
 One row per product and platform. The intent is written (state in_flight) before any request that
 makes something public, and the receipt right after, each in its own transaction, so a run killed at
-any moment leaves a row that says exactly how far it got. Tokens and passwords never reach it.
+any moment leaves a row that says exactly how far it got. A post a run did not send leaves no row there: what
+stopped it is kept apart (`setbacks`), for `status` and `report`. Tokens and passwords never reach it.
 """
 
 from __future__ import annotations
@@ -103,12 +104,21 @@ def _add_cooldowns_and_notices(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE notices (name TEXT PRIMARY KEY, at TEXT NOT NULL)")
 
 
+def _add_setbacks(db: sqlite3.Connection) -> None:
+    # What the last run did with a post it could not send (stopped, held, resting, refused...), so `status` and
+    # `report` can say it after the run; forgotten when the post goes out. Kept apart from `posts`, which only
+    # holds posts that were sent (the exactly-once logic reads "no row" as "never sent").
+    db.execute("CREATE TABLE setbacks (slug TEXT NOT NULL, platform TEXT NOT NULL, at TEXT NOT NULL, outcome TEXT NOT NULL, "
+               "detail TEXT NOT NULL, tries INTEGER NOT NULL, PRIMARY KEY (slug, platform))")
+
+
 # Named migrations, applied in order, each once (the table `migrations` remembers which ran).
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_create_posts", _create_posts),
     ("002_sent_at_and_queue", _add_sent_at_and_queue),
     ("003_imports_and_reports", _add_imports_and_reports),
     ("004_cooldowns_and_notices", _add_cooldowns_and_notices),
+    ("005_setbacks", _add_setbacks),
 ]
 
 
@@ -127,6 +137,18 @@ class Cooldown:
     def active(self, now: datetime) -> bool:
         """True while nothing may be sent."""
         return self.not_before is None or now < self.not_before
+
+
+@dataclass(frozen=True)
+class Setback:
+    """What the last run did with a post that needed attention and that it did not send (or that did not go out)."""
+
+    slug: str
+    platform: str
+    at: datetime
+    outcome: str  # the run's word for it (publishing.STOPPED, BLOCKED, HELD, COOLING, FAILED ...)
+    detail: str  # the reason, in words, as the run said it
+    tries: int  # runs in a row that tried to send it and were stopped (a hold or a rest does not count)
 
 
 class _Outdated(Exception):
@@ -437,6 +459,32 @@ class Ledger:
                 (slug, platform, IN_FLIGHT, fingerprint, now, now, receipt.at.isoformat()))
         self.succeed(slug, platform, receipt)
 
+    def setback(self, slug: str, platform: str) -> Setback | None:
+        """What the last run did with this post, when it needed attention and did not go out; else None."""
+        row = self.db.execute("SELECT * FROM setbacks WHERE slug = ? AND platform = ?", (slug, platform)).fetchone()
+        return _setback(row) if row else None
+
+    def setbacks(self) -> list[Setback]:
+        """Every remembered setback, by product then platform."""
+        return [_setback(row) for row in self.db.execute("SELECT * FROM setbacks ORDER BY slug, platform")]
+
+    def remember_setback(self, slug: str, platform: str, outcome: str, detail: str, tried: bool = True) -> None:
+        """Record what this run did with a post it could not send; `tried` (it was stopped at the platform) adds a try.
+
+        The detail is stored through redaction.redact, like every other text a platform may have written.
+        """
+        with self.db:
+            self.db.execute(
+                """INSERT INTO setbacks (slug, platform, at, outcome, detail, tries) VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (slug, platform) DO UPDATE SET at = excluded.at, outcome = excluded.outcome,
+                       detail = excluded.detail, tries = tries + excluded.tries""",
+                (slug, platform, self._now(), outcome, redact(detail), int(tried)))
+
+    def forget_setback(self, slug: str, platform: str) -> None:
+        """Forget the post's setback (it went out, or the run had nothing to say about it)."""
+        with self.db:
+            self.db.execute("DELETE FROM setbacks WHERE slug = ? AND platform = ?", (slug, platform))
+
     def count_published_since(self, platform: str, since: datetime) -> int:
         """How many posts went out on `platform` from `since` on (for a daily limit)."""
         row = self.db.execute(
@@ -448,6 +496,11 @@ class Ledger:
 
 def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def _setback(row: sqlite3.Row) -> Setback:
+    return Setback(slug=row["slug"], platform=row["platform"], at=_time(row["at"]), outcome=row["outcome"],
+                   detail=redact(row["detail"]), tries=row["tries"])
 
 
 def _entry(row: sqlite3.Row) -> Entry:

@@ -25,12 +25,13 @@ from sokasi_post.errors import (
     UsageError,
 )
 from sokasi_post.i18n import _, format_date
-from sokasi_post.ledger import DONE, DOUBTFUL, PENDING, Cooldown, Ledger
+from sokasi_post.ledger import DONE, DOUBTFUL, PENDING, Cooldown, Ledger, Setback
 from sokasi_post.ledger import FAILED as FAILED_STATE
 from sokasi_post.ledger import UNKNOWN as UNKNOWN_STATE
 from sokasi_post.media import Prepared, prepare_products
 from sokasi_post.models import PlannedPost, PreparedPhoto, Problem, Product
 from sokasi_post.publishers import Publisher, schedules_natively, with_retries
+from sokasi_post.yamlfile import display_path
 
 # Both platforms take at most ten photos in one post (an Instagram carousel; a Facebook multi-photo post).
 MAX_PHOTOS = {"facebook": 10, "instagram": 10}
@@ -203,13 +204,23 @@ def publish(
     When the ledger remembers nothing of a platform (new, emptied, lost or put aside), every ready post is
     first looked for there, and `notice` says so; a post found is recorded, one that cannot be looked for
     is not sent.
+
+    What the run did with a post that needs attention and did not go out (stopped, blocked, refused, in doubt,
+    held for the daily limit, resting) is remembered in the ledger for `status` and `report`, one try more each
+    time it was stopped at the platform; any other outcome (it went out, it waits for its time) forgets it.
     """
     run = _Run(settings, ledger, make_publisher, now, repost, ignore_cooldown)
     looked = run.look_first(planned, notice)
     released = run.release(planned, ignore_slots)
     outcomes = []
     for post in planned.posts:
-        outcome = looked.get((post.product.slug, post.platform)) or run.one(post, released)
+        slug, platform = post.product.slug, post.platform
+        outcome = looked.get((slug, platform)) or run.one(post, released)
+        if outcome.status in (BLOCKED, STOPPED, RETRY_LATER, FAILED, UNKNOWN, HELD, COOLING):
+            ledger.remember_setback(slug, platform, outcome.status, outcome.detail,
+                                    tried=outcome.status not in (BLOCKED, HELD, COOLING))
+        else:  # it went out (FLAWED too: the ledger's row has its problem), or nothing is wrong with it
+            ledger.forget_setback(slug, platform)
         report(outcome)
         outcomes.append(outcome)
     return outcomes
@@ -528,6 +539,11 @@ class _Run:
         return Outcome(post, POSTED, receipt.permalink or receipt.remote_id)
 
 
+# How `status` names a post that was never sent, after what the last run did with it (else "not sent").
+SETBACK_STATES = {STOPPED: "held back", COOLING: "resting", HELD: "held for tomorrow"}
+BROKEN = "broken"  # the state of a product folder that did not load (its platform is "-")
+
+
 @dataclass(frozen=True)
 class StatusRow:
     """One product on one platform, as `sokasi-post status` shows it."""
@@ -544,25 +560,60 @@ class StatusRow:
     error: str | None
 
 
-def status_rows(planned: Plan, ledger: Ledger) -> list[StatusRow]:
-    """Every planned post with what the ledger knows of it, then ledger rows of products no longer in the folder."""
+def status_rows(planned: Plan, ledger: Ledger, broken: dict[str, tuple[Problem, ...]] | None = None) -> list[StatusRow]:
+    """Every planned post with what the ledger knows of it, then, by product, each folder in `broken` (slug -> its
+    problems: one row, platform "-", state "broken") and the ledger rows of products no longer planned.
+
+    A post the last run did not send shows that run's word for it ("held back", "resting", "held for tomorrow", or
+    "not sent"), its reason as the error, and the runs stopped at the platform as attempts; a sent post whose last
+    run said something newer than its row shows that as the error.
+    """
+    setbacks = {(setback.slug, setback.platform): setback for setback in ledger.setbacks()}
     rows = []
     seen = set()
     for post in planned.posts:
-        slug, platform = post.product.slug, post.platform
-        seen.add((slug, platform))
-        entry = ledger.get(slug, platform)
+        key = (post.product.slug, post.platform)
+        seen.add(key)
+        entry = ledger.get(*key)
         if entry is None:
-            state = "draft" if post.product.is_draft else "blocked" if post.blocked else "not sent"
-            rows.append(StatusRow(slug, platform, state, False, None, None, None, None, 0,
-                                  "; ".join(post.problems) or None))
-            continue
-        changed = entry.state in DONE and entry.fingerprint != fingerprint(post)
-        rows.append(_row(entry, changed))
-    rows.extend(_row(entry, False) for entry in ledger.entries() if (entry.slug, entry.platform) not in seen)
+            rows.append(_unsent_row(post, setbacks.get(key)))
+        else:
+            rows.append(_row(entry, entry.state in DONE and entry.fingerprint != fingerprint(post), setbacks.get(key)))
+    rest = [*_broken_rows(broken or {}),
+            *(_row(entry, False, setbacks.get((entry.slug, entry.platform)))
+              for entry in ledger.entries() if (entry.slug, entry.platform) not in seen)]
+    rows.extend(sorted(rest, key=lambda row: row.slug))  # stable: a broken folder's row before its ledger rows
     return rows
 
 
-def _row(entry, changed: bool) -> StatusRow:
+def _unsent_row(post: PlannedPost, setback: Setback | None) -> StatusRow:
+    """A planned post the ledger has no row for: draft, blocked (by today's problems), or what the last run said."""
+    slug, platform = post.product.slug, post.platform
+    problems = "; ".join(post.problems) or None
+    if post.product.is_draft:
+        return StatusRow(slug, platform, "draft", False, None, None, None, None, 0, problems)
+    if setback is None or (setback.outcome == BLOCKED and not post.blocked):  # fixed since the last run
+        return StatusRow(slug, platform, "blocked" if post.blocked else "not sent", False, None, None, None, None, 0,
+                         problems)
+    if post.blocked:
+        return StatusRow(slug, platform, "blocked", False, None, None, None, setback.at, setback.tries, problems)
+    return StatusRow(slug, platform, SETBACK_STATES.get(setback.outcome, "not sent"), False, None, None, None, setback.at,
+                     setback.tries, setback.detail)
+
+
+def _broken_rows(broken: dict[str, tuple[Problem, ...]]) -> list[StatusRow]:
+    """One row per product folder that did not load, its problems (warnings left out) as the error, file by file."""
+    rows = []
+    for slug, problems in broken.items():
+        said = "; ".join(f"{display_path(p.path)}: {p.message}" for p in problems if not p.warning)
+        if said:
+            rows.append(StatusRow(slug, "-", BROKEN, False, None, None, None, None, 0, said))
+    return rows
+
+
+def _row(entry, changed: bool, setback: Setback | None = None) -> StatusRow:
+    error, updated_at = entry.last_error, entry.updated_at
+    if setback is not None and setback.at >= entry.updated_at:  # the last run said something newer than the row
+        error, updated_at = setback.detail, setback.at
     return StatusRow(entry.slug, entry.platform, entry.state, changed, entry.remote_id, entry.permalink, entry.published_at,
-                     entry.updated_at, entry.attempts, entry.last_error)
+                     updated_at, entry.attempts, error)

@@ -276,7 +276,7 @@ def test_report_lists_what_went_online_per_craftsman_with_links_and_what_failed(
             "_Ni Ketut Sari_\n• *Sokasi a*\n  FB: https://www.facebook.com/1/posts/2\n  IG: https://www.instagram.com/p/AAA/") \
         in english
     assert "*Next:*\n• Sokasi c — Thursday, 24 December 2026 09:00 WITA" in english
-    assert "*Needs a look:*\n• Sokasi b (IG): Instagram refused the post: bad image" in english
+    assert "*Needs a look:*\n_I Made Budiasa_\n• Sokasi b (IG): Instagram refused the post: bad image — " in english
     indonesian = project.run("report", "--lang", "id").stdout  # the second report: nothing new since the first
     assert "*Online sejak" in indonesian and "_tidak ada yang baru_" in indonesian
     assert "• Sokasi c — Kamis, 24 Desember 2026 09.00 WITA" in indonesian
