@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sokasi_post.config import FITS, Settings, describe_type, hashtag_lists
+from sokasi_post.config import FITS, STARTER, Settings, describe_type, hash_comment_problem, hashtag_lists
 from sokasi_post.errors import ConfigError
-from sokasi_post.i18n import _
+from sokasi_post.i18n import LANGUAGES, _
 from sokasi_post.models import PLATFORMS, Problem, Product
-from sokasi_post.yamlfile import YamlFileError, display_path, read_yaml_mapping
+from sokasi_post.yamlfile import (
+    YamlDocument,
+    YamlFileError,
+    display_path,
+    open_regular,
+    parse_yaml,
+    read_yaml_document,
+)
 
 POST_FILE = "post.yaml"
 # HEIC (iPhone) is listed so such a photo is never silently left out; media.py says how to convert it
@@ -76,10 +84,10 @@ def load_product(folder: Path, settings: Settings) -> tuple[Product | None, list
     if outside:
         return None, [outside]
     try:
-        raw = read_yaml_mapping(post_file)
+        document = read_yaml_document(post_file)
     except YamlFileError as error:
         return None, [Problem(post_file, str(error))]
-    checker = _PostChecker(folder, post_file, raw, settings)
+    checker = _PostChecker(folder, post_file, document, settings)
     product = checker.product()
     return product, checker.problems
 
@@ -113,21 +121,80 @@ def _outside_problem(path: Path, folder: Path, message: str | None = None) -> Pr
     return Problem(path, message.format(target=target, posts=display_path(folder)))
 
 
+# The texts the starter post.yaml files put in a product, by key, with the command that writes them.
+_STARTER_POSTS = (("post.yaml", "sokasi-post new"), ("example-post.yaml", "sokasi-post init"))
+# A commented-out key in a starter post.yaml (`# maker: Ni Wayan Sari`, `#   depan.jpg: …`): uncommented, it is the example.
+_COMMENTED_KEY = re.compile(r"^# ?( *[a-z_][\w.-]*:(?:\s.*)?)$")
+EXAMPLE_PHOTO = "sokasi.jpg"
+
+
+def _plain(text: str) -> str:
+    """Text compared with the starter's: spaces and line breaks as single spaces, case ignored."""
+    return " ".join(text.split()).casefold()
+
+
+@functools.cache
+def starter_texts() -> dict[str, dict[str, str]]:
+    """title/caption/maker/alt -> {example text as compared: the command that writes it}, from the starter files.
+
+    Read from the starter post.yaml files of every language, the commented-out keys included (uncommented, they are
+    the example too). Caption texts are taken line by line, so a story written below the example line is still caught.
+    """
+    live: dict[str, dict[str, str]] = {"title": {}, "caption": {}, "maker": {}, "alt": {}}
+    commented: dict[str, dict[str, str]] = {key: {} for key in live}
+    for code in LANGUAGES:
+        for name, command in _STARTER_POSTS:
+            text = (STARTER / code / name).read_text(encoding="utf-8")
+            hidden = "\n".join(match.group(1) for line in text.splitlines() if (match := _COMMENTED_KEY.match(line)))
+            for found, values in ((live, parse_yaml(text).values), (commented, parse_yaml(hidden).values or {})):
+                for key in ("title", "maker"):
+                    value = values.get(key)
+                    if isinstance(value, str) and "{" not in value:  # `title: {title}` is filled in from the slug
+                        found[key].setdefault(_plain(value), command)
+                for line in str(values.get("caption") or "").splitlines():
+                    if line.strip():
+                        found["caption"].setdefault(_plain(line), command)
+                for description in (values.get("alt") or {}).values():
+                    found["alt"].setdefault(_plain(str(description)), command)
+    # A text live in one starter file and commented out in another is said to come from the one that writes it live;
+    # one commented out in both, from `new` (a product made by `new` is where a key gets uncommented).
+    return {key: {**commented[key], **live[key]} for key in live}
+
+
+@functools.cache
+def _example_photo() -> bytes:
+    return (STARTER / EXAMPLE_PHOTO).read_bytes()
+
+
+def is_example_photo(path: Path) -> bool:
+    """True when the photo is the starter's example photo, byte for byte (compared only when the sizes match)."""
+    example = _example_photo()
+    try:
+        if path.stat().st_size != len(example):
+            return False
+        handle, _size = open_regular(path)
+        with handle:
+            return handle.read(len(example) + 1) == example
+    except OSError:  # unreadable: media.py says so when it prepares the photo
+        return False
+
+
 class _PostChecker:
     """Checks one post.yaml key by key, collecting every problem rather than stopping at the first."""
 
-    def __init__(self, folder: Path, post_file: Path, raw: dict, settings: Settings):
+    def __init__(self, folder: Path, post_file: Path, document: YamlDocument, settings: Settings):
         self.folder = folder
         self.post_file = post_file
-        self.raw = raw
+        self.document = document
+        self.raw = document.values
         self.settings = settings
         self.problems: list[Problem] = []
 
     def fail(self, message: str, path: Path | None = None) -> None:
         self.problems.append(Problem(path or self.post_file, message))
 
-    def warn(self, message: str) -> None:
-        self.problems.append(Problem(self.post_file, message, warning=True))
+    def warn(self, message: str, path: Path | None = None) -> None:
+        self.problems.append(Problem(path or self.post_file, message, warning=True))
 
     def product(self) -> Product | None:
         for key in self.raw:
@@ -148,6 +215,7 @@ class _PostChecker:
         photos = self.photos()
         alt = self.alt(photos)
         focus = self.focus(photos)
+        self.unfinished(status, {"title": title, "caption": caption, "maker": maker}, alt, photos)
         fit = self.raw.get("fit")
         if fit is not None and fit not in FITS:
             self.fail(_("fit: expected crop or pad, got {got}").format(got=describe_type(fit)))
@@ -171,6 +239,34 @@ class _PostChecker:
             maker_instagram=maker_instagram,
             focus=focus,
         )
+
+    def unfinished(self, status: str, texts: dict[str, str | None], alt: dict[str, str], photos: tuple[Path, ...]) -> None:
+        """What the starter files put here and is still here: an error in a ready product, a warning in a draft."""
+        say = self.warn if status == "draft" else self.fail
+        advice = {
+            "title": _("line {line}: title: still the example title from `{command}`; write the product's own name"),
+            "caption": _("line {line}: caption: still the example text from `{command}`; write the product's own story"),
+            "maker": _("line {line}: maker: still the example name from `{command}`; write the name of the craftsman "
+                       "who made it"),
+        }
+        examples = starter_texts()
+        for key, value in texts.items():
+            if not value:
+                continue
+            plain = _plain(value)
+            command = (examples[key].get(plain) if key == "maker"
+                       else next((c for text, c in examples[key].items() if text in plain), None))
+            if command:
+                say(advice[key].format(line=self.document.lines.get(key, "?"), command=command))
+        for name, description in alt.items():
+            plain = _plain(description)
+            command = next((c for text, c in examples["alt"].items() if text in plain), None)
+            if command:
+                say(_("line {line}: alt: {name}: still the example description from `{command}`; describe what this "
+                      "photo shows").format(line=self.document.lines.get(f"alt.{name}", "?"), name=name, command=command))
+        for photo in photos:
+            if is_example_photo(photo):
+                say(_("the example photo from `sokasi-post init`; replace it with a photo of the product"), photo)
 
     def text(self, key: str, required: bool = False) -> str | None:
         value = self.raw.get(key)
@@ -203,10 +299,16 @@ class _PostChecker:
         value = self.raw.get("price")
         if value is None:
             return None
-        if isinstance(value, float) and value == int(value) and value < 1000:
+        typed = self.document.written.get("price", str(value)).strip()
+        if isinstance(value, float) and re.fullmatch(r"\d{1,3}(?:\.\d{3})+", typed):
             # YAML reads "price: 150.000" as the number 150.0: the Indonesian thousands dot is a decimal point.
-            self.fail(_("price: {value!r} reads as {number}; write whole rupiah without dots, e.g. price: {fixed}")
-                      .format(value=value, number=value, fixed=int(value * 1000)))
+            self.fail(_("price: {typed} — the dot makes YAML read {number}; write whole rupiah without dots: price: {fixed}")
+                      .format(typed=typed, number=f"{value:g}", fixed=typed.replace(".", "")))
+            return None
+        written_out = re.fullmatch(r"(?i)(?:rp\.?\s*)?(\d{1,3}(?:\.\d{3})+|\d+)(?:,-|,00)?", typed)
+        if isinstance(value, str) and written_out:  # "1.500.000", "Rp 150.000", "Rp150.000,-"
+            self.fail(_("price: {typed} — write whole rupiah as a plain number, without Rp or dots: price: {fixed}")
+                      .format(typed=typed, fixed=written_out.group(1).replace(".", "")))
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(_("price: expected whole rupiah as a number, e.g. price: 150000, got {got}")
@@ -224,13 +326,13 @@ class _PostChecker:
             return "draft"
         return value
 
-    def text_list(self, key: str) -> tuple[str, ...]:
+    def text_list(self, key: str, example: str) -> tuple[str, ...]:
         value = self.raw.get(key)
         if value is None:
             return ()
         if not isinstance(value, list):
-            self.fail(_("{key}: expected a list, e.g. {key}: [sokasi, bambu], got {got}").format(
-                key=key, got=describe_type(value)))
+            self.fail(_("{key}: expected a list, e.g. {example}, got {got}").format(
+                key=key, example=example, got=describe_type(value)))
             return ()
         items = []
         for number, item in enumerate(value, start=1):
@@ -244,7 +346,8 @@ class _PostChecker:
         return tuple(items)
 
     def hashtags(self) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
-        problems: list[str] = []
+        problems: list[str] = [problem for key in ("hashtags", "hashtags.all", "hashtags.facebook", "hashtags.instagram")
+                               if (problem := hash_comment_problem(self.document, key))]
         found = hashtag_lists(self.raw.get("hashtags"), "hashtags", problems)
         for problem in problems:
             self.fail(problem)
@@ -254,7 +357,7 @@ class _PostChecker:
         enabled = self.settings.enabled_platforms
         if "platforms" not in self.raw:
             return enabled
-        chosen = self.text_list("platforms")
+        chosen = self.text_list("platforms", "platforms: [facebook]")
         for name in chosen:
             if name not in PLATFORMS:
                 self.fail(_("platforms: unknown platform {name!r}; expected {known}").format(
@@ -303,7 +406,7 @@ class _PostChecker:
                 self.fail(_("no photos in the folder; add .jpg, .jpeg, .png or .webp files next to post.yaml"))
                 return ()
         else:
-            names = self.text_list("photos")
+            names = self.text_list("photos", "photos: [depan.jpg, atas.jpg]")
             if not names and isinstance(listed, list):
                 self.fail(_("photos: the list is empty; list the photo files or remove the photos key"))
             paths = []
@@ -334,7 +437,7 @@ class _PostChecker:
         value = self.raw.get("focus")
         if value is None:
             return {}
-        example = _("e.g. focus: {{depan.jpg: [0.5, 0.4]}} (across, down; 0 to 1)")
+        example = _("e.g. focus: {{depan.jpg: [0.5, 0.4]}} (across, down; 0 to 1)").format()  # the braces, undoubled
         if not isinstance(value, dict):
             self.fail(_("focus: expected photo names with a point to keep in view, {example}, got {got}").format(
                 example=example, got=describe_type(value)))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 import string
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,10 +17,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sokasi_post.errors import ConfigError
 from sokasi_post.i18n import LANGUAGES, N_, _, normalise
-from sokasi_post.yamlfile import YamlFileError, display_path, read_yaml_mapping
+from sokasi_post.models import Problem
+from sokasi_post.yamlfile import (
+    CONFIG_NAME,
+    YamlDocument,
+    YamlFileError,
+    display_path,
+    parse_yaml,
+    read_yaml_document,
+    read_yaml_mapping,
+)
 
 CONFIG_ENV = "SOKASI_POST_CONFIG"
-CONFIG_NAME = "config.yaml"
+# The starter files `init` and `new` write (one folder per language); read here to know their sample values.
+STARTER = resources.files("sokasi_post") / "starter"
+# The starter config's values that only show what goes there: each must be replaced before anything is posted.
+SAMPLE_KEYS = ("facebook.page_id", "instagram.username", "contact.whatsapp")
 
 DEFAULT_FACEBOOK_TEMPLATE = """\
 {title}
@@ -81,10 +95,6 @@ def _flag(default: bool) -> _Key:
     return _Key((bool,), default, N_("true or false"))
 
 
-def _text_list(default: Any = ()) -> _Key:
-    return _Key((list,), default, N_("a list of text, e.g. [sokasi, bambu]"))
-
-
 # Every key config.yaml may hold, with its default. Documented key by key in docs/config.md.
 SCHEMA: dict[str, Any] = {
     "language": _Key((str,), None, N_("id or en")),
@@ -128,7 +138,7 @@ SCHEMA: dict[str, Any] = {
         "wait_seconds": _Key((int,), 20, N_("whole seconds")),
     },
     "schedule": {
-        "slots": _text_list(),
+        "slots": _Key((list,), (), N_("a list of times of day in quotes, e.g. slots: [\"09:00\", \"17:00\"]")),
         "max_per_run": _Key((int,), 1, N_("how many new products one posting slot releases")),
     },
     "media": {
@@ -248,6 +258,9 @@ class Settings:
     whatsapp_gap: timedelta = timedelta(minutes=5)  # whatsapp.group_minutes
     language: str | None = None  # id or en; None: from the system's locale
     warnings: tuple[str, ...] = ()
+    # Values still as the starter config has them (the sample Page ID, account, number): nothing may be posted with
+    # them. Each names the line; its platform is the one it stops ("facebook", "instagram"), or None for every one.
+    unfinished: tuple[Problem, ...] = ()
 
     @property
     def enabled_platforms(self) -> tuple[str, ...]:
@@ -287,18 +300,35 @@ def early_language(argv: list[str]) -> str:
 
 
 def find_config(explicit: str | None) -> Path:
-    """The config file to use: --config, else $SOKASI_POST_CONFIG, else ./config.yaml."""
-    if explicit:
-        return Path(explicit)
-    from_env = os.environ.get(CONFIG_ENV)
-    if from_env:
-        return Path(from_env)
+    """The config file to use: --config, else $SOKASI_POST_CONFIG, else config.yaml here or in the nearest folder above.
+
+    A folder given instead of the file means its config.yaml, when it has one.
+    """
+    given = explicit or os.environ.get(CONFIG_ENV)
+    if given:
+        path = Path(given)
+        return path / CONFIG_NAME if path.is_dir() and (path / CONFIG_NAME).is_file() else path
+    try:
+        here = Path.cwd()
+    except OSError:  # the current folder was deleted
+        return Path(CONFIG_NAME)
+    for folder in (here, *here.parents):  # like git: run from posts/ or a product folder, the project's config is used
+        candidate = folder / CONFIG_NAME
+        try:
+            found = candidate.exists() or candidate.is_symlink()
+        except OSError:
+            break
+        if found:
+            return Path(CONFIG_NAME) if folder == here else candidate
     return Path(CONFIG_NAME)
 
 
 def load_settings(path: Path, today: date | None = None) -> Settings:
     """Read and check config.yaml; raise ConfigError listing every problem found."""
     shown = display_path(path)
+    if path.is_dir():
+        raise ConfigError([_("{folder} is a folder; give the config file ({config}), or run `sokasi-post init {folder}`")
+                           .format(folder=shown, config=display_path(path / CONFIG_NAME))])
     if not path.is_file():
         raise ConfigError(
             [
@@ -307,21 +337,44 @@ def load_settings(path: Path, today: date | None = None) -> Settings:
             ]
         )
     try:
-        raw = read_yaml_mapping(path, allow_empty=True)
+        document = read_yaml_document(path, allow_empty=True)
     except YamlFileError as error:
         raise ConfigError([f"{shown}: {error}"]) from None
     problems: list[str] = []
-    values = _check_section(raw, SCHEMA, "", problems)
+    values = _check_section(document.values, SCHEMA, "", problems, document.written)
+    problems.extend(_hash_comments(document))
     if problems:
         raise ConfigError([f"{shown}: {p}" for p in problems])
-    settings = _build(path.resolve(), shown, values, problems, today or date.today())
+    settings = _build(path.resolve(), shown, values, problems, today or date.today(), document)
     if problems:
         raise ConfigError([f"{shown}: {p}" for p in problems])
     return settings
 
 
-def _check_section(raw: dict, schema: dict, prefix: str, problems: list[str]) -> dict:
-    """Check one mapping against its schema; fill defaults; collect problems."""
+def _hash_comments(document: YamlDocument) -> list[str]:
+    """`hashtags: #sokasi` reads as an empty list (YAML takes # and what follows as a comment): say so, with the line."""
+    keys = ("captions.hashtags", *(f"captions.hashtags.{group}" for group in HASHTAG_GROUPS))
+    return [problem for key in keys if (problem := hash_comment_problem(document, key))]
+
+
+def hash_comment_problem(document: YamlDocument, key: str) -> str | None:
+    """The problem when `key: #tag` left `key` empty, the tag taken for a comment; None otherwise."""
+    if document.written.get(key) != "" or not re.search(r":\s+#[^\s#]", document.line_text(key)):
+        return None
+    return _("line {line}: {key}: # starts a comment in YAML: write the tags without # ({name}: [a, b]) or in quotes"
+             ).format(line=document.lines[key], key=key, name=key.rsplit(".", 1)[-1])
+
+
+def _typed(value: Any, written: str | None) -> str:
+    """What the user wrote, as a message shows it: `17:00 (YAML reads it as the number 1020)` where YAML changed it."""
+    if written and isinstance(value, (int, float)) and not isinstance(value, bool) and written.strip() != str(value):
+        return _("{typed} (YAML reads it as the number {value})").format(typed=written.strip(), value=value)
+    return describe_type(value)
+
+
+def _check_section(raw: dict, schema: dict, prefix: str, problems: list[str], written: dict[str, str] | None = None) -> dict:
+    """Check one mapping against its schema; fill defaults; collect problems (`written`: values as typed, by key)."""
+    written = written or {}
     values: dict[str, Any] = {}
     for key in raw:
         if key not in schema:
@@ -343,7 +396,7 @@ def _check_section(raw: dict, schema: dict, prefix: str, problems: list[str]) ->
                 problems.append(_("{key}: expected a section of keys ({keys}), got {got}").format(
                     key=where, keys=", ".join(spec), got=describe_type(value)))
                 value = {}
-            values[key] = _check_section(value, spec, where + ".", problems)
+            values[key] = _check_section(value, spec, where + ".", problems, written)
             continue
         if value is None:
             if spec.default is _REQUIRED:
@@ -354,7 +407,7 @@ def _check_section(raw: dict, schema: dict, prefix: str, problems: list[str]) ->
         wrong_bool = isinstance(value, bool) and bool not in spec.types
         if wrong_bool or not isinstance(value, spec.types):
             problems.append(_("{key}: expected {expected}, got {got}").format(
-                key=where, expected=_(spec.expected), got=describe_type(value)))
+                key=where, expected=_(spec.expected), got=_typed(value, written.get(where))))
             values[key] = spec.default if spec.default is not _REQUIRED else None
             continue
         if isinstance(value, list):
@@ -511,8 +564,10 @@ def _encrypted_or_local(url: str) -> bool:
     return parts.scheme == "https" or (parts.scheme == "http" and host in LOOPBACK_HOSTS)
 
 
-def _build(path: Path, shown: str, v: dict, problems: list[str], today: date) -> Settings | None:
+def _build(path: Path, shown: str, v: dict, problems: list[str], today: date,
+           document: YamlDocument | None = None) -> Settings | None:
     """Turn checked values into Settings, checking what depends on more than one key."""
+    document = document or YamlDocument({})
     base = path.parent
     warnings: list[str] = []
 
@@ -589,11 +644,13 @@ def _build(path: Path, shown: str, v: dict, problems: list[str], today: date) ->
         problems.append(_("language: expected id (Bahasa Indonesia) or en (English), got {value!r}").format(value=v["language"]))
     media = _media_settings(v["media"], problems)
     slots = []
-    for text in v["schedule"]["slots"]:
+    for number, text in enumerate(v["schedule"]["slots"]):
+        # Unquoted, 17:00 reaches us as the number 1020 (YAML 1.1 reads it in base 60): the text as typed is used.
+        typed = document.written.get(f"schedule.slots[{number}]", text).strip()
         try:
-            slots.append(time.fromisoformat(text.strip()))
+            slots.append(time.fromisoformat(f"0{typed}" if re.fullmatch(r"\d:\d\d", typed) else typed))
         except ValueError:
-            problems.append(_("schedule.slots: {value!r} is not a time of day like \"09:00\"").format(value=text))
+            problems.append(_("schedule.slots: {value!r} is not a time of day like \"09:00\"").format(value=typed))
     _within(problems, "schedule.max_per_run", v["schedule"]["max_per_run"], 1, 25)
     for platform, template in templates.items():
         problems.extend(f"captions.{platform}: {p}" for p in template_problems(template))
@@ -636,4 +693,48 @@ def _build(path: Path, shown: str, v: dict, problems: list[str], today: date) ->
         whatsapp_gap=timedelta(minutes=v["whatsapp"]["group_minutes"]),
         language=v["language"],
         warnings=tuple(f"{shown}: {w}" for w in warnings),
+        unfinished=_unfinished(path, document, {"facebook.page_id": page_id if fb["enabled"] else None,
+                                                "instagram.username": ig["username"] if ig["enabled"] else None,
+                                                "contact.whatsapp": whatsapp}),
     )
+
+
+def _sample_form(key: str, value: Any) -> str:
+    """A config value in the form it is compared with the starter's sample (number digits only, names in lowercase)."""
+    text = str(value).strip()
+    if key == "contact.whatsapp":
+        return whatsapp_digits(text)
+    return text.removeprefix("@").lower()
+
+
+@functools.cache
+def starter_samples() -> dict[str, frozenset[str]]:
+    """SAMPLE_KEYS -> the values the starter config.yaml of every language holds there, read from the starter files."""
+    samples: dict[str, set[str]] = {key: set() for key in SAMPLE_KEYS}
+    for code in LANGUAGES:
+        values = parse_yaml((STARTER / code / CONFIG_NAME).read_text(encoding="utf-8")).values
+        for key in SAMPLE_KEYS:
+            section, name = key.split(".")
+            value = values.get(section, {}).get(name)
+            if value is not None:
+                samples[key].add(_sample_form(key, value))
+    return {key: frozenset(found) for key, found in samples.items()}
+
+
+def _unfinished(path: Path, document: YamlDocument, values: dict[str, str | None]) -> tuple[Problem, ...]:
+    """A problem for each value (None: not used) still equal to the starter config's sample."""
+    advice = {
+        "facebook.page_id": (_("line {line}: facebook.page_id is still the example value from `sokasi-post init`; put "
+                               "your Page's ID (on Facebook: your Page > About > Page transparency)"), "facebook"),
+        "instagram.username": (_("line {line}: instagram.username is still the example value from `sokasi-post init`; "
+                                 "put your Instagram account name, without @, as your profile shows it"), "instagram"),
+        "contact.whatsapp": (_("line {line}: contact.whatsapp is still the example value from `sokasi-post init`; put the "
+                               "WhatsApp number buyers should message, with the country code (+62 in Indonesia)"), None),
+    }
+    samples = starter_samples()
+    found = []
+    for key, value in values.items():
+        if value is not None and _sample_form(key, value) in samples[key]:
+            message, platform = advice[key]
+            found.append(Problem(path, message.format(line=document.lines.get(key, "?")), platform=platform))
+    return tuple(found)

@@ -18,6 +18,7 @@ class Problem:
     message: str
     warning: bool = False
     slug: str | None = None
+    platform: str | None = None  # the one platform it concerns ("facebook", "instagram"); None: every platform
 
 
 @dataclass(frozen=True)

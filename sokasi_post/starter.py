@@ -6,19 +6,18 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
-from sokasi_post.catalog import POST_FILE, SLUG_PATTERN, slugify
-from sokasi_post.config import CONFIG_NAME
+from sokasi_post.catalog import EXAMPLE_PHOTO, POST_FILE, SLUG_PATTERN, slugify
+from sokasi_post.config import CONFIG_NAME, STARTER
 from sokasi_post.errors import UsageError
 from sokasi_post.i18n import _, language
 from sokasi_post.yamlfile import display_path
 
 EXAMPLE_SLUG = "contoh-sokasi"
-_STARTER = resources.files("sokasi_post") / "starter"
 
 
 def _starter_text(name: str, translated: bool = True) -> str:
     """A starter file, with its comments in the user's language."""
-    folder = _STARTER / language() if translated else _STARTER
+    folder = STARTER / language() if translated else STARTER
     return (folder / name).read_text(encoding="utf-8")
 
 
@@ -32,11 +31,11 @@ def init_project(folder: Path) -> list[Path]:
                              .format(path=display_path(existing)))
     example = posts / EXAMPLE_SLUG
     example.mkdir(parents=True)
-    written = [config, example / POST_FILE, example / "sokasi.jpg"]
+    written = [config, example / POST_FILE, example / EXAMPLE_PHOTO]
     config.write_text(_starter_text("config.yaml"), encoding="utf-8")
     (example / POST_FILE).write_text(_starter_text("example-post.yaml"), encoding="utf-8")
-    with resources.as_file(_STARTER / "sokasi.jpg") as photo:
-        shutil.copyfile(photo, example / "sokasi.jpg")
+    with resources.as_file(STARTER / EXAMPLE_PHOTO) as photo:
+        shutil.copyfile(photo, example / EXAMPLE_PHOTO)
     gitignore = folder / ".gitignore"
     if not gitignore.exists():
         gitignore.write_text(_starter_text("gitignore", translated=False), encoding="utf-8")

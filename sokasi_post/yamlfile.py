@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -15,6 +17,8 @@ from sokasi_post.i18n import _
 # A post.yaml or config.yaml is a few kilobytes; anything far bigger is a mistake (or an attack) and is
 # refused before it is read, so a stray video renamed post.yaml cannot eat the laptop's memory.
 MAX_YAML_BYTES = 1_000_000
+# The file that makes a folder a project; config.CONFIG_NAME (here too, for display_path's sake).
+CONFIG_NAME = "config.yaml"
 # A post.yaml needs three levels (focus: {photo: [x, y]}). PyYAML builds nested values by recursion, so a
 # file of 50,000 opening brackets would end in a RecursionError; it is refused at this depth instead.
 MAX_YAML_DEPTH = 50
@@ -103,16 +107,124 @@ class _BoundedLoader(yaml.SafeLoader):
 
 
 def display_path(path: Path) -> str:
-    """The path as the user should see it: relative to the current folder when inside it."""
+    """The path as the user should see it: relative to the current folder when inside it, or inside the project
+    the current folder is in (`../config.yaml` from posts/, like git); else in full."""
     try:
         relative = os.path.relpath(path)
-    except ValueError:  # another drive on Windows
+        if not relative.startswith(".."):
+            return relative
+        here = Path.cwd()
+    except (ValueError, OSError):  # another drive on Windows; a current folder that was deleted
         return str(path)
-    return str(path) if relative.startswith("..") else relative
+    root = project_folder(here)
+    if root is not None and root != here and Path(os.path.abspath(path)).is_relative_to(root):
+        return relative
+    return str(path)
+
+
+def project_folder(start: Path) -> Path | None:
+    """The nearest folder, `start` or one above it, that holds a config.yaml (None when there is none)."""
+    for folder in (start, *start.parents):
+        candidate = folder / CONFIG_NAME
+        try:
+            if candidate.exists() or candidate.is_symlink():
+                return folder
+        except OSError:  # no permission to look in a folder above: look no further
+            return None
+    return None
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """A YAML file's mapping, with where each key stands and how each plain value was typed.
+
+    Keys below the top level are dotted (`facebook.page_id`), list items numbered (`schedule.slots[0]`).
+    """
+
+    values: dict
+    text: str = ""
+    lines: dict[str, int] = field(default_factory=dict)  # key -> its line, counted from 1
+    written: dict[str, str] = field(default_factory=dict)  # key -> a plain value exactly as typed (`150.000`, `17:00`)
+
+    def line_text(self, key: str) -> str:
+        """The text of the line that holds `key` ("" when the key is not in the file)."""
+        line = self.lines.get(key)
+        if line is None:
+            return ""
+        lines = self.text.splitlines()
+        return lines[line - 1] if line <= len(lines) else ""
+
+
+def _index_nodes(node: yaml.Node, prefix: str, lines: dict[str, int], written: dict[str, str], seen: set[int]) -> None:
+    """Note the line of every key under `node`, and the text of every plain value, by dotted name."""
+    if id(node) in seen:  # an alias (*name) repeats a node: walked once, or nested aliases would multiply the walk
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            name = f"{prefix}.{key_node.value}" if prefix else key_node.value
+            lines[name] = key_node.start_mark.line + 1  # a repeated key: the last one counts, as for its value
+            _index_nodes(value_node, name, lines, written, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for number, item in enumerate(node.value):
+            name = f"{prefix}[{number}]"
+            lines[name] = item.start_mark.line + 1
+            _index_nodes(item, name, lines, written, seen)
+    elif isinstance(node, yaml.ScalarNode) and prefix:
+        written[prefix] = node.value
+
+
+# `hashtags: [#sokasi, #bambu]` or `{instagram: #sokasi}`: there a # starts a comment, so the brackets are never closed.
+_HASH_IN_LIST = re.compile(r"[\[{,]\s*#|:\s*#[^\s#]")
+_KEY_ON_LINE = re.compile(r"^\s*(?:-\s+)?([^\s:#\[\]{},]+)\s*:")
+
+
+def _syntax_problem(error: yaml.MarkedYAMLError, text: str) -> str:
+    """PyYAML's complaint in the user's terms, with the line, and the usual cause when it is a known one."""
+    mark = error.problem_mark or error.context_mark
+    lines = text.splitlines()
+    if mark is not None and "flow" in (error.context or ""):  # a list or section in brackets left open
+        for number in range(min(mark.line, len(lines) - 1), -1, -1):  # the nearest such line above the error
+            if _HASH_IN_LIST.search(lines[number]):
+                key = _KEY_ON_LINE.match(lines[number])
+                return _("line {line}: # starts a comment in YAML: write the tags without # ({key}: [a, b]) or in "
+                         "quotes").format(line=number + 1, key=key.group(1) if key else "hashtags")
+    where = _("line {line}, column {column}: ").format(line=mark.line + 1, column=mark.column + 1) if mark else ""
+    problem = error.problem or error.context or _("invalid YAML")
+    line = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+    if "\\t" in problem or "tab" in problem.split() or "\t" in line[: len(line) - len(line.lstrip())]:
+        problem = _("a tab where YAML expects spaces; use spaces, not tabs, to indent")
+    return _("{where}YAML syntax error: {problem}").format(where=where, problem=problem)
+
+
+def parse_yaml(text: str) -> YamlDocument:
+    """Parse YAML text (safely, at most MAX_YAML_DEPTH deep) into a YamlDocument; raise YamlFileError in words."""
+    loader = _BoundedLoader(text)
+    try:
+        node = loader.get_single_node()
+        loaded = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as error:
+        raise YamlFileError(_syntax_problem(error, text)) from None
+    except yaml.YAMLError as error:
+        raise YamlFileError(_("YAML syntax error: {problem}").format(problem=error)) from None
+    finally:
+        loader.dispose()
+    lines: dict[str, int] = {}
+    written: dict[str, str] = {}
+    if node is not None:
+        _index_nodes(node, "", lines, written, set())
+    return YamlDocument(loaded, text, lines, written)
 
 
 def read_yaml_mapping(path: Path, allow_empty: bool = False) -> dict:
     """Load a YAML file that must hold a mapping of keys; raise YamlFileError saying what is wrong."""
+    return read_yaml_document(path, allow_empty).values
+
+
+def read_yaml_document(path: Path, allow_empty: bool = False) -> YamlDocument:
+    """Load a YAML file that must hold a mapping of keys, with the line of each key; raise YamlFileError in words."""
     try:
         handle, size = open_regular(path)
         with handle:
@@ -136,26 +248,18 @@ def read_yaml_mapping(path: Path, allow_empty: bool = False) -> dict:
             _("line {line}: not valid UTF-8 text (byte {byte}); save the file as UTF-8 in your editor")
             .format(line=line, byte=error.start)
         ) from None
-    try:
-        loaded = yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = _("line {line}, column {column}: ").format(line=mark.line + 1, column=mark.column + 1) if mark else ""
-        problem = error.problem or error.context or _("invalid YAML")
-        raise YamlFileError(_("{where}YAML syntax error: {problem}").format(where=where, problem=problem)) from None
-    except yaml.YAMLError as error:
-        raise YamlFileError(_("YAML syntax error: {problem}").format(problem=error)) from None
-    if loaded is None:
+    document = parse_yaml(text)
+    if document.values is None:
         if allow_empty:
-            return {}
+            return YamlDocument({}, text)
         raise YamlFileError(_("the file is empty; it needs at least a title and a caption"))
-    if not isinstance(loaded, dict):
+    if not isinstance(document.values, dict):
         raise YamlFileError(
             _("expected keys and values (like `title: ...`), but the file holds {kind}").format(
-                kind=_("a list") if isinstance(loaded, list) else _("a single value")
+                kind=_("a list") if isinstance(document.values, list) else _("a single value")
             )
         )
-    return loaded
+    return document
 
 
 def dump_yaml(data: dict) -> str:

@@ -19,7 +19,7 @@ facebook:
 instagram:
   username: sokasi.tigawasa
 contact:
-  whatsapp: "+62 812-3456-7890"
+  whatsapp: "+62 813-3791-2468"
 captions:
   hashtags: [sokasi, tigawasa]
 """

@@ -37,7 +37,7 @@ facebook:
 instagram:
   enabled: false
 contact:
-  whatsapp: "+62 812-3456-7890"
+  whatsapp: "+62 813-3791-2468"
 reconcile:
   wait_seconds: 0
 """

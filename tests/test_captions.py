@@ -42,7 +42,7 @@ def test_instagram_caption_is_exact(tmp_path):
         "Anyaman bambu hitam-putih. 🌺\n\nDiameter 30 cm.\n\n"
         "Harga: Rp 175.000\n"
         "Karya: Ni Ketut Sari\n"
-        "Pesan lewat WhatsApp: +62 812-3456-7890\n\n"
+        "Pesan lewat WhatsApp: +62 813-3791-2468\n\n"
         "#sokasi #tigawasa #SokasiBundar #poleng"
     )
 
@@ -68,7 +68,7 @@ def test_lines_of_missing_facts_are_left_out(tmp_path):
     assert "Harga" not in text
     assert "Karya" not in text
     assert "\n\n\n" not in text
-    assert text.endswith("Pesan lewat WhatsApp: +62 812-3456-7890\n\n#sokasi #tigawasa")
+    assert text.endswith("Pesan lewat WhatsApp: +62 813-3791-2468\n\n#sokasi #tigawasa")
 
 
 def test_hashtags_already_in_the_caption_are_not_added_again(tmp_path):

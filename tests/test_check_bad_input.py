@@ -44,6 +44,47 @@ def test_yaml_error_line_number_is_the_real_line(project):
     assert "line 4" in line
 
 
+def test_a_tab_used_to_indent_says_to_use_spaces(project):
+    project.product("sokasi-tab", "title: Sokasi\ncaption: ok\nalt:\n\tfoto.jpg: Sokasi dari depan\n")
+    assert only_problem(project.run("check"), "sokasi-tab") == (
+        "posts/sokasi-tab/post.yaml: line 4, column 1: YAML syntax error: a tab where YAML expects spaces; "
+        "use spaces, not tabs, to indent")
+
+
+@pytest.mark.parametrize(
+    ("hashtags", "expected"),
+    [
+        ("hashtags: [#sokasi, #bambu]", "line 3: # starts a comment in YAML: write the tags without # "
+                                        "(hashtags: [a, b]) or in quotes"),
+        ("hashtags: #sokasi", "line 3: hashtags: # starts a comment in YAML: write the tags without # "
+                              "(hashtags: [a, b]) or in quotes"),
+        ("hashtags: {instagram: #sokasi}", "line 3: # starts a comment in YAML: write the tags without # "
+                                           "(hashtags: [a, b]) or in quotes"),
+    ],
+)
+def test_hashtags_written_with_a_hash_say_that_hash_starts_a_comment(project, hashtags, expected):
+    project.product("sokasi-tagar", f"title: S\ncaption: C\n{hashtags}\nstatus: ready\n")
+    assert only_problem(project.run("check"), "sokasi-tagar") == f"posts/sokasi-tagar/post.yaml: {expected}"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("focus: [1.5, 0.4]", "focus: expected photo names with a point to keep in view, e.g. focus: "
+                              "{depan.jpg: [0.5, 0.4]} (across, down; 0 to 1), got a list"),
+        ("focus: {foto.jpg: [1.5, 0.4]}", "focus: foto.jpg: expected two fractions from 0 to 1, e.g. focus: "
+                                          "{depan.jpg: [0.5, 0.4]} (across, down; 0 to 1)"),
+        ("alt: Sokasi dari depan", "alt: expected photo names with their descriptions, e.g. alt: "
+                                   "{depan.jpg: Sokasi dari depan}, got text ('Sokasi dari depan')"),
+        ("platforms: facebook", "platforms: expected a list, e.g. platforms: [facebook], got text ('facebook')"),
+        ("photos: foto.jpg", "photos: expected a list, e.g. photos: [depan.jpg, atas.jpg], got text ('foto.jpg')"),
+    ],
+)
+def test_examples_in_messages_show_the_key_itself_with_single_braces(project, line, expected):
+    project.product("sokasi-contoh", f"title: S\ncaption: C\n{line}\n")
+    assert only_problem(project.run("check"), "sokasi-contoh") == f"posts/sokasi-contoh/post.yaml: {expected}"
+
+
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
@@ -130,8 +171,11 @@ def test_symlink_inside_the_product_folder_is_fine(project):
         ("-5000", "price: must be more than zero, got -5000"),
         ("0", "price: must be more than zero, got 0"),
         ("seratus ribu", "price: expected whole rupiah as a number, e.g. price: 150000, got text ('seratus ribu')"),
-        ("Rp 150.000", "price: expected whole rupiah as a number, e.g. price: 150000, got text ('Rp 150.000')"),
-        ("150.000", "price: 150.0 reads as 150.0; write whole rupiah without dots, e.g. price: 150000"),
+        ("Rp 150.000", "price: Rp 150.000 — write whole rupiah as a plain number, without Rp or dots: price: 150000"),
+        ("1.500.000", "price: 1.500.000 — write whole rupiah as a plain number, without Rp or dots: price: 1500000"),
+        ("150.000", "price: 150.000 — the dot makes YAML read 150; write whole rupiah without dots: price: 150000"),
+        ("1.500", "price: 1.500 — the dot makes YAML read 1.5; write whole rupiah without dots: price: 1500"),
+        ("1.5", "price: expected whole rupiah as a number, e.g. price: 150000, got a number (1.5)"),
         ("true", "price: expected whole rupiah as a number, e.g. price: 150000, got true/false"),
     ],
 )

@@ -39,7 +39,7 @@ def test_dry_run_shows_caption_photos_and_alt_per_platform(project):
         "\n"
         "    Harga: Rp 175.000\n"
         "    Karya: Ni Ketut Sari\n"
-        "    Pesan lewat WhatsApp: +62 812-3456-7890\n"
+        "    Pesan lewat WhatsApp: +62 813-3791-2468\n"
         "\n"
         "    #sokasi #tigawasa\n"
         "\n"

@@ -10,8 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from sokasi_post.cli import cli
-from sokasi_post.config import load_settings
+from sokasi_post.config import find_config, load_settings
 from sokasi_post.errors import ConfigError
+from sokasi_post.yamlfile import parse_yaml
 
 from .conftest import CONFIG
 
@@ -116,10 +117,10 @@ def test_unknown_nested_key(tmp_path):
         (("  hashtags: [sokasi, tigawasa]", "  hashtags: sokasi"),
          "captions.hashtags: expected a list of hashtags, e.g. [sokasi, bambu], or one list per platform under all, "
          "facebook and instagram, got text ('sokasi')"),
-        (('  whatsapp: "+62 812-3456-7890"', "  whatsapp: telepon saya"),
+        (('  whatsapp: "+62 813-3791-2468"', "  whatsapp: telepon saya"),
          "contact.whatsapp: expected a phone number with country code, e.g. \"+62 812-3456-7890\", "
          "got 'telepon saya'"),
-        (('  whatsapp: "+62 812-3456-7890"', "  whatsapp:"),
+        (('  whatsapp: "+62 813-3791-2468"', "  whatsapp:"),
          "contact.whatsapp: missing; expected a phone number, e.g. \"+62 812-3456-7890\""),
         (('  page_id: "111222333444555"', "  page_id: my-page"),
          "facebook.page_id: expected the Page's numeric ID, got 'my-page'"),
@@ -195,3 +196,106 @@ def test_the_bundled_config_and_samples_check_clean():
     result = CliRunner().invoke(cli, ["--config", str(root / "config.yaml"), "check"])
     assert result.exit_code == 0, result.output
     assert "All good. Products: 3;" in result.stderr
+
+
+def test_a_tab_used_to_indent_says_to_use_spaces(tmp_path):
+    path = write(tmp_path, CONFIG.replace("  page_id:", "\tpage_id:"))
+    assert errors_of(path) == [f"{path}: line 3, column 1: YAML syntax error: a tab where YAML expects spaces; "
+                               "use spaces, not tabs, to indent"]
+
+
+@pytest.mark.parametrize(
+    ("hashtags", "expected"),
+    [
+        ("  hashtags: [#sokasi, #tigawasa]", "line 9: # starts a comment in YAML: write the tags without # "
+                                             "(hashtags: [a, b]) or in quotes"),
+        ("  hashtags:\n    all: [sokasi, #tigawasa]", "line 10: # starts a comment in YAML: write the tags without # "
+                                                      "(all: [a, b]) or in quotes"),
+        ("  hashtags: #sokasi", "line 9: captions.hashtags: # starts a comment in YAML: write the tags without # "
+                                "(hashtags: [a, b]) or in quotes"),
+        ("  hashtags:\n    all: #sokasi #tigawasa", "line 10: captions.hashtags.all: # starts a comment in YAML: write "
+                                                    "the tags without # (all: [a, b]) or in quotes"),
+    ],
+)
+def test_hashtags_written_with_a_hash_say_that_hash_starts_a_comment(tmp_path, hashtags, expected):
+    path = write(tmp_path, CONFIG.replace("  hashtags: [sokasi, tigawasa]", hashtags))
+    assert errors_of(path) == [f"{path}: {expected}"]
+
+
+def test_a_hashtag_list_left_empty_with_a_note_is_no_problem(tmp_path):
+    path = write(tmp_path, CONFIG.replace("  hashtags: [sokasi, tigawasa]", "  hashtags:   # none yet"))
+    assert load_settings(path).captions.hashtags == ()
+
+
+@pytest.mark.parametrize(
+    ("slots", "got"),
+    [
+        ("09:00", "text ('09:00')"),
+        ("17:00", "17:00 (YAML reads it as the number 1020)"),
+    ],
+)
+def test_a_single_slot_not_in_a_list_is_answered_with_a_slots_example(tmp_path, slots, got):
+    path = write(tmp_path, CONFIG + f"schedule:\n  slots: {slots}\n")
+    assert errors_of(path) == [f'{path}: schedule.slots: expected a list of times of day in quotes, e.g. '
+                               f'slots: ["09:00", "17:00"], got {got}']
+
+
+def test_slots_written_without_quotes_are_read_as_typed(tmp_path):
+    path = write(tmp_path, CONFIG + "schedule:\n  slots: [09:00, 17:00, 9:30]\n")
+    assert [t.isoformat("minutes") for t in load_settings(path).schedule.slots] == ["09:00", "09:30", "17:00"]
+
+
+def test_config_pointing_at_a_project_folder_uses_its_config_yaml(tmp_path):
+    write(tmp_path, CONFIG)
+    (tmp_path / "posts").mkdir()
+    result = CliRunner().invoke(cli, ["--config", str(tmp_path), "check"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip().endswith(f"config: {tmp_path / 'config.yaml'}")
+
+
+def test_config_pointing_at_a_folder_without_one_says_what_to_give(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "kosong").mkdir()
+    result = CliRunner().invoke(cli, ["--config", "kosong", "check"])
+    assert result.exit_code == 2
+    assert result.stderr == ("error: kosong is a folder; give the config file (kosong/config.yaml), or run "
+                             "`sokasi-post init kosong`\n")
+
+
+@pytest.mark.parametrize("where", ["posts", "posts/sokasi-bundar"])
+def test_config_is_found_in_the_folders_above_like_git(project, monkeypatch, where):
+    project.good("sokasi-bundar")
+    monkeypatch.chdir(project.root / where)
+    assert find_config(None).resolve() == project.config
+    result = CliRunner().invoke(cli, ["check"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip().endswith(f"config: {'../' * where.count('/')}../config.yaml")
+
+
+def test_the_problems_of_other_products_are_shown_from_a_product_folder_relative_to_it(project, monkeypatch):
+    project.good("sokasi-bundar")
+    project.product("sokasi-rusak", "title: S\ncaption: C\nprice: -1\n")
+    monkeypatch.chdir(project.root / "posts" / "sokasi-bundar")
+    result = CliRunner().invoke(cli, ["check"])
+    assert result.exit_code == 1
+    assert result.stdout == "../sokasi-rusak/post.yaml: price: must be more than zero, got -1\n"
+
+
+def test_the_nearest_config_above_wins_and_the_environment_still_comes_first(tmp_path, monkeypatch):
+    write(tmp_path, CONFIG)
+    inner = tmp_path / "koperasi" / "posts"
+    inner.mkdir(parents=True)
+    write(tmp_path / "koperasi", CONFIG)
+    monkeypatch.chdir(inner)
+    monkeypatch.delenv("SOKASI_POST_CONFIG", raising=False)
+    assert find_config(None) == tmp_path / "koperasi" / "config.yaml"
+    monkeypatch.setenv("SOKASI_POST_CONFIG", str(tmp_path / "config.yaml"))
+    assert find_config(None) == tmp_path / "config.yaml"
+
+
+def test_the_line_of_each_key_is_known_nested_keys_dotted():
+    document = parse_yaml(CONFIG)
+    assert document.lines["posts_dir"] == 1
+    assert document.lines["facebook.page_id"] == 3
+    assert document.lines["contact.whatsapp"] == 7
+    assert document.written["contact.whatsapp"] == "+62 813-3791-2468"

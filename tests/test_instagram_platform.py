@@ -36,7 +36,7 @@ instagram:
   pause_min_seconds: 0
   pause_max_seconds: 0
 {location}contact:
-  whatsapp: "+62 812-3456-7890"
+  whatsapp: "+62 813-3791-2468"
 captions:
   hashtags: [sokasi, tigawasa]
 """
