@@ -40,7 +40,8 @@ for _module in (click.core, click.decorators, click.exceptions, click.formatting
 # How `status` names each state on screen (its --json keeps the states themselves).
 STATE_LABELS = {"not sent": N_("not sent"), "draft": N_("draft"), "blocked": N_("blocked"), "pending": N_("pending"),
                 "in_flight": N_("in flight"), "published": N_("published"), "scheduled": N_("scheduled"),
-                "failed": N_("failed"), "unknown": N_("unknown")}
+                "failed": N_("failed"), "unknown": N_("unknown"), "held back": N_("held back"), "resting": N_("resting"),
+                "held for tomorrow": N_("held for tomorrow"), "broken": N_("broken")}
 
 DEBUG_ENV = "SOKASI_POST_DEBUG"  # set to 1 to let errors raise with a full traceback
 # Seconds the computer's clock may differ from Facebook's before doctor complains.
@@ -665,9 +666,11 @@ def preview(app: _App, slugs: tuple[str, ...], out_dir: Path | None, open_it: bo
 def status(app: _App, as_json: bool) -> None:
     """Show each product on each platform: state, when, post id, link, last error.
 
-    States: not sent, draft, blocked, pending, in_flight, published, scheduled, failed, unknown;
-    "changed" marks a published product edited since. A platform resting after an anti-abuse answer
-    is shown with the time it tries again (in --json: "cooldown"). Reads only the ledger: no network.
+    States: not sent, draft, blocked, pending, in_flight, published, scheduled, failed, unknown,
+    held back (its platform stopped the last run), resting, held for tomorrow (the daily limit),
+    broken (a product folder that does not load, with its problems); "changed" marks a published
+    product edited since. A platform resting after an anti-abuse answer is shown with the time it
+    tries again (in --json: "cooldown"). Reads only the ledger: no network.
 
     Example: sokasi-post status --json
     """
@@ -676,7 +679,7 @@ def status(app: _App, as_json: bool) -> None:
     planned = _plan_with_progress(app, catalog.products, settings)
     ledger = _open_ledger(settings, read_only=True)
     try:
-        rows = publishing.status_rows(planned, ledger)
+        rows = publishing.status_rows(planned, ledger, broken=_broken(catalog))
         resting = publishing.active_cooldowns(settings, ledger, datetime.now(UTC))
     finally:
         ledger.close()
@@ -814,14 +817,15 @@ def report(app: _App, since: str | None, lang: str | None) -> None:
     if lang:
         set_language(lang)
     settings = app.settings()
-    planned = _plan_with_progress(app, load_catalog(settings).products, settings)
+    catalog = load_catalog(settings)
+    planned = _plan_with_progress(app, catalog.products, settings)
     now = datetime.now(UTC)
     writable = os.access(settings.state_dir, os.W_OK) or not settings.state_dir.exists()
     ledger = _open_ledger(settings, read_only=not writable)
     try:
         start = parse_since(since)
         when = (datetime.combine(start, datetime.min.time(), settings.timezone) if start else ledger.last_report())
-        click.echo(build_report(planned, settings, ledger, when, now))
+        click.echo(build_report(planned, settings, ledger, when, now, broken=_broken(catalog)))
         if writable:  # a read-only state folder still gives the report; the next one then covers the same time again
             ledger.remember_report(now)
     finally:

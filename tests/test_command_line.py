@@ -153,3 +153,18 @@ def test_a_broken_product_folder_shows_in_the_preview_with_its_problem(project):
     assert result.exit_code == 0, result.output
     page = (project.root / ".sokasi-post" / "preview" / "index.html").read_text(encoding="utf-8")
     assert "sokasi-rusak" in page and "warna" in page
+
+
+def test_a_broken_product_folder_shows_in_status_status_json_and_the_report(project):
+    import json
+
+    project.good("sokasi-baik")
+    project.product("sokasi-rusak", "title: Rusak\ncaption: x\nprice: 1000\nwarna: merah\n")
+    rows = json.loads(project.run("status", "--json").stdout)
+    broken = [row for row in rows if row["slug"] == "sokasi-rusak"]
+    assert [row["state"] for row in broken] == ["broken"]
+    assert "posts/sokasi-rusak/post.yaml" in broken[0]["error"] and "warna" in broken[0]["error"]
+    table = project.run("status").stdout
+    assert any(line.split()[:3] == ["sokasi-rusak", "-", "broken"] and "warna" in line for line in table.splitlines())
+    report = project.run("report").stdout
+    assert "• Rusak: the product details have a problem" in report.split("Needs a look")[1]
