@@ -125,7 +125,7 @@ def _remove_in_line(text: str) -> tuple[str, int]:
     pieces: list[str] = []
     position = 0
     for run in _DIGIT_RUN.finditer(text):
-        if _is_price_written(run[0]):
+        if all(_is_price_written(part) for part in run[0].split()):  # "62.000 1.000": two prices side by side
             continue
         groups = [(group.start() + run.start(), group.end() + run.start()) for group in _GROUP.finditer(run[0])]
         if _UNIT_AFTER.match(text, run.end()) or re.match(r"\w", text[run.end():run.end() + 1]):
