@@ -138,7 +138,8 @@ def starter_texts() -> dict[str, dict[str, str]]:
     """title/caption/maker/alt -> {example text as compared: the command that writes it}, from the starter files.
 
     Read from the starter post.yaml files of every language, the commented-out keys included (uncommented, they are
-    the example too). Caption texts are taken line by line, so a story written below the example line is still caught.
+    the example too). A title, caption or alt text still holding one of them, whole, is unfinished (a story written
+    below the placeholder too); a single sentence of the example, which a real story may well share, is not.
     """
     live: dict[str, dict[str, str]] = {"title": {}, "caption": {}, "maker": {}, "alt": {}}
     commented: dict[str, dict[str, str]] = {key: {} for key in live}
@@ -147,13 +148,10 @@ def starter_texts() -> dict[str, dict[str, str]]:
             text = (STARTER / code / name).read_text(encoding="utf-8")
             hidden = "\n".join(match.group(1) for line in text.splitlines() if (match := _COMMENTED_KEY.match(line)))
             for found, values in ((live, parse_yaml(text).values), (commented, parse_yaml(hidden).values or {})):
-                for key in ("title", "maker"):
+                for key in ("title", "caption", "maker"):
                     value = values.get(key)
                     if isinstance(value, str) and "{" not in value:  # `title: {title}` is filled in from the slug
                         found[key].setdefault(_plain(value), command)
-                for line in str(values.get("caption") or "").splitlines():
-                    if line.strip():
-                        found["caption"].setdefault(_plain(line), command)
                 for description in (values.get("alt") or {}).values():
                     found["alt"].setdefault(_plain(str(description)), command)
     # A text live in one starter file and commented out in another is said to come from the one that writes it live;

@@ -211,3 +211,11 @@ def test_the_starter_account_name_is_a_valid_instagram_name_that_is_plainly_a_pl
     names = starter_samples()["instagram.username"]
     assert names == {"your_account_name", "nama_akun_anda"}
     assert all(re.fullmatch(r"[a-z0-9._]{1,30}", name) for name in names)
+
+
+def test_one_sentence_shared_with_the_example_caption_is_not_unfinished(project):
+    project.product("sokasi-asli", "title: Sokasi asli\ncaption: Sokasi anyaman bambu dari Desa Tigawasa, dibuat dengan "
+                                   "tangan. Diameter 30 cm.\nprice: 150000\n")
+    result = project.run("check")
+    assert result.exit_code == 0, result.output
+    assert lines_for(result, "sokasi-asli") == []
