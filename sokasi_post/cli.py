@@ -9,7 +9,7 @@ import os
 import sys
 import traceback
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -338,14 +338,19 @@ def check(app: _App) -> None:
     catalog = load_catalog(settings)
     problems = [*catalog.problems, *_plan_problems(_plan_with_progress(app, catalog.products, settings))]
     problems.sort(key=lambda p: (p.slug or "", p.warning))
-    for problem in problems:
+    for problem in [*settings.unfinished, *problems]:
         click.echo(_problem_line(problem))
     _say_location(app, settings)
     bad = len({p.slug for p in problems if not p.warning})
     total = len(catalog.products) + len({p.slug for p in catalog.problems if not p.warning})
+    if settings.unfinished:
+        app.say(_("{config}: {count} example values from `sokasi-post init` still to replace (listed above); nothing is "
+                  "published until they are").format(config=display_path(settings.config_path),
+                                                     count=len(settings.unfinished)))
     if bad:
         app.say(_("Products with problems: {bad} of {total}; fix them and run `sokasi-post check` again (config: {config})")
                 .format(bad=bad, total=total, config=display_path(settings.config_path)))
+    if bad or settings.unfinished:
         raise SystemExit(1)
     app.say(_("All good. Products: {total}; config: {config}").format(
         total=total, config=display_path(settings.config_path)))
@@ -457,6 +462,7 @@ def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | No
     if unknown:
         raise UsageError(_("--repost {slug}: no such product here").format(slug=unknown[0]))
     if not dry_run:
+        _refuse_unfinished(settings, platform)
         if ignore_cooldown:
             app.warn(_("--ignore-cooldown: sending to a resting platform; another anti-abuse answer doubles the rest and "
                        "can get the account locked"))
@@ -468,6 +474,8 @@ def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | No
     problems = [p for p in catalog.problems if not slugs or p.slug in slugs]
     for problem in [*problems, *(p for p in _plan_problems(planned) if p.warning)]:
         click.echo(_problem_line(problem))
+    for problem in _unfinished_for(settings, platform):  # a dry run is what one does before filling them in
+        click.echo(_problem_line(replace(problem, warning=True)))
     now = datetime.now(UTC)
     made = render_preview(planned, settings, settings.state_dir / "preview", now, broken=_broken(catalog, slugs))
     app.say(_("Preview with the photos as they will look: {index}").format(index=display_path(made.index)))
@@ -487,8 +495,24 @@ def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | No
               "products with problems: {broken}").format(
         ready=ready, blocked=len(blocked), drafts=len(drafts),
         broken=len(_products_with_problems(catalog, planned, slugs))))
+    if _unfinished_for(settings, platform):
+        app.warn(_("{config} still has example values from `sokasi-post init` (above): `publish` sends nothing until "
+                   "they are replaced").format(config=display_path(settings.config_path)))
     if failed:
         raise SystemExit(1)
+
+
+def _unfinished_for(settings: Settings, platform: str | None) -> list[Problem]:
+    """The config's example values left from `init` that matter for posting to `platform` (or to every platform)."""
+    return [p for p in settings.unfinished if p.platform is None or platform is None or p.platform == platform]
+
+
+def _refuse_unfinished(settings: Settings, platform: str | None) -> None:
+    """Publishing with an example Page ID, account or WhatsApp number is refused, naming each with its line."""
+    unfinished = _unfinished_for(settings, platform)
+    if unfinished:
+        raise ConfigError([*(f"{display_path(p.path)}: {p.message}" for p in unfinished),
+                           _("nothing was sent: replace the example values above, then run `sokasi-post check`")])
 
 
 def _publish_for_real(app: _App, settings: Settings, catalog, products, platform: str | None,
@@ -684,8 +708,8 @@ def status(app: _App, as_json: bool) -> None:
     finally:
         ledger.close()
     stuck = _stuck_run(settings)
-    if stuck is not None:  # on stderr, so that --json stays JSON
-        click.echo(_("warning: {message}").format(message=stuck), err=True)
+    for message in [*([stuck] if stuck else []), *(f"{display_path(p.path)}: {p.message}" for p in settings.unfinished)]:
+        click.echo(_("warning: {message}").format(message=message), err=True)  # on stderr, so that --json stays JSON
     if as_json:
         click.echo(json.dumps([{
             "slug": row.slug, "platform": row.platform, "state": row.state, "changed": row.changed, "post_id": row.post_id,
@@ -889,6 +913,7 @@ def doctor(app: _App) -> None:
     now = datetime.now(UTC)
     local = now.astimezone(settings.timezone)
     lines = [(True, _("config: {path}").format(path=display_path(settings.config_path))),
+             *((False, f"{display_path(p.path)}: {p.message}") for p in settings.unfinished),
              (True, _("clock: {local} ({zone}), {utc} UTC").format(local=local.strftime("%Y-%m-%d %H:%M %Z"),
                                                                   zone=settings.timezone.key, utc=now.strftime("%H:%M")))]
     ledger = _open_ledger(settings)

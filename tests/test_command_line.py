@@ -168,3 +168,40 @@ def test_a_broken_product_folder_shows_in_status_status_json_and_the_report(proj
     assert any(line.split()[:3] == ["sokasi-rusak", "-", "broken"] and "warna" in line for line in table.splitlines())
     report = project.run("report").stdout
     assert "• Rusak: the product details have a problem" in report.split("Needs a look")[1]
+
+
+def starter_project(tmp_path, monkeypatch):
+    """A fresh `init`, its example values left as they are."""
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(cli, ["--lang", "en", "init", "tigawasa"]).exit_code == 0
+    monkeypatch.chdir(tmp_path / "tigawasa")
+    return tmp_path / "tigawasa"
+
+
+def test_publish_refuses_the_example_values_of_init_naming_each_line_and_sends_nothing(tmp_path, monkeypatch):
+    folder = starter_project(tmp_path, monkeypatch)
+    monkeypatch.setenv("FACEBOOK_PAGE_TOKEN", "EAAnot-a-real-token")
+    result = CliRunner().invoke(cli, ["publish", "--platform", "facebook"])
+    assert result.exit_code == 2
+    errors = result.stderr.splitlines()
+    assert errors[0].startswith("error: config.yaml: line 11: facebook.page_id is still the example value")
+    assert errors[1].startswith("error: config.yaml: line 24: contact.whatsapp is still the example value")
+    assert not any("instagram.username" in line for line in errors)  # only Facebook was asked for
+    assert errors[-1] == "error: nothing was sent: replace the example values above, then run `sokasi-post check`"
+    assert not (folder / ".sokasi-post" / "ledger.sqlite3").exists()
+
+
+def test_check_doctor_and_status_name_the_example_values_and_the_dry_run_shows_them(tmp_path, monkeypatch):
+    starter_project(tmp_path, monkeypatch)
+    check = CliRunner().invoke(cli, ["check"])
+    assert check.exit_code == 1
+    assert sum("is still the example value" in line for line in check.stdout.splitlines()) == 3
+    assert "3 example values from `sokasi-post init` still to replace" in check.stderr
+    doctor = CliRunner().invoke(cli, ["doctor"])
+    assert sum(line.startswith("[!!] config.yaml: line ") for line in doctor.stdout.splitlines()) == 3
+    status = CliRunner().invoke(cli, ["status", "--json"])
+    assert status.exit_code == 0 and "facebook.page_id is still the example value" in status.stderr
+    dry = CliRunner().invoke(cli, ["publish", "--dry-run"])
+    assert dry.exit_code == 0, dry.output  # a dry run is what one does before filling them in
+    assert "config.yaml: warning: line 11: facebook.page_id is still the example value" in dry.stdout
+    assert "`publish` sends nothing until they are replaced" in dry.stderr

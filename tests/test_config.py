@@ -191,11 +191,13 @@ def test_missing_posts_folder_is_a_config_error(tmp_path):
     assert "does not exist" in result.stderr
 
 
-def test_the_bundled_config_and_samples_check_clean():
+def test_the_bundled_samples_check_clean_and_its_config_says_what_to_fill_in():
     root = Path(__file__).resolve().parent.parent
     result = CliRunner().invoke(cli, ["--config", str(root / "config.yaml"), "check"])
-    assert result.exit_code == 0, result.output
-    assert "All good. Products: 3;" in result.stderr
+    assert result.exit_code == 1  # the bundled config keeps init's example Page ID and number: not for publishing
+    assert [line.split(" is still")[0].rsplit("config.yaml: ", 1)[1] for line in result.stdout.splitlines()] == [
+        "line 11: facebook.page_id", "line 24: contact.whatsapp"]
+    assert "Products with problems" not in result.stderr
 
 
 def test_a_tab_used_to_indent_says_to_use_spaces(tmp_path):

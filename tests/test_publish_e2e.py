@@ -25,7 +25,8 @@ from tests.fakegraph import ERRORS, FakeGraph
 from tests.fakeinstagram import FakeInstagram, fake_instagram_fixture, make_client  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_PAGE = "123456789012345"  # the page_id in the bundled config.yaml
+SAMPLE_PAGE = "109284736150294"  # the Page ID put into the bundled config.yaml in place of its example value
+WHATSAPP = "+62 813-3791-2468"  # likewise the WhatsApp number
 CANARY = "EAACANARYtokenDoNotLeak0123456789abcdefXYZ"
 PASSWORD_CANARY = "canary-password-Tigawasa-1234"
 
@@ -36,7 +37,8 @@ class Village:
     def __init__(self, root: Path, graph: FakeGraph, fake: FakeInstagram, monkeypatch: pytest.MonkeyPatch):
         self.root, self.graph, self.fake = root, graph, fake
         shutil.copytree(ROOT / "posts", root / "posts")
-        text = (ROOT / "config.yaml").read_text(encoding="utf-8")
+        text = (ROOT / "config.yaml").read_text(encoding="utf-8")  # filled in, as the README asks before publishing
+        text = text.replace('"123456789012345"', f'"{SAMPLE_PAGE}"').replace('"+62 812-3456-7890"', f'"{WHATSAPP}"')
         text = text.replace("  api_version: v25.0", f"  api_version: v25.0\n  graph_url: {graph.url}")
         text = text.replace("instagram:\n", "instagram:\n  pause_min_seconds: 0\n  pause_max_seconds: 0\n")
         self.config = root / "config.yaml"
