@@ -35,6 +35,18 @@ class TransientError(PublishError):
     """A passing fault (network, Meta's 'please retry'): nothing was created; try again after a pause."""
 
 
+class UnreachableError(TransientError):
+    """The platform could not be reached at all (no internet, its name not found, the connection refused or timed out
+    while connecting), so no byte of the request left: nothing happened there. Not retried in this run; the next tries.
+
+    `reason` says in a few plain words which of these it was, for the log; the message is the same for all.
+    """
+
+    def __init__(self, message: str, reason: str = ""):
+        super().__init__(message)
+        self.reason = reason
+
+
 # Kinds of anti-abuse answer, each with its own cool-down (publishing.COOLDOWNS says how long).
 SLOW_DOWN = "slow_down"  # HTTP 429, PleaseWaitFewMinutes, Facebook's rate-limit codes
 BLOCKED = "blocked"  # FeedbackRequired, a sentry block, Facebook code 368

@@ -360,6 +360,9 @@ class _Run:
         try:
             found = with_retries(lambda: publisher.find(post, FORGOTTEN_SINCE), sleep)
         except PublishError as error:
+            if isinstance(error, errors.UnreachableError):  # nothing could be asked: the next run looks again
+                self._stop(platform, error)
+                return Outcome(post, STOPPED, self.stopped[platform])
             if isinstance(error, (AuthError, ThrottledError)):
                 self._stop(platform, error)
             return Outcome(post, UNKNOWN, _("not sent: the ledger does not know whether it was posted before, and {platform} "
@@ -433,8 +436,10 @@ class _Run:
                 # A post just made can take a moment to show in the Page's or the account's list.
                 sleep(self.settings.look_again_seconds)
                 found = with_retries(lambda: publisher.find(post, since), sleep)
-        except (AuthError, ThrottledError) as error:
+        except (AuthError, ThrottledError, errors.UnreachableError) as error:
             self._stop(platform, error)
+            if isinstance(error, errors.UnreachableError):  # still in doubt, and said like every post of the platform
+                return Outcome(post, UNKNOWN, self.stopped[platform])
             return Outcome(post, UNKNOWN, _("could not look for it on {platform}: {error}").format(
                 platform=platform.capitalize(), error=error))
         except PublishError as error:
@@ -474,8 +479,15 @@ class _Run:
         return Outcome(post, STOPPED if cooldown.kind == errors.CHALLENGE else COOLING, cooldown_text(cooldown, self.settings))
 
     def _stop(self, platform: str, error: PublishError) -> None:
-        """Leave `platform` alone for the rest of the run; after an anti-abuse answer, let the account rest."""
+        """Leave `platform` alone for the rest of the run; after an anti-abuse answer, let the account rest.
+
+        An unreachable platform is not asked again in this run (one check per platform), and does not rest: it is
+        nobody's fault, so no post is marked failed and the next run simply tries again.
+        """
         self.stopped[platform] = str(error)
+        if isinstance(error, errors.UnreachableError):
+            self.stopped[platform] = _("{problem} — nothing was sent; the next run will try again").format(problem=error)
+            return
         kind = getattr(error, "cooldown", None)
         if not isinstance(error, ThrottledError) or kind is None:
             return
@@ -514,6 +526,10 @@ class _Run:
         self.ledger.begin(slug, platform, sent)  # the intent, before anything public is sent
         try:
             receipt = with_retries(lambda: publisher.publish(post, dict(state), checkpoint), sleep)
+        except errors.UnreachableError as error:  # before any byte of a request left: pending, not failed
+            self._stop(platform, error)
+            self.ledger.settle(slug, platform, PENDING, self.stopped[platform])
+            return Outcome(post, RETRY_LATER, self.stopped[platform])
         except TransientError as error:
             self.ledger.settle(slug, platform, PENDING, str(error))
             return Outcome(post, RETRY_LATER, str(error))

@@ -303,9 +303,10 @@ def test_the_app_token_never_shows_when_the_network_fails(project, graph, monkey
     with caplog.at_level(logging.DEBUG):
         findings = publisher(settings, graph).diagnose()
     text = " ".join(line for _good, line in findings) + own_log(caplog)
-    assert "could not ask Facebook about the token: " in text and "/debug_token" in text  # the URL is there ...
-    for secret in (APP_SECRET, graph.app_token, graph.page_token, "%7C" + APP_SECRET):
-        assert secret not in text  # ... without the secrets
+    # requests' error names the URL; a refused connection is said in the tool's own words instead (test_offline.py)
+    assert "could not ask Facebook about the token: no internet connection (or Facebook cannot be reached)" in text
+    for secret in (APP_SECRET, graph.app_token, graph.page_token, "%7C" + APP_SECRET, "/debug_token"):
+        assert secret not in text
 
 
 def test_doctor_keeps_the_app_secret_out_of_output_and_the_log(project, graph, monkeypatch):

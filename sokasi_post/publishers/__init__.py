@@ -8,22 +8,23 @@ a Receipt, or raises one of the PublishError kinds in errors.py. The flow above 
 from __future__ import annotations
 
 import base64
+import errno
 import json
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from sokasi_post.config import Settings, read_secret
-from sokasi_post.errors import AuthError, TransientError
+from sokasi_post.errors import AuthError, TransientError, UnreachableError
 from sokasi_post.i18n import N_, _
 from sokasi_post.models import PlannedPost, Receipt
 from sokasi_post.redaction import redact
 
-__all__ = ["CLOCK_MARGIN", "SETUP_HELP", "Checkpoint", "Publisher", "build", "redact", "same_text", "schedules_natively", "secrets_of",
-           "session_secrets", "with_retries"]
+__all__ = ["CLOCK_MARGIN", "SETUP_HELP", "Checkpoint", "Publisher", "build", "causes", "connect_failure", "redact", "same_text",
+           "schedules_natively", "secrets_of", "session_secrets", "unreachable", "with_retries"]
 
 T = TypeVar("T")
 
@@ -31,8 +32,11 @@ T = TypeVar("T")
 SETUP_HELP = N_("README.md, \"Connecting Facebook and Instagram\"")
 
 # How long one request may take before the publisher gives up on it (seconds: connect, read).
-# Uploads on a slow village link are slow, so the read time is generous.
-TIMEOUT = (15, 180)
+# Connecting is a few round trips on any working link; five seconds leave room for a slow village link that loses
+# a packet or two (a lost SYN is sent again after 1 s, then 2 s more), and an unreachable platform is known in
+# seconds. Uploads on such a link are slow, so the read time is generous.
+CONNECT_TIMEOUT = 5
+TIMEOUT = (CONNECT_TIMEOUT, 180)
 RETRY_ATTEMPTS = 4
 RETRY_FIRST_PAUSE = 5.0
 RETRY_TOTAL_PAUSE = 120.0
@@ -134,12 +138,77 @@ def session_secrets(source: Path | dict[str, Any]) -> list[str]:
     return found
 
 
+# Why no connection could be made, in plain words for the log (never a library's own text).
+NAME_NOT_FOUND = "its name could not be looked up (DNS)"
+REFUSED = "the connection was refused"
+NO_ROUTE = "no network route to it"
+NO_CONNECTION = "no connection could be made"
+CONNECT_TIMED_OUT = f"no answer while connecting (after {CONNECT_TIMEOUT} s)"
+_NO_ROUTE_ERRNOS = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EHOSTDOWN}
+
+
+def causes(error: BaseException) -> Iterator[BaseException]:
+    """`error` and every exception behind it, each once: raised from or while handling (unless suppressed), and
+    wrapped inside, as requests wraps urllib3's MaxRetryError (its first argument), which holds its `reason`."""
+    seen: set[int] = set()
+    waiting = [error]
+    while waiting:
+        current = waiting.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        inside = [current.__cause__, None if current.__suppress_context__ else current.__context__,
+                  getattr(current, "reason", None), *current.args[:1]]
+        waiting.extend(found for found in inside if isinstance(found, BaseException))
+
+
+def connect_failure(error: BaseException) -> str | None:
+    """Why no connection to the platform could be made (see NAME_NOT_FOUND and the others) when that is what `error`
+    is, else None. Only failures before any byte of the request could leave count, so nothing happened there.
+
+    facebook-sdk and instagrapi's requests transport speak through requests and urllib3. urllib3 raises
+    NewConnectionError (NameResolutionError among them) and ConnectTimeoutError only while connecting
+    (urllib3/connection.py, HTTPConnection._new_conn), never once the request is on its way; requests wraps them in a
+    ConnectionError or ConnectTimeout. Neither library resends here (urllib3 retries are off, docs/platforms.md I4), so
+    no earlier try of the same request can hide behind one. A connection that breaks later, even with the same
+    low-level error (a reset, no route), is not this: the request may have arrived (docs/exactly-once.md).
+    """
+    from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError  # loaded with requests
+
+    for cause in causes(error):
+        if isinstance(cause, NameResolutionError):
+            return NAME_NOT_FOUND
+        if isinstance(cause, NewConnectionError):  # a subclass of ConnectTimeoutError: asked first
+            below = [c for c in causes(cause) if isinstance(c, OSError) and c is not cause]
+            if any(isinstance(c, ConnectionRefusedError) for c in below):
+                return REFUSED
+            if any(c.errno in _NO_ROUTE_ERRNOS for c in below):
+                return NO_ROUTE
+            return NO_CONNECTION
+        if isinstance(cause, ConnectTimeoutError):
+            return CONNECT_TIMED_OUT
+    return None
+
+
+def unreachable(platform: str, reason: str) -> UnreachableError:
+    """The one message for a platform that could not be reached, whatever the reason (kept for the log)."""
+    return UnreachableError(_("no internet connection (or {platform} cannot be reached)").format(
+        platform=platform.capitalize()), reason)
+
+
 def with_retries(call: Callable[[], T], sleep: Callable[[float], None], attempts: int = RETRY_ATTEMPTS) -> T:
-    """Run `call`, retrying TransientError with exponential backoff and jitter, within bounded attempts and time."""
+    """Run `call`, retrying TransientError with exponential backoff and jitter, within bounded attempts and time.
+
+    An unreachable platform is not waited for: a pause of seconds seldom brings a connection back, and the next run
+    tries again anyway.
+    """
     waited = 0.0
     for attempt in range(1, attempts + 1):
         try:
             return call()
+        except UnreachableError:
+            raise
         except TransientError:
             pause = RETRY_FIRST_PAUSE * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
             if attempt == attempts or waited + pause > RETRY_TOTAL_PAUSE:

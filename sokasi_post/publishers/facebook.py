@@ -40,9 +40,11 @@ from sokasi_post.publishers import (
     SETUP_HELP,
     TIMEOUT,
     Checkpoint,
+    connect_failure,
     redact,
     same_text,
     schedules_natively,
+    unreachable,
     with_retries,
 )
 
@@ -319,17 +321,18 @@ class FacebookPublisher:
             result = call()
         except facebook.GraphAPIError as error:
             raise self._translate(error, creates) from None
-        except requests.exceptions.ConnectTimeout as error:
-            raise TransientError(self._words(_("cannot reach Facebook ({error})"), error)) from None
-        except requests.exceptions.ConnectionError as error:
-            # Refused or unresolvable before anything was sent: safe to retry. Otherwise the request may have arrived.
-            reason = error.args[0] if error.args else None
-            never_sent = "NewConnectionError" in repr(reason) or "NameResolution" in repr(reason)
-            kind = UnknownOutcomeError if creates and not never_sent else TransientError
-            raise kind(self._words(_("the connection to Facebook broke ({error})"), error)) from None
-        except requests.exceptions.RequestException as error:  # read timeout and the rest
+        except requests.exceptions.RequestException as error:
+            # Unresolvable, refused or silent while connecting: nothing was sent, whatever the call. Said in our words
+            # only: requests' text holds the URL, token included (docs/platforms.md F6).
+            reason = connect_failure(error)
+            if reason is not None:
+                log.info("Facebook cannot be reached: %s", reason)
+                raise unreachable(self.platform, reason) from None
+            # Otherwise the request was on its way (the connection broke, no answer in time): it may have arrived.
             kind = UnknownOutcomeError if creates else TransientError
-            raise kind(self._words(_("no answer from Facebook ({error})"), error)) from None
+            said = _("the connection to Facebook broke ({error})") if isinstance(
+                error, requests.exceptions.ConnectionError) else _("no answer from Facebook ({error})")
+            raise kind(self._words(said, error)) from None
         except (KeyError, ValueError) as error:  # a reply without content type, or not JSON
             kind = UnknownOutcomeError if creates else TransientError
             raise kind(self._words(_("Facebook sent an unreadable reply ({error})"), error)) from None

@@ -39,11 +39,25 @@ from sokasi_post.errors import (
     ThrottledError,
     TransientError,
     UnknownOutcomeError,
+    UnreachableError,
 )
 from sokasi_post.i18n import N_, _, format_date
 from sokasi_post.models import PlannedPost, PreparedPhoto, Receipt
 from sokasi_post.places import SavedPlace, confirm_line, load_place, save_place
-from sokasi_post.publishers import CLOCK_MARGIN, TIMEOUT, Checkpoint, redact, same_text, session_secrets
+from sokasi_post.publishers import (
+    CLOCK_MARGIN,
+    CONNECT_TIMED_OUT,
+    NAME_NOT_FOUND,
+    NO_CONNECTION,
+    TIMEOUT,
+    Checkpoint,
+    causes,
+    connect_failure,
+    redact,
+    same_text,
+    session_secrets,
+    unreachable,
+)
 from sokasi_post.redaction import remember
 
 log = logging.getLogger(__name__)
@@ -287,6 +301,8 @@ class InstagramPublisher:
         try:
             # The _v1 lookup stays on the private API; the plain one falls back to instagram.com's web pages.
             user = self._call(lambda: self.client.user_info_by_username_v1(handle), creates=False)
+        except UnreachableError:
+            raise  # the post cannot go either
         except (RejectedError, TransientError) as error:
             log.warning("not tagging @%s: %s", handle, error)
             return []
@@ -416,6 +432,13 @@ def translate(error: Exception, creates: bool, username: str | None) -> PublishE
     Anti-abuse answers become a ThrottledError with its cool-down kind (docs/platforms.md I2); the messages
     promise no time, as the flow says when it tries again.
     """
+    # A connection that could not be made, as instagrapi's wrapper or requests' own error (an OSError): nothing was
+    # sent, even by a call that creates a post. Asked of these two only, so that an answer which says a post may
+    # exist (PhotoConfigureError, UnansweredPostError) stays unknown whatever lies behind it.
+    reason = _connect_failure(error) if isinstance(error, (ig.ClientConnectionError, OSError)) else None
+    if reason is not None:
+        log.info("Instagram cannot be reached: %s", reason)
+        return unreachable("instagram", reason)
     said = _describe(error)
     refusal = _upload_refusal_kind(error)
     if isinstance(error, _LOGGED_OUT) or refusal == "login_required":
@@ -448,6 +471,38 @@ def translate(error: Exception, creates: bool, username: str | None) -> PublishE
         return RejectedError(_("Instagram refused the post: {said}").format(said=said))
     return UnknownOutcomeError(_("unexpected error from Instagram ({said})").format(said=said)) if creates else \
         TransientError(_("unexpected error from Instagram ({said})").format(said=said))
+
+
+# curl's words for a time-out while resolving or connecting (lib/multi.c, lib/connect.c), as against "Operation timed
+# out after ... bytes received" once the request is on its way: curl gives both the same code, 28.
+_CURL_CONNECT_TIMEOUTS = ("Resolving timed out", "Connection timed out", "Failed to connect to")
+
+
+def _connect_failure(error: Exception) -> str | None:
+    """Why no connection to Instagram could be made, when that is what `error` is (see publishers.connect_failure).
+
+    instagrapi wraps a requests ConnectionError in its ClientConnectionError (raised while handling it); the photo
+    upload lets requests' errors out unwrapped. Its default transport, curl (docs/platforms.md I4), raises requests
+    errors made from curl_cffi's, whose curl code says what failed: 6 the name, 7 the connection, 28 a time-out.
+    """
+    reason = connect_failure(error)
+    if reason is not None:
+        return reason
+    try:
+        from curl_cffi import CurlECode, CurlError
+    except ImportError:  # the requests transport only: nothing of curl's can be behind it
+        return None
+    for cause in causes(error):
+        if not isinstance(cause, CurlError):
+            continue
+        code = getattr(cause, "code", None)
+        if code == CurlECode.COULDNT_RESOLVE_HOST:
+            return NAME_NOT_FOUND
+        if code == CurlECode.COULDNT_CONNECT:
+            return NO_CONNECTION
+        if code == CurlECode.OPERATION_TIMEDOUT and any(words in str(cause) for words in _CURL_CONNECT_TIMEOUTS):
+            return CONNECT_TIMED_OUT
+    return None
 
 
 def _describe(error: Exception) -> str:
