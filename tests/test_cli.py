@@ -150,7 +150,7 @@ def test_new_refuses_an_existing_folder_and_a_bad_name(project):
                           "dashes, e.g. sokasi-bundar\n")
 
 
-def test_init_writes_a_project_that_checks_clean(tmp_path, monkeypatch):
+def test_init_writes_a_project_whose_check_asks_only_for_its_example_values(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["init", "tigawasa"])
     assert result.exit_code == 0, result.output
@@ -162,7 +162,10 @@ def test_init_writes_a_project_that_checks_clean(tmp_path, monkeypatch):
     ]
     assert ".sokasi-post/" in (tmp_path / "tigawasa" / ".gitignore").read_text()
     check = CliRunner().invoke(cli, ["--config", "tigawasa/config.yaml", "check"])
-    assert check.exit_code == 0, check.output
+    assert check.exit_code == 1, check.output
+    errors = [line for line in check.stdout.splitlines() if ": warning: " not in line]
+    assert [line.split(": ")[2].split(" is still")[0] for line in errors] == [
+        "facebook.page_id", "instagram.username", "contact.whatsapp"]
     dry = CliRunner().invoke(cli, ["--config", "tigawasa/config.yaml", "publish", "--dry-run"])
     assert "== contoh-sokasi → Instagram ==" in dry.stdout
     assert "Draft: will not be posted" in dry.stdout  # the example never goes out by accident
@@ -207,15 +210,16 @@ def test_verbose_shows_details_of_an_error(project):
 
 
 def test_runs_as_a_module_and_as_the_installed_command(tmp_path):
-    module = subprocess.run([sys.executable, "-m", "sokasi_post", "--config", str(ROOT / "config.yaml"), "check"],
+    module = subprocess.run([sys.executable, "-m", "sokasi_post", "--config", str(ROOT / "config.yaml"), "status"],
                             capture_output=True, text=True, cwd=tmp_path)
     assert module.returncode == 0, module.stderr
-    assert "All good. Products: 3;" in module.stderr
+    assert "sokasi-polos-kecil" in module.stdout
     script = Path(sys.executable).with_name("sokasi-post")
     if script.exists():
-        installed = subprocess.run([str(script), "--config", str(ROOT / "config.yaml"), "check"],
+        installed = subprocess.run([str(script), "--config", str(ROOT / "config.yaml"), "status"],
                                    capture_output=True, text=True, cwd=tmp_path)
         assert installed.returncode == 0, installed.stderr
+        assert installed.stdout == module.stdout
 
 
 def test_start_up_does_not_import_the_platform_libraries():
@@ -226,7 +230,8 @@ def test_start_up_does_not_import_the_platform_libraries():
 
 
 def test_publish_keeps_its_log_lines_in_the_log_file_not_on_the_terminal(tmp_path):
-    (tmp_path / "config.yaml").write_text((ROOT / "config.yaml").read_text())
+    (tmp_path / "config.yaml").write_text((ROOT / "config.yaml").read_text().replace(
+        '"123456789012345"', '"109284736150294"').replace('"+62 812-3456-7890"', '"+62 813-3791-2468"'))  # filled in
     (tmp_path / "posts").mkdir()
     shutil.copytree(ROOT / "posts" / "sokasi-polos-kecil", tmp_path / "posts" / "sokasi-polos-kecil")
     environment = {k: v for k, v in os.environ.items() if k not in ("FACEBOOK_PAGE_TOKEN", "LANG", "LC_ALL")}
