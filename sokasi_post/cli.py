@@ -543,11 +543,20 @@ def _publish_locked(app: _App, settings: Settings, catalog, products, platform: 
         publishing.FLAWED: _("posted, needs a look"),
     }
 
+    said: dict[str, tuple[str, str]] = {}  # platform -> (product, why it was held back), printed in full once a run
+
     def report(outcome: publishing.Outcome) -> None:
         post = outcome.post
         line = f"{post.product.slug} → {post.platform.capitalize()}: {labels[outcome.status]}"
+        detail = outcome.detail
+        if outcome.status in (publishing.STOPPED, publishing.RETRY_LATER, publishing.UNKNOWN) and detail:
+            first, reason = said.get(post.platform, ("", ""))
+            if reason == detail:  # offline, say: the long sentence once per platform, not once per product
+                detail = _("as for {slug} above").format(slug=first)
+            else:
+                said[post.platform] = (post.product.slug, detail)
         if outcome.trouble or not app.quiet:  # -q (cron): only what needs attention, so no mail every 15 minutes
-            click.echo(f"{line}: {outcome.detail}" if outcome.detail else line)
+            click.echo(f"{line}: {detail}" if detail else line)
         logging.getLogger("sokasi_post.publish").info("%s", line + (f": {outcome.detail}" if outcome.detail else ""))
 
     try:

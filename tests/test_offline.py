@@ -165,7 +165,6 @@ def test_publish_with_refused_connections_asks_each_platform_once_and_says_why_i
         ledger.close()
 
 
-@pytest.mark.xfail(strict=True, reason="needs cli.py's report() to say a platform's stop reason once (asked of the lead)")
 def test_publish_offline_says_the_sentence_once_per_platform(village):
     village.go_offline()
     result = village.run("publish")
