@@ -6,6 +6,7 @@ dropped for too many hashtags (I1); a location tagged by a fixed place id only (
 
 from __future__ import annotations
 
+import logging
 import dataclasses
 import json
 import os
@@ -236,6 +237,7 @@ def test_a_place_id_in_the_config_is_sent_without_any_search(tmp_path, fake_inst
 
 def test_with_coordinates_only_and_nothing_saved_the_post_goes_without_a_location_and_no_search(
         tmp_path, fake_instagram, caplog):
+    caplog.set_level(logging.WARNING)  # whatever level an earlier command in this process left the root logger at
     village = located(tmp_path, fake_instagram, "{name: 'Tigawasa, Buleleng', lat: -8.17, lng: 115.05}")
     fake_instagram.add_place("Warung Made", -8.1701, 115.0501)
     publish(village.publisher(), village.post())
