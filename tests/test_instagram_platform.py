@@ -6,9 +6,9 @@ dropped for too many hashtags (I1); a location tagged by a fixed place id only (
 
 from __future__ import annotations
 
-import logging
 import dataclasses
 import json
+import logging
 import os
 import stat
 from datetime import UTC, datetime, timedelta
