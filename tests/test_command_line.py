@@ -205,3 +205,18 @@ def test_check_doctor_and_status_name_the_example_values_and_the_dry_run_shows_t
     assert dry.exit_code == 0, dry.output  # a dry run is what one does before filling them in
     assert "config.yaml: warning: line 11: facebook.page_id is still the example value" in dry.stdout
     assert "`publish` sends nothing until they are replaced" in dry.stderr
+
+
+def test_a_deep_crop_is_warned_of_by_check_and_the_dry_run_as_in_the_preview(project):
+    from tests.conftest import jpeg_bytes
+
+    folder = project.good("sokasi-tinggi")
+    (folder / "foto.jpg").write_bytes(jpeg_bytes((400, 1600)))  # Instagram's tallest shape is 4:5
+    warning = "posts/sokasi-tinggi/post.yaml: warning: Photo 1 (foto.jpg): the crop removes 69% of it"
+    check = project.run("check")
+    assert check.exit_code == 0
+    assert any(line.startswith(warning) for line in check.stdout.splitlines()), check.stdout
+    dry = project.run("publish", "--dry-run")
+    assert any(line.startswith(warning) for line in dry.stdout.splitlines()), dry.stdout
+    page = (project.root / ".sokasi-post" / "preview" / "index.html").read_text(encoding="utf-8")
+    assert "the crop removes 69% of it" in page
