@@ -381,7 +381,7 @@ def _busy(app: _App, settings: Settings) -> None:
 def _tell(text: str) -> None:
     """Something the coordinator must hear once, even from a quiet (-q) cron run: on stderr, and in the log."""
     click.echo(_("note: {message}").format(message=text), err=True)
-    logging.getLogger("sokasi_post").warning("%s", text)
+    logging.getLogger("sokasi_post").info("%s", text)  # the log file (INFO); the terminal has it from the echo
 
 
 def _open_ledger(settings: Settings, read_only: bool = False) -> Ledger:

@@ -220,3 +220,12 @@ def test_a_deep_crop_is_warned_of_by_check_and_the_dry_run_as_in_the_preview(pro
     assert any(line.startswith(warning) for line in dry.stdout.splitlines()), dry.stdout
     page = (project.root / ".sokasi-post" / "preview" / "index.html").read_text(encoding="utf-8")
     assert "the crop removes 69% of it" in page
+
+
+def test_a_note_to_the_coordinator_is_said_once_on_the_terminal_and_kept_in_the_log(catalogue):
+    result = run_cli(catalogue, "publish")
+    said = result.stderr.decode()
+    assert said.count("The ledger remembers no") == 2, said  # one per platform, not again as a WARNING log line
+    assert "WARNING" not in said
+    log = (catalogue.root / ".sokasi-post" / "logs" / "sokasi-post.log").read_text(encoding="utf-8")
+    assert log.count("The ledger remembers no") == 2
