@@ -743,9 +743,14 @@ def contact_sheet(tiles: list[tuple[Path, str | None, list[str]]], path: Path, n
     return path
 
 
+# Pillow's built-in font has no dashes, ellipsis or arrows: each would be drawn as an empty box.
+_PLAIN = str.maketrans({"—": "-", "–": "-", "…": "...", "→": "->", "“": '"', "”": '"', "‘": "'", "’": "'"})
+
+
 def _wrap(draw, text: str, font, width: int) -> list[str]:
+    """`text` in lines no wider than `width`, in characters the built-in font can draw."""
     lines, current = [], ""
-    for word in text.split():
+    for word in text.translate(_PLAIN).split():
         trial = f"{current} {word}".strip()
         if draw.textlength(trial, font=font) <= width or not current:
             current = trial

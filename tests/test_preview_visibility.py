@@ -232,3 +232,13 @@ def test_every_ledger_state_has_words():
     assert not set(words) & set(states) - {"scheduled"}  # "scheduled" is already a word
     set_language("id")
     assert not {preview.state_words(Entry(state)) for state in states} & set(states)
+
+
+def test_the_sheet_writes_dashes_and_arrows_in_characters_its_font_has():
+    from PIL import Image, ImageDraw, ImageFont
+
+    from sokasi_post.media import _wrap
+
+    draw = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    [line] = _wrap(draw, "price: 150.000 — the dot… a → b “x”", ImageFont.load_default(size=15), 2000)
+    assert line == 'price: 150.000 - the dot... a -> b "x"'
