@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeAlias, cast
 
 from PIL import Image, ImageCms, UnidentifiedImageError
 
@@ -100,19 +100,34 @@ class PhotoError(Exception):
 
 
 @dataclass(frozen=True)
-class Target:
-    """Exactly how one photo is rendered for one platform; also the cache key's content."""
+class _Look:
+    """What every rendering of a photo has, whatever its shape; with the shape, the cache key's content."""
 
     platform: str
-    ratio: float | None  # width / height of the output, or None to keep the photo's own
-    width: int | None  # output width when the ratio is fixed
-    max_side: int | None  # longest output side when the ratio is kept
-    fit: str  # crop | pad | keep
     focus: tuple[float, float]
     background: tuple[int, int, int]
     quality: int
     artist: str | None
     copyright: str | None
+
+
+@dataclass(frozen=True)
+class FixedRatio(_Look):
+    """A photo rendered at one ratio and width (Instagram): cropped around its focus, or padded."""
+
+    ratio: float  # width / height of the output
+    width: int
+    fit: str  # crop | pad
+
+
+@dataclass(frozen=True)
+class LongestSide(_Look):
+    """A photo rendered in its own ratio, its longest side at most `max_side` (Facebook)."""
+
+    max_side: int
+
+
+Target: TypeAlias = FixedRatio | LongestSide  # exactly how one photo is rendered for one platform
 
 
 @dataclass(frozen=True)
@@ -130,6 +145,9 @@ class Prepared:
         return [*unique.values(), *self.warnings]
 
 
+_Job: TypeAlias = tuple[Product, Path, list[Target]]  # one photo of a product, and how it is rendered per platform
+
+
 def prepare_products(
     products: tuple[Product, ...],
     settings: Settings,
@@ -138,40 +156,50 @@ def prepare_products(
     """Make every photo of `products` ready for each of their platforms, in parallel, using the cache."""
     cache = _Cache(settings.state_dir / "cache" / "photos")
     warned: list[Problem] = []
-
-    def run(job: tuple[Product, Path, list[Target]]) -> list[PreparedPhoto | PhotoError]:
-        product, photo, targets = job
-        _photo.warnings = heard = []
-        notes: list[Problem] = []  # kept only if the photo is prepared: a photo that fails is named by its failure alone
-        try:
-            results = prepare_photo(photo, targets, cache, notes, product.slug)
-        except PhotoError as error:
-            return [error] * len(targets)  # one line for the photo: what Pillow warned on the way is beside the point
-        except Exception as error:  # noqa: BLE001 - whatever one photo does wrong is that photo's problem, never the run's
-            return [_damaged(error)] * len(targets)
-        finally:
-            _photo.warnings = None
-        if said := _warnings_in_words(heard):
-            notes.append(Problem(photo, said, warning=True, slug=product.slug))
-        warned.extend(notes)
-        return results
-
     workers = settings.media.workers or os.cpu_count() or 1
     results: dict[Path, list[PreparedPhoto | PhotoError]] = {}
     with _pillow_warnings_heard_per_photo():
-        jobs: list[tuple[Product, Path, list[Target]]] = []
-        for product in products:
-            ratio = _carousel_ratio(product.photos) if "instagram" in product.platforms else None
-            for photo in product.photos:
-                jobs.append((product, photo, [_target(product, photo, platform, ratio, settings)
-                                              for platform in product.platforms]))
+        jobs = [job for product in products for job in _jobs(product, settings)]
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for job, result in zip(jobs, pool.map(run, jobs), strict=True):
+            for job, result in zip(jobs, pool.map(lambda job: _run_job(job, cache, warned), jobs), strict=True):
                 results[job[1]] = result
                 if progress:
                     progress(1)
     cache.save()
+    return _by_post(products, results, tuple(warned))
 
+
+def _jobs(product: Product, settings: Settings) -> list[_Job]:
+    """One job per photo of `product`, with its rendering for each of the product's platforms."""
+    # The photos of an Instagram post share one ratio; measuring it opens a photo, so only when it is needed.
+    ratio = _carousel_ratio(product.photos) if "instagram" in product.platforms else 1.0
+    return [(product, photo, [_target(product, photo, platform, ratio, settings) for platform in product.platforms])
+            for photo in product.photos]
+
+
+def _run_job(job: _Job, cache: _Cache, warned: list[Problem]) -> list[PreparedPhoto | PhotoError]:
+    """One photo rendered for each of its targets (in a worker thread), or the reason it cannot be, per target."""
+    product, photo, targets = job
+    heard: list[str] = []
+    _photo.warnings = heard
+    notes: list[Problem] = []  # kept only if the photo is prepared: a photo that fails is named by its failure alone
+    try:
+        results = prepare_photo(photo, targets, cache, notes, product.slug)
+    except PhotoError as error:
+        return [error] * len(targets)  # one line for the photo: what Pillow warned on the way is beside the point
+    except Exception as error:  # noqa: BLE001 - whatever one photo does wrong is that photo's problem, never the run's
+        return [_damaged(error)] * len(targets)
+    finally:
+        _photo.warnings = None
+    if said := _warnings_in_words(heard):
+        notes.append(Problem(photo, said, warning=True, slug=product.slug))
+    warned.extend(notes)
+    return results
+
+
+def _by_post(products: tuple[Product, ...], results: dict[Path, list[PreparedPhoto | PhotoError]],
+             warned: tuple[Problem, ...]) -> Prepared:
+    """Each photo's outcomes (one per platform, in the product's order) gathered per (slug, platform)."""
     photos: dict[tuple[str, str], tuple[PreparedPhoto, ...]] = {}
     failures: dict[tuple[str, str], tuple[Problem, ...]] = {}
     for product in products:
@@ -181,7 +209,7 @@ def prepare_products(
             failures[(product.slug, platform)] = tuple(
                 Problem(photo, str(o), slug=product.slug)
                 for photo, o in zip(product.photos, outcomes, strict=True) if isinstance(o, PhotoError))
-    return Prepared(photos, failures, tuple(warned))
+    return Prepared(photos, failures, warned)
 
 
 @contextmanager
@@ -249,21 +277,18 @@ def _damaged(error: BaseException) -> PhotoError:
     return PhotoError(_("is damaged or incomplete ({reason}); copy it from the phone again").format(reason=reason))
 
 
-def _target(product: Product, photo: Path, platform: str, ratio: float | None, settings: Settings) -> Target:
+def _target(product: Product, photo: Path, platform: str, ratio: float, settings: Settings) -> Target:
+    """How `photo` is rendered for `platform`; `ratio` is the one its Instagram post shares."""
     media = settings.media
     credit = media.credit
-    common = dict(
-        platform=platform,
-        focus=product.focus.get(photo.name, (0.5, 0.5)),
-        background=media.background,
-        quality=media.quality,
-        artist=product.maker if credit else None,
-        copyright=(settings.contact.name or product.maker) if credit else None,
-    )
+    focus = product.focus.get(photo.name, (0.5, 0.5))
+    artist = product.maker if credit else None
+    copyright = (settings.contact.name or product.maker) if credit else None
     if platform == "instagram":
-        return Target(ratio=ratio, width=media.instagram_width, max_side=None,
-                      fit=product.fit or media.instagram_fit, **common)
-    return Target(ratio=None, width=None, max_side=media.facebook_max_side, fit="keep", **common)
+        return FixedRatio(platform, focus, media.background, media.quality, artist, copyright,
+                          ratio=ratio, width=media.instagram_width, fit=product.fit or media.instagram_fit)
+    return LongestSide(platform, focus, media.background, media.quality, artist, copyright,
+                       max_side=media.facebook_max_side)
 
 
 def _carousel_ratio(photos: tuple[Path, ...]) -> float:
@@ -325,7 +350,8 @@ def prepare_photo(
     digest = cache.source_digest(source)
     keys = [_cache_key(digest, target) for target in targets]
     cached = [cache.lookup(key) for key in keys]
-    if all(cached):
+    hits = [entry for entry in cached if entry is not None]
+    if len(hits) == len(cached):
         # Decoded on an earlier run: what was found then is said again, so every run says the same of a photo.
         remembered = cache.notes.get(digest)
         frames, heard = remembered if isinstance(remembered, list) and len(remembered) == 2 else (None, [])
@@ -334,7 +360,7 @@ def prepare_photo(
         listening = getattr(_photo, "warnings", None)
         if listening is not None and isinstance(heard, list):
             listening.extend(str(text) for text in heard)
-        return [PreparedPhoto(source, *entry, source_digest=digest) for entry in cached]
+        return [PreparedPhoto(source, *entry, source_digest=digest) for entry in hits]
     with _open(source) as image:
         if frames := _frames(image):
             warned.append(Problem(source, _frames_note(*frames), warning=True, slug=slug))
@@ -441,13 +467,13 @@ def _decode(image: Image.Image, targets: list[Target]) -> Image.Image:
 
 def _needed_scale(width: int, height: int, target: Target) -> float:
     """How much of the source's resolution this target needs (1 = all of it)."""
-    if target.ratio is None:
+    if isinstance(target, LongestSide):
         return min(1.0, target.max_side * DRAFT_TOLERANCE / max(width, height))
     box_width, _box_height = _box_size(width, height, target)
     return min(1.0, target.width / box_width)
 
 
-def _box_size(width: int, height: int, target: Target) -> tuple[float, float]:
+def _box_size(width: int, height: int, target: FixedRatio) -> tuple[float, float]:
     """The part of the photo (crop) or the canvas around it (pad) that has the target's ratio."""
     ratio = target.ratio
     wider = width / height > ratio
@@ -468,16 +494,16 @@ def _resizable(image: Image.Image) -> Image.Image:
     if mode.startswith("I"):
         # 16-bit (or 32-bit) greyscale: scale 0..65535 to 0..255 (a plain convert would clip everything to white).
         image = image if mode == "I" else image.convert("I")
-        high = image.getextrema()[1]
+        high = _highest(image)
         scale = 1 / 256 if high <= 65535 else 255 / high
         return image.point(lambda value: value * scale, "L")
     if mode == "F":
         # Floating point: 0..1 (most often) or 0..255; point() on "F" takes only a linear function, so no comparison.
-        high = image.getextrema()[1]
+        high = _highest(image)
         scale = 255.0 if math.isfinite(high) and high <= 1 else 1.0
         return image.point(lambda value: value * scale).convert("L")
     if mode == "LAB":
-        return ImageCms.profileToProfile(image, ImageCms.createProfile("LAB"), _SRGB, outputMode="RGB")
+        return _converted(image, ImageCms.createProfile("LAB"), "RGB")
     if mode == "La":
         return image.convert("LA")
     return image.convert("RGBA" if mode in ("PA", "RGBa") else "RGB")
@@ -488,36 +514,10 @@ def _render(upright: Image.Image, target: Target) -> tuple[bytes, int, int, floa
 
     Returns the JPEG, its size, and the share of the photo's area still in it (1.0 unless cropped).
     """
-    width, height = upright.size
-    kept = 1.0
-    if target.ratio is None:
-        scale = min(1.0, target.max_side / max(width, height))
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        # The half-size decode usually gives Facebook's size already: then there is nothing to resize (or copy).
-        resized = upright if size == upright.size else upright.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
-        picture = _finish(resized, target.background)
+    if isinstance(target, LongestSide):
+        picture, kept = _within_side(upright, target), 1.0
     else:
-        box_width, box_height = _box_size(width, height, target)
-        out_width = min(target.width, int(box_width))
-        if out_width < MIN_SOURCE_WIDTH:
-            raise PhotoError(_("is too small for Instagram once cropped to {ratio:.2f}:1 ({width} pixels wide; "
-                               "at least {minimum} needed); use a larger photo or fit: pad").format(
-                ratio=target.ratio, width=out_width, minimum=MIN_SOURCE_WIDTH))
-        out_height = _height_within_range(out_width, target.ratio)
-        if target.fit == "pad":
-            scale = out_width / box_width
-            inner = (max(1, round(width * scale)), max(1, round(height * scale)))
-            content = _finish(upright.resize(inner, Image.Resampling.LANCZOS, reducing_gap=2.0), target.background)
-            picture = Image.new("RGB", (out_width, out_height), target.background)
-            picture.paste(content, ((out_width - inner[0]) // 2, (out_height - inner[1]) // 2))
-        else:
-            focus_x, focus_y = target.focus
-            left = max(0.0, min(focus_x * width - box_width / 2, width - box_width))
-            top = max(0.0, min(focus_y * height - box_height / 2, height - box_height))
-            box = (left, top, left + box_width, top + box_height)
-            kept = (box_width * box_height) / (width * height)
-            resized = upright.resize((out_width, out_height), Image.Resampling.LANCZOS, box=box, reducing_gap=2.0)
-            picture = _finish(resized, target.background)
+        picture, kept = _at_ratio(upright, target)
     buffer = BytesIO()
     # No exif= and no icc_profile= here, and no info carried from the source (Pillow writes info["comment"], a
     # JPEG's COM or a PNG's text, into the JPEG): the output carries no metadata (no GPS, no camera serial, no
@@ -526,6 +526,41 @@ def _render(upright: Image.Image, target: Target) -> tuple[bytes, int, int, floa
     # picture may be the decoded photo itself (shared by every platform), so its info is not changed.
     picture.save(buffer, "JPEG", quality=target.quality, optimize=True, progressive=True, exif=_credit(target), comment=b"")
     return buffer.getvalue(), picture.width, picture.height, round(kept, 3)
+
+
+def _within_side(upright: Image.Image, target: LongestSide) -> Image.Image:
+    """The photo in its own ratio, scaled down (never up) to the target's longest side."""
+    width, height = upright.size
+    scale = min(1.0, target.max_side / max(width, height))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    # The half-size decode usually gives Facebook's size already: then there is nothing to resize (or copy).
+    resized = upright if size == upright.size else upright.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+    return _finish(resized, target.background)
+
+
+def _at_ratio(upright: Image.Image, target: FixedRatio) -> tuple[Image.Image, float]:
+    """The photo cropped around its focus (or padded) to the target's ratio and width; and the share of it kept."""
+    width, height = upright.size
+    box_width, box_height = _box_size(width, height, target)
+    out_width = min(target.width, int(box_width))
+    if out_width < MIN_SOURCE_WIDTH:
+        raise PhotoError(_("is too small for Instagram once cropped to {ratio:.2f}:1 ({width} pixels wide; "
+                           "at least {minimum} needed); use a larger photo or fit: pad").format(
+            ratio=target.ratio, width=out_width, minimum=MIN_SOURCE_WIDTH))
+    out_height = _height_within_range(out_width, target.ratio)
+    if target.fit == "pad":
+        scale = out_width / box_width
+        inner = (max(1, round(width * scale)), max(1, round(height * scale)))
+        content = _finish(upright.resize(inner, Image.Resampling.LANCZOS, reducing_gap=2.0), target.background)
+        picture = Image.new("RGB", (out_width, out_height), target.background)
+        picture.paste(content, ((out_width - inner[0]) // 2, (out_height - inner[1]) // 2))
+        return picture, 1.0
+    focus_x, focus_y = target.focus
+    left = max(0.0, min(focus_x * width - box_width / 2, width - box_width))
+    top = max(0.0, min(focus_y * height - box_height / 2, height - box_height))
+    box = (left, top, left + box_width, top + box_height)
+    resized = upright.resize((out_width, out_height), Image.Resampling.LANCZOS, box=box, reducing_gap=2.0)
+    return _finish(resized, target.background), (box_width * box_height) / (width * height)
 
 
 def _height_within_range(width: int, ratio: float) -> int:
@@ -557,10 +592,20 @@ def _finish(image: Image.Image, background: tuple[int, int, int]) -> Image.Image
     return image if image.mode == "RGB" else image.convert("RGB")  # no copy of what is already right
 
 
+def _highest(image: Image.Image) -> float:
+    """The highest value in a one-band image ("I" or "F"), for which Pillow's extrema are (lowest, highest)."""
+    return cast(float, image.getextrema()[1])
+
+
+def _converted(image: Image.Image, profile: ImageCms.ImageCmsProfile | ImageCms.core.CmsProfile, mode: str) -> Image.Image:
+    """`image`, read in colour `profile`, as sRGB in `mode`: a new image (Pillow returns None only when in place)."""
+    return cast(Image.Image, ImageCms.profileToProfile(image, profile, _SRGB, outputMode=mode))
+
+
 def _to_srgb(image: Image.Image, profile: bytes, mode: str) -> Image.Image:
+    """`image` as sRGB through its embedded colour `profile`, or its numbers as they are when the profile is broken."""
     try:
-        source = ImageCms.ImageCmsProfile(BytesIO(profile))
-        return ImageCms.profileToProfile(image, source, _SRGB, outputMode=mode)
+        return _converted(image, ImageCms.ImageCmsProfile(BytesIO(profile)), mode)
     except (ImageCms.PyCMSError, OSError, ValueError):
         return image.convert(mode)  # a broken profile: use the numbers as they are
 
@@ -577,8 +622,14 @@ def _credit(target: Target) -> bytes:
     return exif.tobytes()
 
 
+# Fields a target of the other shape has, as the key recipe held them when one Target had them all (None or
+# "keep"): the keys stay what they were, so photos cached before are still found.
+_UNSET = {"ratio": None, "width": None, "max_side": None, "fit": "keep"}
+
+
 def _cache_key(digest: str, target: Target) -> str:
-    recipe = json.dumps([PIPELINE_VERSION, digest, asdict(target)], sort_keys=True)
+    """The cached file's name: the source's hash and exactly how it is rendered, with the pipeline's version."""
+    recipe = json.dumps([PIPELINE_VERSION, digest, _UNSET | asdict(target)], sort_keys=True)
     return hashlib.sha256(recipe.encode()).hexdigest()
 
 
@@ -673,7 +724,7 @@ class _Cache:
         path = folder / f"{key}.jpg"
         temporary = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")
         temporary.write_bytes(data)
-        os.replace(temporary, path)  # never a half-written JPEG under the final name
+        temporary.replace(path)  # never a half-written JPEG under the final name
         self.outputs[key] = [width, height, kept]
         self.changed = True
         return path, width, height, len(data), kept
@@ -691,7 +742,7 @@ class _Cache:
         temporary = self.index_path.with_suffix(f".{os.getpid()}.tmp")
         temporary.write_text(json.dumps({"sources": self.sources, "outputs": self.outputs, "notes": self.notes}),
                              encoding="utf-8")
-        os.replace(temporary, self.index_path)
+        temporary.replace(self.index_path)
 
 
 def contact_sheet(tiles: list[tuple[Path, str | None, list[str]]], path: Path, notes: list[str] | tuple[str, ...] = (),
