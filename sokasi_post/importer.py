@@ -13,11 +13,12 @@ import re
 import stat
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import IO, cast
 
 from sokasi_post.catalog import PHOTO_SUFFIXES, POST_FILE, slugify
 from sokasi_post.config import Settings
@@ -191,17 +192,23 @@ class Draft:
     """One product as found in the chat: a sender's photos and the words around them."""
 
     sender: str
+    first: Message  # the earliest message it is made of
+    last: Message  # the latest
     photos: list[str] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
     omitted: int = 0
-    first: Message | None = None
-    last: Message | None = None
     slug: str = ""
     missing: list[str] = field(default_factory=list)
     length: int = 0  # of the words kept so far
     cut: bool = False  # words were left out at MAX_CAPTION_CHARS
     phones: int = 0  # phone numbers taken out of the words
+
+    def include(self, message: Message) -> None:
+        """Make `message` part of the draft: its words, its key, and it is now the latest."""
+        self.add_text(message.text)
+        self.keys.append(message.key)
+        self.last = message
 
     def add_text(self, text: str) -> None:
         """Keep the words of one message, up to MAX_CAPTION_CHARS for the whole draft, without the lines that
@@ -298,7 +305,9 @@ class Export:
     def __init__(self, path: Path):
         self.path = path
         self.zip: zipfile.ZipFile | None = None
-        self.files: dict[str, object] = {}  # file name -> ZipInfo or Path
+        self.members: dict[str, zipfile.ZipInfo] = {}  # in a zip: file name -> its member
+        self.files: dict[str, Path] = {}  # in a folder or beside a .txt: file name -> its path
+        self.chat: Path  # the chat log: its path, or in a zip its name there
         self.refused: dict[str, str] = {}  # file name -> why it is not copied (a link, a pipe ...)
         self.bare = False
         if path.is_file() and zipfile.is_zipfile(path):
@@ -330,16 +339,16 @@ class Export:
         for info in members:
             name = Path(info.filename.replace("\\", "/")).name
             if _usable_name(name):
-                self.files[name] = info
-        self.chat = self._chat_name(list(self.files))
+                self.members[name] = info
+        self.chat = Path(self._chat_name(list(self.members)))
 
     def _open_folder(self, path: Path) -> None:
         self.files = self._ordinary_files(path, lambda name: True)
         self.chat = path / self._chat_name(list(self.files))
 
-    def _ordinary_files(self, folder: Path, wanted) -> dict[str, Path]:
+    def _ordinary_files(self, folder: Path, wanted: Callable[[str], bool]) -> dict[str, Path]:
         """The wanted names in `folder` that are ordinary files (not links, pipes or folders); the others in `refused`."""
-        found = {}
+        found: dict[str, Path] = {}
         for entry in folder.iterdir():
             if not wanted(entry.name):
                 continue
@@ -365,16 +374,7 @@ class Export:
     @contextmanager
     def chat_lines(self) -> Iterator[Iterator[str]]:
         """The chat log's lines, decoded (UTF-8 or UTF-16, with or without BOM), read as a stream of bounded lines."""
-        if self.zip:
-            raw = self.zip.open(self.files[self.chat])
-        else:
-            try:
-                # The .txt named on the command line may be a link; inside an export folder nothing is read through one.
-                raw, _size = open_regular(Path(self.chat), follow_links=self.bare)
-            except NotAFileError as error:
-                raise UsageError(f"{self.chat}: {error}") from None
-        with raw:
-            buffered = io.BufferedReader(raw) if self.zip else raw
+        with self._open_chat() as buffered:
             head = buffered.peek(4)[:4]
             if head.startswith((b"\xff\xfe", b"\xfe\xff")):
                 encoding = "utf-16"
@@ -384,8 +384,20 @@ class Export:
                 encoding = "utf-8"
             yield bounded_lines(io.TextIOWrapper(buffered, encoding=encoding, errors="replace", newline=None))
 
+    def _open_chat(self) -> io.BufferedReader:
+        """The chat log opened for reading, buffered so that its first bytes can be looked at before it is read."""
+        if self.zip is not None:
+            # ZipFile.open reads through a ZipExtFile (typeshed says only IO[bytes]).
+            return io.BufferedReader(cast(zipfile.ZipExtFile, self.zip.open(self.members[self.chat.name])))
+        try:
+            # The .txt named on the command line may be a link; inside an export folder nothing is read through one.
+            return open_regular(self.chat, follow_links=self.bare)[0]
+        except NotAFileError as error:
+            raise UsageError(f"{self.chat}: {error}") from None
+
     def has(self, name: str) -> bool:
-        return name in self.files
+        """Whether the export holds a file called `name` that may be copied."""
+        return name in self.members or name in self.files
 
     def why_missing(self, name: str) -> str:
         """Why an attachment the chat names is not copied, in words for a warning."""
@@ -400,12 +412,13 @@ class Export:
 
     def copy(self, name: str, target: Path) -> None:
         """Copy one attached file to `target` (a new file; never more than MAX_PHOTO_BYTES); raise UsageError if not."""
-        source = self.files[name]
         try:
-            if isinstance(source, Path):
-                member, size = open_regular(source, follow_links=False)  # copied, never moved: the export stays as it was
-            else:
-                member, size = self.zip.open(source), source.file_size
+            member: IO[bytes]
+            if self.zip is not None:
+                info = self.members[name]
+                member, size = self.zip.open(info), info.file_size
+            else:  # copied, never moved: the export stays as it was
+                member, size = open_regular(self.files[name], follow_links=False)
             with member:
                 if size > MAX_PHOTO_BYTES:
                     raise UsageError(_("{name} is too large for a photo").format(name=name))
@@ -417,7 +430,7 @@ class Export:
                 name=name, reason=getattr(error, "strerror", None) or error)) from None
 
     @staticmethod
-    def _copy_bounded(member, target: Path, name: str) -> None:
+    def _copy_bounded(member: IO[bytes], target: Path, name: str) -> None:
         written = 0
         with target.open("xb") as out:  # "x": a new file, never one already there, never through a link
             try:
@@ -476,50 +489,72 @@ def group_messages(messages: Iterator[Message], gap: timedelta, since: date | No
     MAX_DRAFT_PHOTOS photos (the next photo starts a new draft), and at most _HELD senders are followed at once.
     """
     wanted = {name.casefold() for name in senders}
-    open_drafts: dict[str, Draft] = {}
-    last_text: dict[str, Message] = {}
+    drafts = _Drafting(gap)
     for message in messages:
-        if message.sender is None or message.kind in ("system", "deleted"):
+        sender = message.sender
+        if sender is None or message.kind in ("system", "deleted"):
             continue
-        if since and message.at.date() < since or wanted and message.sender.casefold() not in wanted:
+        if (since and message.at.date() < since) or (wanted and sender.casefold() not in wanted):
             continue
-        for sender, draft in list(open_drafts.items()):  # close drafts whose sender went quiet
-            if message.at - draft.last.at > gap:
-                yield open_drafts.pop(sender)
-        draft = open_drafts.get(message.sender)
+        yield from drafts.take(message, sender)
+    yield from drafts.open.values()
+
+
+class _Drafting:
+    """The drafts still open, per sender, and each sender's last words not yet part of a draft."""
+
+    def __init__(self, gap: timedelta):
+        self.gap = gap
+        self.open: dict[str, Draft] = {}
+        self.last_text: dict[str, Message] = {}
+
+    def take(self, message: Message, sender: str) -> Iterator[Draft]:
+        """Take in the next message, from `sender`; yield the drafts it closes."""
+        for other, draft in list(self.open.items()):  # close drafts whose sender went quiet
+            if message.at - draft.last.at > self.gap:
+                yield self.open.pop(other)
         if _is_photo(message):
-            if draft is not None and draft.photo_count >= MAX_DRAFT_PHOTOS:
-                yield open_drafts.pop(message.sender)
-                draft = None
-            if draft is None:
-                if len(open_drafts) >= _HELD:
-                    yield open_drafts.pop(min(open_drafts, key=lambda sender: open_drafts[sender].last.at))
-                draft = open_drafts[message.sender] = Draft(sender=message.sender, first=message)
-                before = last_text.pop(message.sender, None)
-                if before and message.at - before.at <= gap:
-                    draft.add_text(before.text)
-                    draft.keys.append(before.key)
-                    draft.first = before
-            if message.kind == "omitted":
-                draft.omitted += 1
-            else:
-                draft.photos.append(message.attachment)
-            draft.add_text(message.text)
-            draft.keys.append(message.key)
-            draft.last = message
+            yield from self._photo(message, sender)
         elif message.kind == "text":
-            if draft is not None:
-                draft.add_text(message.text)
-                draft.keys.append(message.key)
-                draft.last = message
-                yield open_drafts.pop(message.sender)  # the words after the photos close the product
-            else:
-                last_text.pop(message.sender, None)
-                # Only what a caption can hold is kept of it; the key still names the whole message.
-                last_text[message.sender] = replace(message, text=message.text[:MAX_CAPTION_CHARS + 1])
-                if len(last_text) > _HELD:
-                    del last_text[next(iter(last_text))]
-    yield from open_drafts.values()
+            yield from self._text(message, sender)
+
+    def _photo(self, message: Message, sender: str) -> Iterator[Draft]:
+        """A photo joins the sender's open draft, or starts one (closing a full one)."""
+        draft = self.open.get(sender)
+        if draft is not None and draft.photo_count >= MAX_DRAFT_PHOTOS:
+            yield self.open.pop(sender)
+            draft = None
+        if draft is None:
+            if len(self.open) >= _HELD:
+                yield self.open.pop(min(self.open, key=lambda name: self.open[name].last.at))
+            draft = self.open[sender] = self._start(message, sender)
+        if message.attachment is None:  # "<Media omitted>": a photo left out of the export
+            draft.omitted += 1
+        else:
+            draft.photos.append(message.attachment)
+        draft.include(message)
+
+    def _start(self, message: Message, sender: str) -> Draft:
+        """A new draft from its first photo, with the sender's words just before it (within the gap)."""
+        draft = Draft(sender=sender, first=message, last=message)
+        before = self.last_text.pop(sender, None)
+        if before and message.at - before.at <= self.gap:
+            draft.include(before)
+            draft.first = before
+        return draft
+
+    def _text(self, message: Message, sender: str) -> Iterator[Draft]:
+        """Words after a sender's photos close their draft; other words are kept for the sender's next photo."""
+        draft = self.open.get(sender)
+        if draft is not None:
+            draft.include(message)
+            yield self.open.pop(sender)  # the words after the photos close the product
+            return
+        self.last_text.pop(sender, None)
+        # Only what a caption can hold is kept of it; the key still names the whole message.
+        self.last_text[sender] = replace(message, text=message.text[:MAX_CAPTION_CHARS + 1])
+        if len(self.last_text) > _HELD:
+            del self.last_text[next(iter(self.last_text))]
 
 
 @dataclass
@@ -536,6 +571,31 @@ class ImportPlan:
 def plan_import(export: Export, settings: Settings, ledger: Ledger, since: date | None = None,
                 senders: tuple[str, ...] = (), date_order: str | None = None) -> ImportPlan:
     """Read the chat, group it into drafts, leave out what an earlier import took, choose unique slugs."""
+    plan, order, omitted = _read_chat(export, settings, ledger, since, senders, date_order)
+    if order is None:
+        plan.warnings.append(_("the date order cannot be told from this chat; read as day/month (use --date-order mdy "
+                               "if wrong)"))
+    taken = {p.name for p in settings.posts_dir.iterdir()} if settings.posts_dir.is_dir() else set()
+    if omitted:
+        # Said once for the whole chat: the same advice after every product would hide the other warnings.
+        plan.warnings.append(_("this export was made 'without media' (photos left out: {count}; of them sent without "
+                               "any words, so not drafted: {left_out}); export the chat again with \"Attach media\" to "
+                               "draft them with their photos").format(count=omitted, left_out=plan.left_out))
+    for draft in plan.drafts:
+        draft.missing = [name for name in draft.photos if not export.has(name)]
+        plan.warnings.extend(_draft_warnings(draft, export))
+        draft.slug = _unique_slug(draft.title, taken)
+        if draft.phones:
+            plan.warnings.append(_("{slug}: a phone number in the message was left out of the title and caption, so it "
+                                   "is never published; write it back by hand only if it should be public").format(
+                slug=draft.slug))
+    return plan
+
+
+def _read_chat(export: Export, settings: Settings, ledger: Ledger, since: date | None, senders: tuple[str, ...],
+               date_order: str | None) -> tuple[ImportPlan, str | None, int]:
+    """The chat's new drafts (no warnings yet), the date order it was read in (None: a guess), and its photos left
+    out of the export."""
     counted = {"messages": 0}
 
     def counting(stream: Iterator[Message]) -> Iterator[Message]:
@@ -568,37 +628,31 @@ def plan_import(export: Export, settings: Settings, ledger: Ledger, since: date 
     except (OSError, zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError) as error:
         raise UsageError(_("{chat}: the chat cannot be read ({reason})").format(
             chat=export.chat, reason=getattr(error, "strerror", None) or error)) from None
-    warnings = []
-    if order is None:
-        warnings.append(_("the date order cannot be told from this chat; read as day/month (use --date-order mdy if wrong)"))
-    taken = {p.name for p in settings.posts_dir.iterdir()} if settings.posts_dir.is_dir() else set()
-    if omitted:
-        # Said once for the whole chat: the same advice after every product would hide the other warnings.
-        warnings.append(_("this export was made 'without media' (photos left out: {count}; of them sent without any "
-                          "words, so not drafted: {left_out}); export the chat again with \"Attach media\" to draft "
-                          "them with their photos").format(count=omitted, left_out=left_out))
-    for draft in drafts:
-        draft.missing = [name for name in draft.photos if not export.has(name)]
-        for name in draft.missing:
-            warnings.append(export.why_missing(name))
-        if draft.cut:
-            warnings.append(_("{sender}, {when}: the words are longer than {limit:,} characters; the caption was cut there, "
-                              "check it").format(sender=draft.maker or _("a sender"), when=_when(draft.first),
-                                                 limit=MAX_CAPTION_CHARS))
-        if draft.maker is None:
-            warnings.append(_("a product from {when}: the sender is a phone number, so maker is left empty; fill it in")
-                            .format(when=_when(draft.first)))
-        base = slugify(draft.title) or "sokasi"
-        slug, number = base, 1
-        while slug in taken:
-            number += 1
-            slug = f"{base}-{number}"
-        taken.add(slug)
-        draft.slug = slug
-        if draft.phones:
-            warnings.append(_("{slug}: a phone number in the message was left out of the title and caption, so it is "
-                              "never published; write it back by hand only if it should be public").format(slug=slug))
-    return ImportPlan(drafts, already, warnings, counted["messages"], left_out)
+    return ImportPlan(drafts, already, [], counted["messages"], left_out), order, omitted
+
+
+def _draft_warnings(draft: Draft, export: Export) -> list[str]:
+    """What to say of one draft before it is written: photos it will lack, words cut, no maker."""
+    warnings = [export.why_missing(name) for name in draft.missing]
+    if draft.cut:
+        warnings.append(_("{sender}, {when}: the words are longer than {limit:,} characters; the caption was cut there, "
+                          "check it").format(sender=draft.maker or _("a sender"), when=_when(draft.first),
+                                             limit=MAX_CAPTION_CHARS))
+    if draft.maker is None:
+        warnings.append(_("a product from {when}: the sender is a phone number, so maker is left empty; fill it in")
+                        .format(when=_when(draft.first)))
+    return warnings
+
+
+def _unique_slug(title: str, taken: set[str]) -> str:
+    """A folder name from `title` that is not in `taken` (which it joins): sokasi-bundar, sokasi-bundar-2 ..."""
+    base = slugify(title) or "sokasi"
+    slug, number = base, 1
+    while slug in taken:
+        number += 1
+        slug = f"{base}-{number}"
+    taken.add(slug)
+    return slug
 
 
 def _when(message: Message | None) -> str:
@@ -622,7 +676,7 @@ def write_drafts(plan: ImportPlan, export: Export, settings: Settings, ledger: L
                 plan.warnings.append(str(error))
                 continue
             photos.append(target.name)
-        post = {"title": draft.title, "caption": draft.caption or draft.title}
+        post: dict[str, object] = {"title": draft.title, "caption": draft.caption or draft.title}
         if draft.price:
             post["price"] = draft.price
         if draft.maker:

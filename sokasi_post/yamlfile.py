@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import errno
+import io
 import os
 import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any
 
 import yaml
 
@@ -51,7 +52,7 @@ def _refuse(mode: int) -> NotAFileError:
         kind=_kind(mode)))
 
 
-def open_regular(path: Path, follow_links: bool = True) -> tuple[BinaryIO, int]:
+def open_regular(path: Path, follow_links: bool = True) -> tuple[io.BufferedReader, int]:
     """Open an ordinary file for reading without ever blocking; return it and its size, or raise NotAFileError.
 
     A named pipe called x.jpg would make a plain open() wait forever for a writer, and a device would never end:
@@ -60,7 +61,7 @@ def open_regular(path: Path, follow_links: bool = True) -> tuple[BinaryIO, int]:
     Other OSErrors (missing, no permission) pass through for the caller to word.
     """
     try:
-        mode = os.stat(path, follow_symlinks=follow_links).st_mode
+        mode = path.stat(follow_symlinks=follow_links).st_mode
         if not stat.S_ISREG(mode):
             raise _refuse(mode)
         flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
@@ -117,7 +118,8 @@ def display_path(path: Path) -> str:
     except (ValueError, OSError):  # another drive on Windows; a current folder that was deleted
         return str(path)
     root = project_folder(here)
-    if root is not None and root != here and Path(os.path.abspath(path)).is_relative_to(root):
+    # abspath, not Path.resolve: ".." is taken out by the letters, never by following a link.
+    if root is not None and root != here and Path(os.path.abspath(path)).is_relative_to(root):  # noqa: PTH100
         return relative
     return str(path)
 
@@ -141,7 +143,7 @@ class YamlDocument:
     Keys below the top level are dotted (`facebook.page_id`), list items numbered (`schedule.slots[0]`).
     """
 
-    values: dict
+    values: Any  # what the text holds (parse_yaml); always a dict from read_yaml_document, which checks it
     text: str = ""
     lines: dict[str, int] = field(default_factory=dict)  # key -> its line, counted from 1
     written: dict[str, str] = field(default_factory=dict)  # key -> a plain value exactly as typed (`150.000`, `17:00`)
