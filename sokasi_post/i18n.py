@@ -25,13 +25,16 @@ _MONTHS = {"id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli"
                   "November", "December")}
 
 
+_SWAP_SEPARATORS = str.maketrans(",.", ".,")  # 1,250,000.5 -> 1.250.000,5
+
+
 class _Formatter(string.Formatter):
     """str.format, with numbers grouped the way the language writes them: 1.250.000 in Indonesian."""
 
     def format_field(self, value: object, spec: str) -> str:
         text = format(value, spec)
         if _language == "id" and isinstance(value, int | float) and not isinstance(value, bool) and ("," in spec or "." in spec):
-            text = text.translate(str.maketrans({",": ".", ".": ","}))
+            text = text.translate(_SWAP_SEPARATORS)
         return text
 
 
@@ -59,7 +62,7 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return singular if count == 1 else plural
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "translate later"
+def N_(message: str) -> str:  # the gettext convention for "translate later"
     """Mark a message for translation where it is defined; it is translated with _() where it is shown."""
     return message
 

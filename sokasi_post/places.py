@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,7 +78,7 @@ def save_place(settings: Settings, place: SavedPlace) -> None:
             "for": {"name": place.wanted.name, "lat": place.wanted.lat, "lng": place.wanted.lng}}
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+    temporary.replace(path)
 
 
 def location_state(settings: Settings) -> str | None:
