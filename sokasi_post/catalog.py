@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sokasi_post.config import FITS, STARTER, Settings, describe_type, hash_comment_problem, hashtag_lists
+from sokasi_post.checks import check_text_list, describe_type, did_you_mean, hash_comment_problems, hashtag_lists
+from sokasi_post.config import FITS, STARTER, Settings
 from sokasi_post.errors import ConfigError
 from sokasi_post.i18n import LANGUAGES, _
 from sokasi_post.models import PLATFORMS, Problem, Product
@@ -161,6 +161,7 @@ def starter_texts() -> dict[str, dict[str, str]]:
 
 @functools.cache
 def _example_photo() -> bytes:
+    """The starter's example photo, read once."""
     return (STARTER / EXAMPLE_PHOTO).read_bytes()
 
 
@@ -189,18 +190,16 @@ class _PostChecker:
         self.problems: list[Problem] = []
 
     def fail(self, message: str, path: Path | None = None) -> None:
+        """Note a problem that keeps the product from loading (about post.yaml unless `path` says which file)."""
         self.problems.append(Problem(path or self.post_file, message))
 
     def warn(self, message: str, path: Path | None = None) -> None:
+        """Note a problem that is only said: the product still loads."""
         self.problems.append(Problem(path or self.post_file, message, warning=True))
 
     def product(self) -> Product | None:
-        for key in self.raw:
-            if key not in POST_KEYS:
-                close = difflib.get_close_matches(str(key), POST_KEYS, n=1)
-                hint = _(" (did you mean {key}?)").format(key=close[0]) if close else ""
-                self.fail(_("unknown key {key!r}{hint}; the keys are: {known}").format(
-                    key=key, hint=hint, known=", ".join(POST_KEYS)))
+        """The product post.yaml describes, every key checked; None when any problem is more than a warning."""
+        self.unknown_keys()
         title = self.text("title", required=True)
         caption = self.text("caption", required=True)
         maker = self.text("maker")
@@ -214,10 +213,9 @@ class _PostChecker:
         alt = self.alt(photos)
         focus = self.focus(photos)
         self.unfinished(status, {"title": title, "caption": caption, "maker": maker}, alt, photos)
-        fit = self.raw.get("fit")
-        if fit is not None and fit not in FITS:
-            self.fail(_("fit: expected crop or pad, got {got}").format(got=describe_type(fit)))
-        if any(not p.warning for p in self.problems):
+        fit = self.fit()
+        # A required text is None only after a problem was noted for it; the test says so to the type checker too.
+        if title is None or caption is None or any(not p.warning for p in self.problems):
             return None
         return Product(
             slug=self.folder.name,
@@ -237,6 +235,20 @@ class _PostChecker:
             maker_instagram=maker_instagram,
             focus=focus,
         )
+
+    def unknown_keys(self) -> None:
+        """A problem for each key post.yaml may not hold, with the nearest known key when one is close."""
+        for key in self.raw:
+            if key not in POST_KEYS:
+                self.fail(_("unknown key {key!r}{hint}; the keys are: {known}").format(
+                    key=key, hint=did_you_mean(key, POST_KEYS), known=", ".join(POST_KEYS)))
+
+    def fit(self) -> str | None:
+        """`fit:` (crop or pad) for this product's Instagram photos; None: as the config says."""
+        fit = self.raw.get("fit")
+        if fit is not None and fit not in FITS:
+            self.fail(_("fit: expected crop or pad, got {got}").format(got=describe_type(fit)))
+        return fit
 
     def unfinished(self, status: str, texts: dict[str, str | None], alt: dict[str, str], photos: tuple[Path, ...]) -> None:
         """What the starter files put here and is still here: an error in a ready product, a warning in a draft."""
@@ -267,6 +279,7 @@ class _PostChecker:
                 say(_("the example photo from `sokasi-post init`; replace it with a photo of the product"), photo)
 
     def text(self, key: str, required: bool = False) -> str | None:
+        """`key` as text (a number is taken as its digits); not text is a problem, and so is missing or empty when required."""
         value = self.raw.get(key)
         if value is None:
             if required:
@@ -283,6 +296,7 @@ class _PostChecker:
         return value
 
     def instagram_handle(self) -> str | None:
+        """maker_instagram without its @; a name Instagram would not allow is a problem."""
         value = self.text("maker_instagram")
         if value is None:
             return None
@@ -294,6 +308,7 @@ class _PostChecker:
         return handle
 
     def price(self) -> int | None:
+        """The price in whole rupiah; a price written with dots or Rp is a problem that shows it rewritten."""
         value = self.raw.get("price")
         if value is None:
             return None
@@ -318,6 +333,7 @@ class _PostChecker:
         return value
 
     def status(self) -> str:
+        """ready (the default) or draft; anything else is a problem, and the product is treated as a draft."""
         value = self.raw.get("status", "ready")
         if value not in STATUSES:
             self.fail(_("status: expected ready or draft, got {got}").format(got=describe_type(value)))
@@ -325,6 +341,7 @@ class _PostChecker:
         return value
 
     def text_list(self, key: str, example: str) -> tuple[str, ...]:
+        """`key` as a list of texts; not a list, or an empty or non-text item, is a problem."""
         value = self.raw.get(key)
         if value is None:
             return ()
@@ -332,26 +349,22 @@ class _PostChecker:
             self.fail(_("{key}: expected a list, e.g. {example}, got {got}").format(
                 key=key, example=example, got=describe_type(value)))
             return ()
-        items = []
-        for number, item in enumerate(value, start=1):
-            if item is None:
-                self.fail(_("{key}: item {n} is empty; in YAML a # starts a comment, so write sokasi or \"#sokasi\" "
-                            "in quotes").format(key=key, n=number))
-            elif isinstance(item, (str, int)) and not isinstance(item, bool):
-                items.append(str(item))
-            else:
-                self.fail(_("{key}: item {n} should be text, got {got}").format(key=key, n=number, got=describe_type(item)))
-        return tuple(items)
+        problems: list[str] = []
+        items = check_text_list(value, key, problems)
+        for problem in problems:
+            self.fail(problem)
+        return items
 
     def hashtags(self) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
-        problems: list[str] = [problem for key in ("hashtags", "hashtags.all", "hashtags.facebook", "hashtags.instagram")
-                               if (problem := hash_comment_problem(self.document, key))]
+        """The product's hashtags: (for every platform, per platform), checked as config.yaml's are."""
+        problems = hash_comment_problems(self.document, "hashtags")
         found = hashtag_lists(self.raw.get("hashtags"), "hashtags", problems)
         for problem in problems:
             self.fail(problem)
         return found
 
     def platforms(self) -> tuple[str, ...]:
+        """The platforms this product goes to: those it lists that are switched on, else every one switched on."""
         enabled = self.settings.enabled_platforms
         if "platforms" not in self.raw:
             return enabled
@@ -366,6 +379,7 @@ class _PostChecker:
         return tuple(name for name in PLATFORMS if name in chosen and name in enabled)
 
     def publish_at(self) -> datetime | None:
+        """When the product may be posted, in the config's time zone unless one is given; a date alone is a problem."""
         value = self.raw.get("publish_at")
         if value is None:
             return None
@@ -394,33 +408,9 @@ class _PostChecker:
         return value
 
     def photos(self) -> tuple[Path, ...]:
+        """The product's photos: those `photos:` lists, in its order, else every photo in the folder in natural order."""
         listed = self.raw.get("photos")
-        if listed is None:
-            paths = sorted(
-                (p for p in self.folder.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES and not p.name.startswith(".")),
-                key=lambda p: natural_key(p.name),
-            )
-            if not paths:
-                self.fail(_("no photos in the folder; add .jpg, .jpeg, .png or .webp files next to post.yaml"))
-                return ()
-        else:
-            names = self.text_list("photos", "photos: [depan.jpg, atas.jpg]")
-            if not names and isinstance(listed, list):
-                self.fail(_("photos: the list is empty; list the photo files or remove the photos key"))
-            paths = []
-            for name in names:
-                path = self.folder / name
-                if Path(name).name != name or name in (".", ".."):
-                    self.fail(_("photos: {name!r} must be a file name in the product folder, not a path").format(name=name))
-                elif not path.exists() and not path.is_symlink():
-                    present = [p.name for p in self.folder.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES]
-                    close = difflib.get_close_matches(name, present, n=1)
-                    hint = _(" (did you mean {name}?)").format(name=close[0]) if close else ""
-                    self.fail(_("photos: {name} is listed but not in the folder{hint}").format(name=name, hint=hint))
-                elif path.suffix.lower() not in PHOTO_SUFFIXES:
-                    self.fail(_("photos: {name} is not a .jpg, .jpeg, .png, .webp or .heic file").format(name=name))
-                else:
-                    paths.append(path)
+        paths = self.folder_photos() if listed is None else self.listed_photos(listed)
         # Whether each file really is a photo is media.py's to find out: it reads them anyway.
         good = []
         for path in paths:
@@ -431,7 +421,38 @@ class _PostChecker:
                 good.append(path)
         return tuple(good)
 
+    def folder_photos(self) -> list[Path]:
+        """Every photo file in the folder, foto2.jpg before foto10.jpg; none at all is a problem."""
+        paths = sorted(
+            (p for p in self.folder.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES and not p.name.startswith(".")),
+            key=lambda p: natural_key(p.name),
+        )
+        if not paths:
+            self.fail(_("no photos in the folder; add .jpg, .jpeg, .png or .webp files next to post.yaml"))
+        return paths
+
+    def listed_photos(self, listed: object) -> list[Path]:
+        """The files `photos:` names, each a photo present in the folder (a missing one with the nearest name present)."""
+        names = self.text_list("photos", "photos: [depan.jpg, atas.jpg]")
+        if not names and isinstance(listed, list):
+            self.fail(_("photos: the list is empty; list the photo files or remove the photos key"))
+        paths = []
+        for name in names:
+            path = self.folder / name
+            if Path(name).name != name or name in (".", ".."):
+                self.fail(_("photos: {name!r} must be a file name in the product folder, not a path").format(name=name))
+            elif not path.exists() and not path.is_symlink():
+                present = [p.name for p in self.folder.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES]
+                self.fail(_("photos: {name} is listed but not in the folder{hint}").format(
+                    name=name, hint=did_you_mean(name, present)))
+            elif path.suffix.lower() not in PHOTO_SUFFIXES:
+                self.fail(_("photos: {name} is not a .jpg, .jpeg, .png, .webp or .heic file").format(name=name))
+            else:
+                paths.append(path)
+        return paths
+
     def focus(self, photos: tuple[Path, ...]) -> dict[str, tuple[float, float]]:
+        """Photo name -> the point (across, down, 0 to 1) a crop keeps in view."""
         value = self.raw.get("focus")
         if value is None:
             return {}
@@ -455,6 +476,7 @@ class _PostChecker:
         return focus
 
     def alt(self, photos: tuple[Path, ...]) -> dict[str, str]:
+        """Photo name -> its description for people who cannot see it (docs/platforms.md F3)."""
         value = self.raw.get("alt")
         if value is None:
             return {}

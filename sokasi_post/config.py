@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 import os
 import re
@@ -15,6 +14,13 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sokasi_post.checks import (
+    check_text_list,
+    describe_type,
+    did_you_mean,
+    hash_comment_problems,
+    hashtag_lists,
+)
 from sokasi_post.errors import ConfigError
 from sokasi_post.i18n import LANGUAGES, N_, _, normalise
 from sokasi_post.models import Problem
@@ -82,16 +88,20 @@ _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,63}$")
 
 @dataclass(frozen=True)
 class _Key:
+    """One key of config.yaml: the YAML types it accepts, its default (or _REQUIRED), and what a message says is expected."""
+
     types: tuple[type, ...]
     default: Any
     expected: str
 
 
 def _text(default: Any = None) -> _Key:
+    """A key that holds text."""
     return _Key((str,), default, N_("text"))
 
 
 def _flag(default: bool) -> _Key:
+    """A key that holds true or false."""
     return _Key((bool,), default, N_("true or false"))
 
 
@@ -342,27 +352,13 @@ def load_settings(path: Path, today: date | None = None) -> Settings:
         raise ConfigError([f"{shown}: {error}"]) from None
     problems: list[str] = []
     values = _check_section(document.values, SCHEMA, "", problems, document.written)
-    problems.extend(_hash_comments(document))
+    problems.extend(hash_comment_problems(document, "captions.hashtags"))
     if problems:
         raise ConfigError([f"{shown}: {p}" for p in problems])
     settings = _build(path.resolve(), shown, values, problems, today or date.today(), document)
-    if problems:
+    if settings is None:
         raise ConfigError([f"{shown}: {p}" for p in problems])
     return settings
-
-
-def _hash_comments(document: YamlDocument) -> list[str]:
-    """`hashtags: #sokasi` reads as an empty list (YAML takes # and what follows as a comment): say so, with the line."""
-    keys = ("captions.hashtags", *(f"captions.hashtags.{group}" for group in HASHTAG_GROUPS))
-    return [problem for key in keys if (problem := hash_comment_problem(document, key))]
-
-
-def hash_comment_problem(document: YamlDocument, key: str) -> str | None:
-    """The problem when `key: #tag` left `key` empty, the tag taken for a comment; None otherwise."""
-    if document.written.get(key) != "" or not re.search(r":\s+#[^\s#]", document.line_text(key)):
-        return None
-    return _("line {line}: {key}: # starts a comment in YAML: write the tags without # ({name}: [a, b]) or in quotes"
-             ).format(line=document.lines[key], key=key, name=key.rsplit(".", 1)[-1])
 
 
 def _typed(value: Any, written: str | None) -> str:
@@ -372,20 +368,15 @@ def _typed(value: Any, written: str | None) -> str:
     return describe_type(value)
 
 
-def _check_section(raw: dict, schema: dict, prefix: str, problems: list[str], written: dict[str, str] | None = None) -> dict:
+def _check_section(raw: dict[Any, Any], schema: dict[str, Any], prefix: str, problems: list[str],
+                   written: dict[str, str] | None = None) -> dict[str, Any]:
     """Check one mapping against its schema; fill defaults; collect problems (`written`: values as typed, by key)."""
     written = written or {}
     values: dict[str, Any] = {}
     for key in raw:
         if key not in schema:
-            where = prefix + str(key)
-            close = difflib.get_close_matches(str(key), list(schema), n=1)
-            hint = _(" (did you mean {key}?)").format(key=prefix + close[0]) if close else ""
-            problems.append(
-                _("{key}: unknown key{hint}; the keys here are: {known}").format(
-                    key=where, hint=hint, known=", ".join(schema)
-                )
-            )
+            problems.append(_("{key}: unknown key{hint}; the keys here are: {known}").format(
+                key=prefix + str(key), hint=did_you_mean(key, schema, prefix), known=", ".join(schema)))
     for key, spec in schema.items():
         where = prefix + key
         value = raw.get(key)
@@ -411,73 +402,9 @@ def _check_section(raw: dict, schema: dict, prefix: str, problems: list[str], wr
             values[key] = spec.default if spec.default is not _REQUIRED else None
             continue
         if isinstance(value, list):
-            value = _check_text_list(value, where, problems)
+            value = check_text_list(value, where, problems)
         values[key] = value
     return values
-
-
-def _check_text_list(items: list, where: str, problems: list[str]) -> tuple[str, ...]:
-    checked = []
-    for number, item in enumerate(items, start=1):
-        if item is None:
-            problems.append(_(
-                "{key}: item {n} is empty; in YAML a # starts a comment, so write sokasi or \"#sokasi\" in quotes"
-            ).format(key=where, n=number))
-        elif isinstance(item, (str, int)) and not isinstance(item, bool):
-            checked.append(str(item))
-        else:
-            problems.append(_("{key}: item {n} should be text, got {got}").format(
-                key=where, n=number, got=describe_type(item)))
-    return tuple(checked)
-
-
-# Where a hashtag list may apply: `all` platforms, or one (Instagram allows far fewer than Facebook: docs/platforms.md I1).
-HASHTAG_GROUPS = ("all", "facebook", "instagram")
-
-
-def hashtag_lists(value: Any, where: str, problems: list[str]) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
-    """`hashtags:` as a list (every platform) or as lists under all/facebook/instagram -> (every platform, per platform)."""
-    if value is None:
-        return (), {}
-    if isinstance(value, (list, tuple)):
-        return _check_text_list(list(value), where, problems), {}
-    if not isinstance(value, dict):
-        problems.append(_("{key}: expected a list, e.g. {key}: [sokasi, bambu], or lists under all, facebook and "
-                          "instagram, got {got}").format(key=where, got=describe_type(value)))
-        return (), {}
-    per_platform: dict[str, tuple[str, ...]] = {}
-    for group, items in value.items():
-        if group not in HASHTAG_GROUPS:
-            close = difflib.get_close_matches(str(group), HASHTAG_GROUPS, n=1)
-            hint = _(" (did you mean {key}?)").format(key=close[0]) if close else ""
-            problems.append(_("{key}: unknown key {group!r}{hint}; the keys here are: {known}").format(
-                key=where, group=group, hint=hint, known=", ".join(HASHTAG_GROUPS)))
-            continue
-        if items is None:
-            items = []
-        if not isinstance(items, list):
-            problems.append(_("{key}: expected a list, e.g. {key}: [sokasi, bambu], got {got}").format(
-                key=f"{where}.{group}", got=describe_type(items)))
-            continue
-        per_platform[group] = _check_text_list(items, f"{where}.{group}", problems)
-    return per_platform.pop("all", ()), per_platform
-
-
-def describe_type(value: Any) -> str:
-    """Name a YAML value's type the way a user would: text, a number, a list..."""
-    if value is None:
-        return _("nothing")
-    if isinstance(value, bool):
-        return _("true/false")
-    if isinstance(value, (int, float)):
-        return _("a number ({value})").format(value=value)
-    if isinstance(value, str):
-        return _("text ({value!r})").format(value=value[:40])
-    if isinstance(value, list):
-        return _("a list")
-    if isinstance(value, dict):
-        return _("a section of keys")
-    return _("a {kind}").format(kind=type(value).__name__)
 
 
 def whatsapp_digits(number: str) -> str:
@@ -508,7 +435,8 @@ def _within(problems: list[str], key: str, value: int, low: int, high: int) -> i
     return value
 
 
-def _media_settings(m: dict, problems: list[str]) -> MediaSettings:
+def _media_settings(m: dict[str, Any], problems: list[str]) -> MediaSettings:
+    """The media section, checked: the colour, the Instagram fit and every number within its range."""
     def within(key: str, value: int, low: int, high: int) -> int:
         return _within(problems, key, value, low, high)
 
@@ -564,139 +492,208 @@ def _encrypted_or_local(url: str) -> bool:
     return parts.scheme == "https" or (parts.scheme == "http" and host in LOOPBACK_HOSTS)
 
 
-def _build(path: Path, shown: str, v: dict, problems: list[str], today: date,
+def _build(path: Path, shown: str, v: dict[str, Any], problems: list[str], today: date,
            document: YamlDocument | None = None) -> Settings | None:
-    """Turn checked values into Settings, checking what depends on more than one key."""
+    """Turn checked values into Settings, checking what depends on more than one key; None when a problem was found.
+
+    The sections are checked one after another in a fixed order, so the problems are always listed in that order.
+    """
     document = document or YamlDocument({})
-    base = path.parent
     warnings: list[str] = []
+    zone = _time_zone(v["timezone"], problems)
+    facebook = _facebook_settings(v, today, problems, warnings)
+    location = _check_instagram(v["instagram"], problems)
+    _within(problems, "reconcile.wait_seconds", v["reconcile"]["wait_seconds"], 0, 600)
+    _within(problems, "whatsapp.group_minutes", v["whatsapp"]["group_minutes"], 1, 24 * 60)
+    whatsapp = _whatsapp_number(v["contact"], problems)
+    if v["language"] is not None and v["language"] not in LANGUAGES:
+        problems.append(_("language: expected id (Bahasa Indonesia) or en (English), got {value!r}").format(value=v["language"]))
+    media = _media_settings(v["media"], problems)
+    schedule = _schedule_settings(v["schedule"], document, problems)
+    captions = _caption_settings(v["captions"], problems)
+    problems.extend(f"contact.greeting: {p}" for p in template_problems(v["contact"]["greeting"], fields=("title",)))
+    if problems or whatsapp is None:  # no number is a problem already: "contact.whatsapp: missing"
+        return None
+    state_dir = _resolve(path.parent, v["state_dir"])
+    contact, ig = v["contact"], v["instagram"]
+    return Settings(
+        config_path=path,
+        posts_dir=_resolve(path.parent, v["posts_dir"]),
+        state_dir=state_dir,
+        timezone=zone,
+        facebook=facebook,
+        instagram=_instagram_settings(ig, location, path.parent, state_dir),
+        contact=ContactSettings(whatsapp=whatsapp, name=contact["name"], greeting=contact["greeting"]),
+        captions=captions,
+        media=media,
+        schedule=schedule,
+        look_again_seconds=v["reconcile"]["wait_seconds"],
+        whatsapp_gap=timedelta(minutes=v["whatsapp"]["group_minutes"]),
+        language=v["language"],
+        warnings=tuple(f"{shown}: {w}" for w in warnings),
+        unfinished=_unfinished(path, document, {"facebook.page_id": facebook.page_id if facebook.enabled else None,
+                                                "instagram.username": ig["username"] if ig["enabled"] else None,
+                                                "contact.whatsapp": whatsapp}),
+    )
 
-    def resolve(value: str) -> Path:
-        return (base / Path(value).expanduser()).resolve()
 
+def _resolve(base: Path, value: str) -> Path:
+    """A path from config.yaml made absolute: `~` expanded, a relative one taken from the config file's folder."""
+    return (base / Path(value).expanduser()).resolve()
+
+
+def _time_zone(name: str, problems: list[str]) -> ZoneInfo:
+    """`timezone:` as a ZoneInfo; an unknown name is a problem (and Bali's zone stands in while the rest is checked)."""
     try:
-        zone = ZoneInfo(v["timezone"])
+        return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        problems.append(_("timezone: unknown time zone {name!r}; Bali is Asia/Makassar").format(name=v["timezone"]))
-        zone = ZoneInfo("Asia/Makassar")
+        problems.append(_("timezone: unknown time zone {name!r}; Bali is Asia/Makassar").format(name=name))
+        return ZoneInfo("Asia/Makassar")
 
+
+def _facebook_settings(v: dict[str, Any], today: date, problems: list[str], warnings: list[str]) -> FacebookSettings:
+    """The facebook section, checked: the Page ID, the names of the secrets' variables, the Graph address and version.
+
+    Every key that names a secret's variable is checked here, instagram.password_env too: the same mistake (a token
+    or password pasted in place of the name) gets the same answer wherever it is made.
+    """
     fb = v["facebook"]
+    page_id = _page_id(fb, problems)
+    problems.extend(_secret_name_problems(v))
+    problems.extend(_graph_url_problems(fb["graph_url"]))
+    _check_api_version(fb["api_version"], fb["enabled"], today, problems, warnings)
+    return FacebookSettings(
+        enabled=fb["enabled"],
+        page_id=page_id,
+        token_env=fb["token_env"],
+        graph_url=fb["graph_url"].rstrip("/"),
+        api_version=fb["api_version"],
+        native_schedule=fb["native_schedule"],
+        app_id_env=fb["app_id_env"],
+        app_secret_env=fb["app_secret_env"],
+    )
+
+
+def _page_id(fb: dict[str, Any], problems: list[str]) -> str | None:
+    """facebook.page_id as text (YAML reads it as a number); missing or not digits is a problem while Facebook is on."""
     page_id = None if fb["page_id"] is None else str(fb["page_id"]).strip()
     if fb["enabled"]:
         if not page_id:
             problems.append(_("facebook.page_id: missing; expected the Page's numeric ID (or set facebook.enabled: false)"))
         elif not page_id.isdigit():
             problems.append(_("facebook.page_id: expected the Page's numeric ID, got {value!r}").format(value=page_id))
-    names = (("facebook.token_env", fb["token_env"]), ("facebook.app_id_env", fb["app_id_env"]),
-             ("facebook.app_secret_env", fb["app_secret_env"]), ("instagram.password_env", v["instagram"]["password_env"]))
-    for key, section in names:
-        if not _ENV_NAME.match(section):
-            # Never echo the value: a token pasted here by mistake must not reach the screen.
-            problems.append(_(
-                "{key}: expected the NAME of an environment variable in capitals (like FACEBOOK_PAGE_TOKEN), not a secret; "
-                "if you pasted a token or password here, remove it from the file and change it"
-            ).format(key=key))
-    if not re.match(r"^https?://[^\s/]+", fb["graph_url"]):
-        problems.append(_("facebook.graph_url: expected an http(s) address, got {value!r}").format(value=fb["graph_url"]))
-    elif not _encrypted_or_local(fb["graph_url"]):
-        problems.append(_("facebook.graph_url: {value!r} starts with http://, so the Page token would travel unencrypted and "
-                          "anyone on the way could read it; use https:// (http:// is allowed only for this computer: "
-                          "127.0.0.1, ::1 or localhost)").format(value=fb["graph_url"]))
-    version = fb["api_version"]
+    return page_id
+
+
+def _secret_name_problems(v: dict[str, Any]) -> list[str]:
+    """A problem for each key naming a secret's environment variable whose value does not look like a variable's name."""
+    names = (("facebook.token_env", v["facebook"]["token_env"]), ("facebook.app_id_env", v["facebook"]["app_id_env"]),
+             ("facebook.app_secret_env", v["facebook"]["app_secret_env"]),
+             ("instagram.password_env", v["instagram"]["password_env"]))
+    # Never echo the value: a token pasted here by mistake must not reach the screen.
+    return [_(
+        "{key}: expected the NAME of an environment variable in capitals (like FACEBOOK_PAGE_TOKEN), not a secret; "
+        "if you pasted a token or password here, remove it from the file and change it"
+    ).format(key=key) for key, name in names if not _ENV_NAME.match(name)]
+
+
+def _graph_url_problems(url: str) -> list[str]:
+    """The problem with facebook.graph_url, if any: not an http(s) address, or plain http:// to another computer."""
+    if not re.match(r"^https?://[^\s/]+", url):
+        return [_("facebook.graph_url: expected an http(s) address, got {value!r}").format(value=url)]
+    if not _encrypted_or_local(url):
+        return [_("facebook.graph_url: {value!r} starts with http://, so the Page token would travel unencrypted and "
+                  "anyone on the way could read it; use https:// (http:// is allowed only for this computer: "
+                  "127.0.0.1, ::1 or localhost)").format(value=url)]
+    return []
+
+
+def _check_api_version(version: str, enabled: bool, today: date, problems: list[str], warnings: list[str]) -> None:
+    """facebook.api_version must look like v25.0 (docs/platforms.md F7).
+
+    While Facebook is on, a version no longer served is a problem, and one that stops within 120 days a warning.
+    """
     match = re.fullmatch(r"v(\d+)\.0", version)
     if not match:
         problems.append(_("facebook.api_version: expected a Graph API version like v25.0, got {value!r}").format(value=version))
-    elif fb["enabled"]:
-        end = GRAPH_VERSION_ENDS.get(version)
-        if int(match.group(1)) < OLDEST_SERVED_GRAPH_MAJOR or (end and end <= today):
-            problems.append(_("facebook.api_version: {version} is no longer served by Facebook; use v25.0 or newer")
-                            .format(version=version))
-        elif end and (end - today).days < 120:
-            warnings.append(_("facebook.api_version: {version} stops working on {end}; change it to v25.0 or newer")
-                            .format(version=version, end=end.isoformat()))
+        return
+    if not enabled:
+        return
+    end = GRAPH_VERSION_ENDS.get(version)
+    if int(match.group(1)) < OLDEST_SERVED_GRAPH_MAJOR or (end and end <= today):
+        problems.append(_("facebook.api_version: {version} is no longer served by Facebook; use v25.0 or newer")
+                        .format(version=version))
+    elif end and (end - today).days < 120:
+        warnings.append(_("facebook.api_version: {version} stops working on {end}; change it to v25.0 or newer")
+                        .format(version=version, end=end.isoformat()))
 
-    ig = v["instagram"]
+
+def _check_instagram(ig: dict[str, Any], problems: list[str]) -> InstagramLocation | None:
+    """The instagram section, checked: the account, the place, the pauses and the daily limit; returns the place."""
     if ig["enabled"] and not ig["username"]:
         problems.append(_("instagram.username: missing; expected the account name (or set instagram.enabled: false)"))
-    place = ig["location"]
-    location = None
-    if place["name"]:
-        places_id = None if place["facebook_places_id"] is None else str(place["facebook_places_id"])
-        location = InstagramLocation(place["name"], place["lat"], place["lng"], places_id)
-    elif any(place[key] is not None for key in ("lat", "lng", "facebook_places_id")):
-        problems.append(_("instagram.location.name: missing; a location needs a name, e.g. Tigawasa, Buleleng"))
+    location = _location(ig["location"], problems)
     if not 0 <= ig["pause_min_seconds"] <= ig["pause_max_seconds"]:
         problems.append(_("instagram.pause_min_seconds and pause_max_seconds: expected 0 <= min <= max, got {low} and {high}")
                         .format(low=ig["pause_min_seconds"], high=ig["pause_max_seconds"]))
     _within(problems, "instagram.pause_max_seconds", ig["pause_max_seconds"], 0, 3_600)
     _within(problems, "instagram.daily_limit", ig["daily_limit"], 1, 25)
-    _within(problems, "reconcile.wait_seconds", v["reconcile"]["wait_seconds"], 0, 600)
-    _within(problems, "whatsapp.group_minutes", v["whatsapp"]["group_minutes"], 1, 24 * 60)
+    return location
 
-    contact = v["contact"]
+
+def _location(place: dict[str, Any], problems: list[str]) -> InstagramLocation | None:
+    """instagram.location as the place to tag (None when not set); coordinates or an ID without a name are a problem."""
+    if place["name"]:
+        places_id = None if place["facebook_places_id"] is None else str(place["facebook_places_id"])
+        return InstagramLocation(place["name"], place["lat"], place["lng"], places_id)
+    if any(place[key] is not None for key in ("lat", "lng", "facebook_places_id")):
+        problems.append(_("instagram.location.name: missing; a location needs a name, e.g. Tigawasa, Buleleng"))
+    return None
+
+
+def _instagram_settings(ig: dict[str, Any], location: InstagramLocation | None, base: Path, state_dir: Path) -> InstagramSettings:
+    """The checked instagram section as InstagramSettings; the session is kept in the state folder unless placed."""
+    return InstagramSettings(
+        enabled=ig["enabled"],
+        username=ig["username"],
+        password_env=ig["password_env"],
+        session_file=_resolve(base, ig["session_file"]) if ig["session_file"] else state_dir / "instagram-session.json",
+        location=location,
+        pause_seconds=(ig["pause_min_seconds"], ig["pause_max_seconds"]),
+        daily_limit=ig["daily_limit"],
+    )
+
+
+def _whatsapp_number(contact: dict[str, Any], problems: list[str]) -> str | None:
+    """contact.whatsapp as text (YAML reads a bare number as one); too few or too many digits is a problem."""
     whatsapp = None if contact["whatsapp"] is None else str(contact["whatsapp"]).strip()
     if whatsapp is not None and not 8 <= len(whatsapp_digits(whatsapp)) <= 15:
         problems.append(_("contact.whatsapp: expected a phone number with country code, e.g. \"+62 812-3456-7890\", got {value!r}")
                         .format(value=whatsapp))
+    return whatsapp
 
-    templates = {"facebook": v["captions"]["facebook"], "instagram": v["captions"]["instagram"]}
-    if v["language"] is not None and v["language"] not in LANGUAGES:
-        problems.append(_("language: expected id (Bahasa Indonesia) or en (English), got {value!r}").format(value=v["language"]))
-    media = _media_settings(v["media"], problems)
+
+def _schedule_settings(schedule: dict[str, Any], document: YamlDocument, problems: list[str]) -> ScheduleSettings:
+    """The schedule section, checked: each slot a time of day (read as typed), max_per_run within 1..25."""
     slots = []
-    for number, text in enumerate(v["schedule"]["slots"]):
+    for number, text in enumerate(schedule["slots"]):
         # Unquoted, 17:00 reaches us as the number 1020 (YAML 1.1 reads it in base 60): the text as typed is used.
         typed = document.written.get(f"schedule.slots[{number}]", text).strip()
         try:
             slots.append(time.fromisoformat(f"0{typed}" if re.fullmatch(r"\d:\d\d", typed) else typed))
         except ValueError:
             problems.append(_("schedule.slots: {value!r} is not a time of day like \"09:00\"").format(value=typed))
-    _within(problems, "schedule.max_per_run", v["schedule"]["max_per_run"], 1, 25)
+    _within(problems, "schedule.max_per_run", schedule["max_per_run"], 1, 25)
+    return ScheduleSettings(slots=tuple(sorted(slots)), max_per_run=schedule["max_per_run"])
+
+
+def _caption_settings(captions: dict[str, Any], problems: list[str]) -> CaptionSettings:
+    """The captions section, checked: each platform's template, then the hashtags (one list, or one per platform)."""
+    templates = {"facebook": captions["facebook"], "instagram": captions["instagram"]}
     for platform, template in templates.items():
         problems.extend(f"captions.{platform}: {p}" for p in template_problems(template))
-    hashtags, hashtags_by_platform = hashtag_lists(v["captions"]["hashtags"], "captions.hashtags", problems)
-    greeting_problems = template_problems(contact["greeting"], fields=("title",))
-    problems.extend(f"contact.greeting: {p}" for p in greeting_problems)
-
-    if problems:
-        return None
-    state_dir = resolve(v["state_dir"])
-    return Settings(
-        config_path=path,
-        posts_dir=resolve(v["posts_dir"]),
-        state_dir=state_dir,
-        timezone=zone,
-        facebook=FacebookSettings(
-            enabled=fb["enabled"],
-            page_id=page_id,
-            token_env=fb["token_env"],
-            graph_url=fb["graph_url"].rstrip("/"),
-            api_version=version,
-            native_schedule=fb["native_schedule"],
-            app_id_env=fb["app_id_env"],
-            app_secret_env=fb["app_secret_env"],
-        ),
-        instagram=InstagramSettings(
-            enabled=ig["enabled"],
-            username=ig["username"],
-            password_env=ig["password_env"],
-            session_file=resolve(ig["session_file"]) if ig["session_file"] else state_dir / "instagram-session.json",
-            location=location,
-            pause_seconds=(ig["pause_min_seconds"], ig["pause_max_seconds"]),
-            daily_limit=ig["daily_limit"],
-        ),
-        contact=ContactSettings(whatsapp=whatsapp, name=contact["name"], greeting=contact["greeting"]),
-        captions=CaptionSettings(templates=templates, hashtags=hashtags, hashtags_by_platform=hashtags_by_platform),
-        media=media,
-        schedule=ScheduleSettings(slots=tuple(sorted(slots)), max_per_run=v["schedule"]["max_per_run"]),
-        look_again_seconds=v["reconcile"]["wait_seconds"],
-        whatsapp_gap=timedelta(minutes=v["whatsapp"]["group_minutes"]),
-        language=v["language"],
-        warnings=tuple(f"{shown}: {w}" for w in warnings),
-        unfinished=_unfinished(path, document, {"facebook.page_id": page_id if fb["enabled"] else None,
-                                                "instagram.username": ig["username"] if ig["enabled"] else None,
-                                                "contact.whatsapp": whatsapp}),
-    )
+    hashtags, hashtags_by_platform = hashtag_lists(captions["hashtags"], "captions.hashtags", problems)
+    return CaptionSettings(templates=templates, hashtags=hashtags, hashtags_by_platform=hashtags_by_platform)
 
 
 def _sample_form(key: str, value: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -288,3 +289,20 @@ def test_a_photo_that_cannot_be_read_is_named(project):
     line = only_problem(project.run("check"), "sokasi-folder")
     assert line == ("posts/sokasi-folder/b.jpg: is not an ordinary file but a folder; remove it, or put the real file "
                     "in its place")
+
+
+def test_a_list_item_that_is_not_text_is_named_by_its_number_as_in_config_yaml(project):
+    project.product("sokasi-daftar", "title: S\ncaption: C\nplatforms: [facebook, {instagram: ya}]\n")
+    assert only_problem(project.run("check"), "sokasi-daftar") == (
+        "posts/sokasi-daftar/post.yaml: platforms: item 2 should be text, got a section of keys")
+
+
+def test_the_nearest_photo_name_is_suggested_in_indonesian_too(project):
+    from sokasi_post.i18n import read_po
+
+    catalog = read_po((Path(__file__).resolve().parent.parent / "sokasi_post/locale/id.po").read_text(encoding="utf-8"))
+    project.product("sokasi-foto", "title: S\ncaption: C\nphotos: [foto.jpg, fotoo2.jpg]\n", photos=("foto.jpg", "foto2.jpg"))
+    hint = catalog[" (did you mean {key}?)"].format(key="foto2.jpg")
+    expected = catalog["photos: {name} is listed but not in the folder{hint}"].format(name="fotoo2.jpg", hint=hint)
+    assert only_problem(project.run("--lang", "id", "check"), "sokasi-foto") == f"posts/sokasi-foto/post.yaml: {expected}"
+    assert "(maksudnya foto2.jpg?)" in expected

@@ -301,3 +301,39 @@ def test_the_line_of_each_key_is_known_nested_keys_dotted():
     assert document.lines["facebook.page_id"] == 3
     assert document.lines["contact.whatsapp"] == 7
     assert document.written["contact.whatsapp"] == "+62 813-3791-2468"
+
+
+def test_the_problems_of_every_section_are_listed_in_the_same_order_each_time(tmp_path):
+    path = write(tmp_path, """\
+posts_dir: posts
+timezone: Bali/Denpasar
+language: fr
+facebook:
+  page_id: my-page
+  token_env: EAABsecret
+  graph_url: http://graph.example.com
+  api_version: v19.0
+instagram:
+  username: sokasi.tigawasa
+  location: {lat: -8.17}
+  pause_min_seconds: 90
+  pause_max_seconds: 30
+  daily_limit: 40
+contact:
+  whatsapp: "123"
+  greeting: "Halo {nama}"
+reconcile: {wait_seconds: 601}
+whatsapp: {group_minutes: 0}
+media: {quality: 99}
+schedule: {slots: ["25:00"], max_per_run: 0}
+captions:
+  instagram: "{harga}"
+  hashtags: {semua: [sokasi]}
+""")
+    keys = [problem.removeprefix(f"{path}: ").split(":")[0] for problem in errors_of(path)]
+    assert keys == [
+        "timezone", "facebook.page_id", "facebook.token_env", "facebook.graph_url", "facebook.api_version",
+        "instagram.location.name", "instagram.pause_min_seconds and pause_max_seconds", "instagram.daily_limit",
+        "reconcile.wait_seconds", "whatsapp.group_minutes", "contact.whatsapp", "language", "media.quality",
+        "schedule.slots", "schedule.max_per_run", "captions.instagram", "captions.hashtags", "contact.greeting",
+    ]
