@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -94,13 +95,11 @@ def load_product(folder: Path, settings: Settings) -> tuple[Product | None, list
 
 def slugify(text: str) -> str:
     """A readable product name from any text: lowercase ASCII words joined by dashes."""
-    import unicodedata
-
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return "-".join(re.findall(r"[a-z0-9]+", ascii_text.lower()))
 
 
-def natural_key(name: str) -> list:
+def natural_key(name: str) -> list[int | str]:
     """Sort key that puts foto2.jpg before foto10.jpg."""
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
 
@@ -245,7 +244,7 @@ class _PostChecker:
 
     def fit(self) -> str | None:
         """`fit:` (crop or pad) for this product's Instagram photos; None: as the config says."""
-        fit = self.raw.get("fit")
+        fit: str | None = self.raw.get("fit")
         if fit is not None and fit not in FITS:
             self.fail(_("fit: expected crop or pad, got {got}").format(got=describe_type(fit)))
         return fit
@@ -338,7 +337,7 @@ class _PostChecker:
         if value not in STATUSES:
             self.fail(_("status: expected ready or draft, got {got}").format(got=describe_type(value)))
             return "draft"
-        return value
+        return str(value)
 
     def text_list(self, key: str, example: str) -> tuple[str, ...]:
         """`key` as a list of texts; not a list, or an empty or non-text item, is a problem."""

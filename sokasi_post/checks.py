@@ -89,11 +89,10 @@ def hashtag_lists(value: Any, where: str, problems: list[str]) -> tuple[tuple[st
             problems.append(_("{key}: unknown key {group!r}{hint}; the keys here are: {known}").format(
                 key=where, group=group, hint=did_you_mean(group, HASHTAG_GROUPS), known=", ".join(HASHTAG_GROUPS)))
             continue
-        if items is None:
-            items = []
-        if not isinstance(items, list):
+        listed = [] if items is None else items
+        if not isinstance(listed, list):
             problems.append(_("{key}: expected a list, e.g. {key}: [sokasi, bambu], got {got}").format(
-                key=f"{where}.{group}", got=describe_type(items)))
+                key=f"{where}.{group}", got=describe_type(listed)))
             continue
-        per_platform[group] = check_text_list(items, f"{where}.{group}", problems)
+        per_platform[group] = check_text_list(listed, f"{where}.{group}", problems)
     return per_platform.pop("all", ()), per_platform

@@ -73,6 +73,8 @@ GRAPH_VERSION_ENDS = {
     "v25.0": date(2028, 7, 29),
 }
 OLDEST_SERVED_GRAPH_MAJOR = 21
+# A version that stops being served within this many days is warned of, while there is time to change it.
+GRAPH_VERSION_WARNING_DAYS = 120
 # The only hosts facebook.graph_url may name with plain http:// (tests, a local stand-in): nothing leaves the computer.
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
@@ -84,6 +86,8 @@ _REQUIRED = object()
 # chosen after this module is imported).
 # Variable names are upper case by convention; a mixed-case value is most likely a token pasted by mistake.
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,63}$")
+# How many digits a phone number has with its country code (an international number has at most 15).
+_PHONE_DIGITS = (8, 15)
 
 
 @dataclass(frozen=True)
@@ -372,39 +376,48 @@ def _check_section(raw: dict[Any, Any], schema: dict[str, Any], prefix: str, pro
                    written: dict[str, str] | None = None) -> dict[str, Any]:
     """Check one mapping against its schema; fill defaults; collect problems (`written`: values as typed, by key)."""
     written = written or {}
+    problems.extend(
+        _("{key}: unknown key{hint}; the keys here are: {known}").format(
+            key=prefix + str(key), hint=did_you_mean(key, schema, prefix), known=", ".join(schema))
+        for key in raw if key not in schema)
     values: dict[str, Any] = {}
-    for key in raw:
-        if key not in schema:
-            problems.append(_("{key}: unknown key{hint}; the keys here are: {known}").format(
-                key=prefix + str(key), hint=did_you_mean(key, schema, prefix), known=", ".join(schema)))
     for key, spec in schema.items():
         where = prefix + key
-        value = raw.get(key)
         if isinstance(spec, dict):
-            if value is None:
-                value = {}
-            if not isinstance(value, dict):
-                problems.append(_("{key}: expected a section of keys ({keys}), got {got}").format(
-                    key=where, keys=", ".join(spec), got=describe_type(value)))
-                value = {}
-            values[key] = _check_section(value, spec, where + ".", problems, written)
-            continue
-        if value is None:
-            if spec.default is _REQUIRED:
-                problems.append(_("{key}: missing; expected {expected}").format(key=where, expected=_(spec.expected)))
-            values[key] = None if spec.default is _REQUIRED else spec.default
-            continue
-        # bool is an int in Python; a flag must be a real true/false and a number never a flag.
-        wrong_bool = isinstance(value, bool) and bool not in spec.types
-        if wrong_bool or not isinstance(value, spec.types):
-            problems.append(_("{key}: expected {expected}, got {got}").format(
-                key=where, expected=_(spec.expected), got=_typed(value, written.get(where))))
-            values[key] = spec.default if spec.default is not _REQUIRED else None
-            continue
-        if isinstance(value, list):
-            value = check_text_list(value, where, problems)
-        values[key] = value
+            section = _mapping(raw.get(key), spec, where, problems)
+            values[key] = _check_section(section, spec, where + ".", problems, written)
+        else:
+            values[key] = _check_value(raw.get(key), spec, where, problems, written.get(where))
     return values
+
+
+def _mapping(value: Any, spec: dict[str, Any], where: str, problems: list[str]) -> dict[Any, Any]:
+    """A section's keys (none when it is missing); anything but a mapping is a problem, and is taken as empty."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problems.append(_("{key}: expected a section of keys ({keys}), got {got}").format(
+            key=where, keys=", ".join(spec), got=describe_type(value)))
+        return {}
+    return value
+
+
+def _check_value(value: Any, spec: _Key, where: str, problems: list[str], written: str | None) -> Any:
+    """One key's value, checked against its spec; its default when missing or of the wrong type (None if required)."""
+    if value is None:
+        if spec.default is _REQUIRED:
+            problems.append(_("{key}: missing; expected {expected}").format(key=where, expected=_(spec.expected)))
+            return None
+        return spec.default
+    # bool is an int in Python; a flag must be a real true/false and a number never a flag.
+    wrong_bool = isinstance(value, bool) and bool not in spec.types
+    if wrong_bool or not isinstance(value, spec.types):
+        problems.append(_("{key}: expected {expected}, got {got}").format(
+            key=where, expected=_(spec.expected), got=_typed(value, written)))
+        return None if spec.default is _REQUIRED else spec.default
+    if isinstance(value, list):
+        return check_text_list(value, where, problems)
+    return value
 
 
 def whatsapp_digits(number: str) -> str:
@@ -476,7 +489,7 @@ def template_problems(template: str, fields: tuple[str, ...] = CAPTION_FIELDS) -
         return [_("{field}: a field takes no format here; write just {{{name}}}").format(
             field=formatted[0], name=formatted[0][1:-1].split("!")[0].split(":")[0])]
     try:
-        template.format(**{name: "x" * 2_000 for name in fields})
+        template.format(**dict.fromkeys(fields, "x" * 2_000))
     except (ValueError, KeyError, IndexError, OverflowError, MemoryError) as error:  # a last guard behind the checks above
         return [_("the template is not valid ({error}); write a literal brace as {{{{ or }}}}").format(error=error)]
     return []
@@ -611,7 +624,8 @@ def _graph_url_problems(url: str) -> list[str]:
 def _check_api_version(version: str, enabled: bool, today: date, problems: list[str], warnings: list[str]) -> None:
     """facebook.api_version must look like v25.0 (docs/platforms.md F7).
 
-    While Facebook is on, a version no longer served is a problem, and one that stops within 120 days a warning.
+    While Facebook is on, a version no longer served is a problem, and one that stops within GRAPH_VERSION_WARNING_DAYS
+    a warning.
     """
     match = re.fullmatch(r"v(\d+)\.0", version)
     if not match:
@@ -623,7 +637,7 @@ def _check_api_version(version: str, enabled: bool, today: date, problems: list[
     if int(match.group(1)) < OLDEST_SERVED_GRAPH_MAJOR or (end and end <= today):
         problems.append(_("facebook.api_version: {version} is no longer served by Facebook; use v25.0 or newer")
                         .format(version=version))
-    elif end and (end - today).days < 120:
+    elif end and (end - today).days < GRAPH_VERSION_WARNING_DAYS:
         warnings.append(_("facebook.api_version: {version} stops working on {end}; change it to v25.0 or newer")
                         .format(version=version, end=end.isoformat()))
 
@@ -667,7 +681,7 @@ def _instagram_settings(ig: dict[str, Any], location: InstagramLocation | None, 
 def _whatsapp_number(contact: dict[str, Any], problems: list[str]) -> str | None:
     """contact.whatsapp as text (YAML reads a bare number as one); too few or too many digits is a problem."""
     whatsapp = None if contact["whatsapp"] is None else str(contact["whatsapp"]).strip()
-    if whatsapp is not None and not 8 <= len(whatsapp_digits(whatsapp)) <= 15:
+    if whatsapp is not None and not _PHONE_DIGITS[0] <= len(whatsapp_digits(whatsapp)) <= _PHONE_DIGITS[1]:
         problems.append(_("contact.whatsapp: expected a phone number with country code, e.g. \"+62 812-3456-7890\", got {value!r}")
                         .format(value=whatsapp))
     return whatsapp
