@@ -2,7 +2,10 @@
 
 Every publisher takes a planned post (final caption, prepared photos, alt texts, schedule) and returns
 a Receipt, or raises one of the PublishError kinds in errors.py. The flow above knows nothing else.
-`build` is the one seam tests replace, to point the real libraries at local fakes.
+`build` makes a platform's publisher from the settings; the run takes it as a `make_publisher` callable, for
+which tests of the flow pass their own stand-ins. Tests of the real libraries build the real publishers and
+point them at local fake servers: Facebook by `facebook.graph_url` in config.yaml, Instagram by a client
+factory (`InstagramPublisher(client_factory=...)`, or `new_client` replaced).
 """
 
 from __future__ import annotations
@@ -128,14 +131,19 @@ def session_secrets(source: Path | dict[str, Any]) -> list[str]:
             return []
     if not isinstance(data, dict):
         return []
-    authorization = data.get("authorization_data") if isinstance(data.get("authorization_data"), dict) else {}
-    cookies = data.get("cookies") if isinstance(data.get("cookies"), dict) else {}
+    authorization = _mapping(data.get("authorization_data"))
+    cookies = _mapping(data.get("cookies"))
     values = [*authorization.values(), *cookies.values(), data.get("ig_u_rur"), data.get("ig_www_claim"), data.get("mid")]
     found = [value for value in values if isinstance(value, str) and value and not value.isdigit()]
     if authorization:  # the Bearer IGT:2:<base64> header instagrapi builds from them (compact JSON)
         packed = json.dumps(authorization, separators=(",", ":")).encode()
         found.append(base64.b64encode(packed).decode())
     return found
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    """`value` when it is a mapping (a part of a session file), else an empty one."""
+    return value if isinstance(value, dict) else {}
 
 
 # Why no connection could be made, in plain words for the log (never a library's own text).

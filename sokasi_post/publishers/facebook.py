@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -78,8 +79,7 @@ class FacebookPublisher:
 
     platform = "facebook"
 
-    def __init__(self, settings: Settings, token: str, sleep: Callable[[float], None] = time.sleep,
-                 session: requests.Session | None = None):
+    def __init__(self, settings: Settings, token: str, sleep: Callable[[float], None] = time.sleep):
         self.full_settings = settings
         self.settings = settings.facebook
         self.page_id = settings.facebook.page_id
@@ -89,7 +89,7 @@ class FacebookPublisher:
         self.now = lambda: datetime.now(UTC)
         # The base URL is a module constant read at call time; the version must be set after construction.
         facebook.FACEBOOK_GRAPH_URL = self.settings.graph_url + "/"
-        session = session or requests.Session()
+        session = requests.Session()
         self.server_time: datetime | None = None  # from the last reply's Date header, to check this computer's clock
         session.hooks["response"].append(self._note_server_time)
         self.api = facebook.GraphAPI(access_token=token, timeout=TIMEOUT, session=session)
@@ -129,9 +129,8 @@ class FacebookPublisher:
             for photo in photos[len(photo_ids):]:
                 # Unpublished photos are invisible: resending one after a lost reply cannot double-post.
                 extra = {"temporary": "true"} if when else {}
-                result = with_retries(lambda p=photo, e=extra: self._request(
-                    lambda: self._upload(p, alt.get(p.source.name), dropped, published="false", **e),
-                    creates=False), self.sleep)
+                upload = partial(self._upload, photo, alt.get(photo.source.name), dropped, published="false", **extra)
+                result = with_retries(partial(self._request, upload, creates=False), self.sleep)
                 photo_ids.append(str(result["id"]))
                 checkpoint({"photo_ids": photo_ids})
             fields = {f"attached_media[{i}]": json.dumps({"media_fbid": fbid}) for i, fbid in enumerate(photo_ids)}
@@ -157,7 +156,7 @@ class FacebookPublisher:
     def diagnose(self) -> list[tuple[bool | None, str]]:
         """For `doctor`, after check(): what the Page token may read, and, with the app's ID and secret, what
         Facebook says of the token (permissions, expiry). The app's mode is never claimed: no call tells it."""
-        findings = [self._read_finding()]
+        findings: list[tuple[bool | None, str]] = [self._read_finding()]
         app = self._app_credentials()
         info: dict[str, Any] | None = None
         if app is None:
@@ -176,8 +175,9 @@ class FacebookPublisher:
         """Look through the Page's recent and scheduled posts for one with this caption, made since `since`."""
         earliest = since - CLOCK_MARGIN
         for edge, field in (("posts", "created_time"), ("scheduled_posts", "scheduled_publish_time")):
-            listing = with_retries(lambda e=edge, f=field: self._request(lambda: self.api.get_object(
-                f"{self.page_id}/{e}", fields=f"id,message,created_time,permalink_url,{f}", limit=25), creates=False), self.sleep)
+            ask = partial(self.api.get_object, f"{self.page_id}/{edge}",
+                          fields=f"id,message,created_time,permalink_url,{field}", limit=25)
+            listing = with_retries(partial(self._request, ask, creates=False), self.sleep)
             for item in listing.get("data", []):
                 created = _graph_time(item.get("created_time"))
                 if same_text(item.get("message", ""), post.caption) and (created is None or created >= earliest):
@@ -405,12 +405,15 @@ def _graph_time(value: object) -> datetime | None:
     """Graph's times: '2026-11-28T01:15:00+0000', ISO 8601, or unix seconds."""
     if value in (None, ""):
         return None
-    if isinstance(value, int | float) or str(value).isdigit():
+    if isinstance(value, int | float):
         return datetime.fromtimestamp(int(value), UTC)
+    text = str(value)
+    if text.isdigit():
+        return datetime.fromtimestamp(int(text), UTC)
     try:
-        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S%z")
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z")
     except ValueError:
         try:
-            return datetime.fromisoformat(str(value))
+            return datetime.fromisoformat(text)
         except ValueError:
             return None

@@ -161,7 +161,6 @@ class InstagramPublisher:
         self.client_factory = client_factory
         self._client: Client | None = None
         self._posted_this_run = 0
-        self._prepared: dict[str, PreparedPhoto] = {}
         self._warned_no_place = False
 
     @property
@@ -217,7 +216,7 @@ class InstagramPublisher:
         return Receipt(platform=self.platform, remote_id=str(media.id), permalink=f"https://www.instagram.com/p/{media.code}/",
                        at=datetime.now(UTC), problem=problem)
 
-    def diagnose(self) -> list[tuple[bool, str]]:
+    def diagnose(self) -> list[tuple[bool | None, str]]:
         """For `doctor`: the place posts are tagged with, looked up once when config.yaml gives no place id."""
         wanted = self.settings.location
         if wanted is None:
@@ -551,11 +550,10 @@ def _bound_requests(client: Client) -> None:
     session.request = bounded
 
 
-def login(all_settings: Settings, password: str, ask: Callable[[str], str],
-          client_factory: Callable[[], Client] | None = None) -> str:
+def login(all_settings: Settings, password: str, ask: Callable[[str], str]) -> str:
     """Log in once with the password (asking for a two-factor or challenge code), save the session 0600."""
     settings = all_settings.instagram
-    client = (client_factory or (lambda: Client(delay_range=[1, 3])))()
+    client = Client(delay_range=[1, 3])  # challenges are answered here, through `ask` (unlike new_client)
     client.challenge_code_handler = lambda _username, choice=None: ask(
         _("Instagram sent a security code (by {how}). Code").format(how=str(choice or "SMS/e-mail").lower()))
     client.change_password_handler = lambda _username: None  # a falsy answer makes instagrapi raise, not prompt
@@ -570,7 +568,7 @@ def login(all_settings: Settings, password: str, ask: Callable[[str], str],
         except ig.TwoFactorRequired:
             code = ask(_("Two-factor code from your authenticator app or SMS"))
             client.login(settings.username, password, verification_code=code.strip())
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:  # noqa: BLE001 - instagrapi raises many kinds; each is translated below
         if isinstance(error, (ig.BadPassword, ig.BadCredentials)):
             raise AuthError(_("Instagram refused the password for @{user}; check {variable} or type it again")
                             .format(user=settings.username, variable=settings.password_env)) from None
@@ -591,5 +589,5 @@ def save_session(data: dict, path: Path) -> None:
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         json.dump(data, handle)
     if hasattr(os, "fchmod"):
-        os.chmod(temporary, 0o600)  # in case the file existed with wider permissions
-    os.replace(temporary, path)
+        temporary.chmod(0o600)  # in case the file existed with wider permissions
+    temporary.replace(path)
