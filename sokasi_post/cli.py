@@ -20,7 +20,7 @@ from sokasi_post.captions import LIMITS, format_rupiah
 from sokasi_post.catalog import load_catalog
 from sokasi_post.config import Settings, find_config, load_settings, read_secret
 from sokasi_post.errors import CHALLENGE, ConfigError, SokasiError, StateError, ThrottledError, UsageError
-from sokasi_post.i18n import LANGUAGES, N_, _, format_date, ngettext, set_language
+from sokasi_post.i18n import LANGUAGES, _, format_date, ngettext, set_language
 from sokasi_post.ledger import Ledger
 from sokasi_post.models import PLATFORMS, PlannedPost, Problem
 from sokasi_post.preview import render_preview
@@ -28,6 +28,7 @@ from sokasi_post.publishers import SETUP_HELP, build, secrets_of
 from sokasi_post.publishing import Plan, export_photos, photo_count, plan, select_products
 from sokasi_post.redaction import RedactingFilter, boundary, redact, remember
 from sokasi_post.runlock import RunLock
+from sokasi_post.states import Outcome, word_for
 from sokasi_post.yamlfile import display_path
 
 # Click's own words (Usage:, Options:, its error messages) go through gettext; give them our catalogue.
@@ -36,12 +37,6 @@ for _module in (click.core, click.decorators, click.exceptions, click.formatting
         _module._ = _
     if hasattr(_module, "ngettext"):
         _module.ngettext = ngettext
-
-# How `status` names each state on screen (its --json keeps the states themselves).
-STATE_LABELS = {"not sent": N_("not sent"), "draft": N_("draft"), "blocked": N_("blocked"), "pending": N_("pending"),
-                "in_flight": N_("in flight"), "published": N_("published"), "scheduled": N_("scheduled"),
-                "failed": N_("failed"), "unknown": N_("unknown"), "held back": N_("held back"), "resting": N_("resting"),
-                "held for tomorrow": N_("held for tomorrow"), "broken": N_("broken")}
 
 DEBUG_ENV = "SOKASI_POST_DEBUG"  # set to 1 to let errors raise with a full traceback
 # Seconds the computer's clock may differ from Facebook's before doctor complains.
@@ -533,23 +528,14 @@ def _publish_locked(app: _App, settings: Settings, catalog, products, platform: 
                     ignore_slots: bool, repost: tuple[str, ...], ignore_cooldown: bool, log_path: Path) -> None:
     planned = _plan_with_progress(app, products, settings, platform)
     ledger = _open_ledger(settings)
-    labels = {
-        publishing.POSTED: _("posted"), publishing.SCHEDULED_THERE: _("scheduled"), publishing.ALREADY: _("already posted"),
-        publishing.FOUND: _("was posted after all"), publishing.CHANGED: _("changed"), publishing.QUEUED: _("queued"),
-        publishing.DRAFT: _("draft"), publishing.BLOCKED: _("blocked"), publishing.WAITING: _("waiting"),
-        publishing.HELD: _("held for tomorrow"), publishing.STOPPED: _("held back"),
-        publishing.RETRY_LATER: _("not posted, will retry"), publishing.FAILED: _("refused"),
-        publishing.UNKNOWN: _("outcome unknown"), publishing.COOLING: _("resting"),
-        publishing.FLAWED: _("posted, needs a look"),
-    }
 
     said: dict[str, tuple[str, str]] = {}  # platform -> (product, why it was held back), printed in full once a run
 
-    def report(outcome: publishing.Outcome) -> None:
+    def report(outcome: publishing.Result) -> None:
         post = outcome.post
-        line = f"{post.product.slug} → {post.platform.capitalize()}: {labels[outcome.status]}"
+        line = f"{post.product.slug} → {post.platform.capitalize()}: {word_for(outcome.outcome)}"
         detail = outcome.detail
-        if outcome.status in (publishing.STOPPED, publishing.RETRY_LATER, publishing.UNKNOWN) and detail:
+        if outcome.outcome in (Outcome.STOPPED, Outcome.RETRY_LATER, Outcome.IN_DOUBT) and detail:
             first, reason = said.get(post.platform, ("", ""))
             if reason == detail:  # offline, say: the long sentence once per platform, not once per product
                 detail = _("as for {slug} above").format(slug=first)
@@ -561,10 +547,11 @@ def _publish_locked(app: _App, settings: Settings, catalog, products, platform: 
 
     try:
         outcomes = publishing.publish(planned, settings, ledger, lambda name: build(name, settings, publishing.sleep),
-                                      now=datetime.now(UTC), report=report, repost=repost, ignore_slots=ignore_slots,
-                                      ignore_cooldown=ignore_cooldown, notice=_tell)
+                                      now=datetime.now(UTC), report=report, notice=_tell,
+                                      options=publishing.PublishOptions(repost=repost, ignore_slots=ignore_slots,
+                                                                        ignore_cooldown=ignore_cooldown))
         first = next((o for o in outcomes if o.post.platform == "facebook"
-                      and o.status in (publishing.POSTED, publishing.FLAWED)), None)
+                      and o.outcome in (Outcome.POSTED, Outcome.FLAWED)), None)
         if first is not None and ledger.first_time(FIRST_FACEBOOK_POST):
             # Posts of an app in Development mode are seen only by the app's own people (docs/platforms.md F1).
             entry = ledger.get(first.post.product.slug, "facebook")
@@ -578,11 +565,11 @@ def _publish_locked(app: _App, settings: Settings, catalog, products, platform: 
     problems = [p for p in catalog.problems if (not slugs or p.slug in slugs) and not p.warning]
     for problem in problems:
         click.echo(_problem_line(problem))
-    count = Counter(outcome.status for outcome in outcomes)
+    count = Counter(outcome.outcome for outcome in outcomes)
     app.say(_("Posted: {posted}; scheduled: {scheduled}; already there: {already}; waiting: {waiting}; "
               "need attention: {trouble}. Log: {log}").format(
-        posted=count[publishing.POSTED], scheduled=count[publishing.SCHEDULED_THERE], already=count[publishing.ALREADY],
-        waiting=count[publishing.WAITING] + count[publishing.HELD],
+        posted=count[Outcome.POSTED], scheduled=count[Outcome.SCHEDULED_THERE], already=count[Outcome.ALREADY],
+        waiting=count[Outcome.WAITING] + count[Outcome.HELD],
         trouble=sum(1 for o in outcomes if o.trouble) + len(problems), log=display_path(log_path)))
     if problems or any(outcome.trouble for outcome in outcomes):
         raise SystemExit(1)
@@ -739,7 +726,7 @@ def _status_table(rows, settings: Settings) -> list[str]:
     table = [(_("PRODUCT"), _("PLATFORM"), _("STATE"), _("WHEN"), _("LINK / LAST PROBLEM"))]
     for row in rows:
         when = row.published_at or row.updated_at
-        state = _(STATE_LABELS.get(row.state, row.state)) + (_(" (changed)") if row.changed else "")
+        state = word_for(row.state) + (_(" (changed)") if row.changed else "")
         tries = ngettext("{count} try", "{count} tries", row.attempts).format(count=row.attempts) if row.attempts else ""
         said = " — ".join(text for text in (row.url, row.error, tries if row.error else "") if text)
         shown = when.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M") if when else "-"
@@ -786,7 +773,7 @@ def reconcile(app: _App) -> None:
     for outcome in outcomes:
         click.echo(f"{outcome.post.product.slug} → {outcome.post.platform.capitalize()}: {outcome.detail}")
     app.say(_("Looked for {count} posts in doubt.").format(count=len(outcomes)))
-    if any(outcome.status == publishing.UNKNOWN for outcome in outcomes):
+    if any(outcome.outcome == Outcome.IN_DOUBT for outcome in outcomes):
         raise SystemExit(1)
 
 

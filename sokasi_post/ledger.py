@@ -21,22 +21,13 @@ from sokasi_post.errors import StateError
 from sokasi_post.i18n import _
 from sokasi_post.models import Receipt
 from sokasi_post.redaction import redact, redact_optional
+from sokasi_post.states import Outcome, State
 from sokasi_post.yamlfile import display_path
 
 LEDGER_FILE = "ledger.sqlite3"
 # Marks a platform whose posts were all looked for on the platform itself while the ledger remembered none of
 # them (a new, emptied or lost ledger): until then, publish looks before it sends (docs/exactly-once.md).
 CHECKED = "checked-on-"
-
-# States of a product on a platform.
-PENDING = "pending"  # not posted; the next run may send it
-IN_FLIGHT = "in_flight"  # a request that creates the post was about to be sent, or was sent
-PUBLISHED = "published"
-SCHEDULED = "scheduled"  # handed to the platform's own scheduler
-FAILED = "failed"  # the platform refused this content; resent only when the post changes
-UNKNOWN = "unknown"  # sent, but no clear answer came back: look on the platform before resending
-DONE = (PUBLISHED, SCHEDULED)
-DOUBTFUL = (IN_FLIGHT, UNKNOWN)
 
 
 @dataclass(frozen=True)
@@ -45,7 +36,7 @@ class Entry:
 
     slug: str
     platform: str
-    state: str
+    state: State
     fingerprint: str | None
     remote_id: str | None
     permalink: str | None
@@ -146,7 +137,7 @@ class Setback:
     slug: str
     platform: str
     at: datetime
-    outcome: str  # the run's word for it (publishing.STOPPED, BLOCKED, HELD, COOLING, FAILED ...)
+    outcome: Outcome  # what the run did with it (STOPPED, BLOCKED, HELD, COOLING, REFUSED ...)
     detail: str  # the reason, in words, as the run said it
     tries: int  # runs in a row that tried to send it and were stopped (a hold or a rest does not count)
 
@@ -340,7 +331,7 @@ class Ledger:
                    ON CONFLICT (slug, platform) DO UPDATE SET
                        state = excluded.state, fingerprint = excluded.fingerprint, attempts = attempts + 1,
                        last_error = NULL, updated_at = excluded.updated_at, sent_at = excluded.sent_at""",
-                (slug, platform, IN_FLIGHT, fingerprint, now, now, now),
+                (slug, platform, State.IN_FLIGHT, fingerprint, now, now, now),
             )
 
     def checkpoint(self, slug: str, platform: str, progress: dict[str, Any]) -> None:
@@ -351,7 +342,7 @@ class Ledger:
 
     def succeed(self, slug: str, platform: str, receipt: Receipt) -> None:
         """Record the platform's receipt: the post exists (its problem, if it is not as sent, as the last error)."""
-        state = SCHEDULED if receipt.scheduled_for else PUBLISHED
+        state = State.SCHEDULED if receipt.scheduled_for else State.PUBLISHED
         with self.db:
             self.db.execute(
                 """UPDATE posts SET state = ?, remote_id = ?, permalink = ?, published_at = ?, scheduled_for = ?,
@@ -361,7 +352,7 @@ class Ledger:
                  self._now(), slug, platform),
             )
 
-    def settle(self, slug: str, platform: str, state: str, error: str) -> None:
+    def settle(self, slug: str, platform: str, state: State, error: str) -> None:
         """Record how an attempt ended without a receipt: pending, failed or unknown, with the reason.
 
         Every text a platform may have written (reasons, problems, links) is stored through redaction.redact, here
@@ -456,7 +447,7 @@ class Ledger:
                 """INSERT INTO posts (slug, platform, state, fingerprint, attempts, created_at, updated_at, sent_at)
                    VALUES (?, ?, ?, ?, 0, ?, ?, ?)
                    ON CONFLICT (slug, platform) DO UPDATE SET fingerprint = excluded.fingerprint""",
-                (slug, platform, IN_FLIGHT, fingerprint, now, now, receipt.at.isoformat()))
+                (slug, platform, State.IN_FLIGHT, fingerprint, now, now, receipt.at.isoformat()))
         self.succeed(slug, platform, receipt)
 
     def setback(self, slug: str, platform: str) -> Setback | None:
@@ -468,7 +459,7 @@ class Ledger:
         """Every remembered setback, by product then platform."""
         return [_setback(row) for row in self.db.execute("SELECT * FROM setbacks ORDER BY slug, platform")]
 
-    def remember_setback(self, slug: str, platform: str, outcome: str, detail: str, tried: bool = True) -> None:
+    def remember_setback(self, slug: str, platform: str, outcome: Outcome, detail: str, tried: bool = True) -> None:
         """Record what this run did with a post it could not send; `tried` (it was stopped at the platform) adds a try.
 
         The detail is stored through redaction.redact, like every other text a platform may have written.
@@ -489,7 +480,7 @@ class Ledger:
         """How many posts went out on `platform` from `since` on (for a daily limit)."""
         row = self.db.execute(
             "SELECT COUNT(*) FROM posts WHERE platform = ? AND state IN (?, ?) AND published_at >= ?",
-            (platform, PUBLISHED, SCHEDULED, since.astimezone(UTC).isoformat()),
+            (platform, State.PUBLISHED, State.SCHEDULED, since.astimezone(UTC).isoformat()),
         ).fetchone()
         return row[0]
 
@@ -499,13 +490,13 @@ def _time(value: str | None) -> datetime | None:
 
 
 def _setback(row: sqlite3.Row) -> Setback:
-    return Setback(slug=row["slug"], platform=row["platform"], at=_time(row["at"]), outcome=row["outcome"],
+    return Setback(slug=row["slug"], platform=row["platform"], at=_time(row["at"]), outcome=Outcome(row["outcome"]),
                    detail=redact(row["detail"]), tries=row["tries"])
 
 
 def _entry(row: sqlite3.Row) -> Entry:
     return Entry(
-        slug=row["slug"], platform=row["platform"], state=row["state"], fingerprint=row["fingerprint"],
+        slug=row["slug"], platform=row["platform"], state=State(row["state"]), fingerprint=row["fingerprint"],
         remote_id=row["remote_id"], permalink=row["permalink"], progress=json.loads(row["progress"] or "{}"),
         attempts=row["attempts"], last_error=redact_optional(row["last_error"]), updated_at=_time(row["updated_at"]),
         published_at=_time(row["published_at"]), scheduled_for=_time(row["scheduled_for"]), sent_at=_time(row["sent_at"]),

@@ -25,10 +25,11 @@ from sokasi_post.captions import HASHTAG, LIMITS, format_rupiah
 from sokasi_post.config import Settings
 from sokasi_post.errors import UsageError
 from sokasi_post.i18n import _, format_date, language
-from sokasi_post.ledger import DONE, FAILED, IN_FLIGHT, PENDING, PUBLISHED, SCHEDULED, UNKNOWN, Ledger
+from sokasi_post.ledger import Ledger
 from sokasi_post.media import contact_sheet
 from sokasi_post.models import PlannedPost, Problem
 from sokasi_post.publishing import Plan, active_cooldowns, cooldown_text, fingerprint
+from sokasi_post.states import DONE, State, phrase_for
 from sokasi_post.yamlfile import NotAFileError, display_path, open_regular
 
 INDEX = "index.html"
@@ -252,18 +253,9 @@ def _warnings(post: PlannedPost, now: datetime, settings: Settings) -> list[tupl
 _WEB_LINK = re.compile(r"https?://[^\s\"'<>\\`\x00-\x1f\x7f]+", re.I)
 
 
-def state_words(entry) -> str:
-    """The ledger's state of one post in the user's words (never the ledger's own name, such as in_flight)."""
-    if entry is None:
-        return _("not posted yet")
-    words = {PENDING: _("waiting to be sent"), IN_FLIGHT: _("sending not finished: the next run looks on the platform first"),
-             FAILED: _("refused"), UNKNOWN: _("outcome unknown"), PUBLISHED: _("posted"), SCHEDULED: _("scheduled")}
-    return words.get(entry.state, entry.state)
-
-
 def _state_html(entry) -> str:
     done = " done" if entry is not None and entry.state in DONE else ""
-    badge = f'<span class="state{done}">{_esc(state_words(entry))}</span>'
+    badge = f'<span class="state{done}">{_esc(phrase_for(entry.state if entry else None))}</span>'
     # a link that is not a web address (javascript:, data:, file:) never becomes one
     if done and entry.permalink and _WEB_LINK.fullmatch(entry.permalink):
         return f'{badge} <a href="{_esc(entry.permalink)}">{_esc(_("open"))}</a>'
@@ -303,7 +295,7 @@ def sheet_label(post: PlannedPost, entry) -> tuple[str | None, list[str]]:
     if post.blocked:
         lines.append(_("BLOCKED: {problem}").format(problem=post.problems[0]))
     if not product.is_draft and not post.blocked:
-        lines.append(state_words(entry))
+        lines.append(phrase_for(entry.state if entry else None))
     return banner, lines
 
 
@@ -331,7 +323,7 @@ def _product_html(slug: str, posts: list[PlannedPost], settings: Settings, state
         if entry is not None and entry.state in DONE and entry.last_error:  # posted, but not as sent
             found.insert(0, ("error", entry.last_error))
         elif entry is not None and entry.last_error:  # why the last run did not post it
-            found.insert(0, ("warn" if entry.state == PENDING else "error",
+            found.insert(0, ("warn" if entry.state == State.PENDING else "error",
                              _("Last try: {error}").format(error=entry.last_error)))
         if post.platform in resting and not (entry and entry.state in DONE):
             found.insert(0, ("error", resting[post.platform]))

@@ -25,12 +25,11 @@ from sokasi_post.errors import (
     UsageError,
 )
 from sokasi_post.i18n import _, format_date
-from sokasi_post.ledger import DONE, DOUBTFUL, PENDING, Cooldown, Ledger, Setback
-from sokasi_post.ledger import FAILED as FAILED_STATE
-from sokasi_post.ledger import UNKNOWN as UNKNOWN_STATE
+from sokasi_post.ledger import Cooldown, Entry, Ledger, Setback
 from sokasi_post.media import Prepared, prepare_products
 from sokasi_post.models import PlannedPost, PreparedPhoto, Problem, Product
 from sokasi_post.publishers import Publisher, schedules_natively, with_retries
+from sokasi_post.states import AFTER_SETBACK, DONE, DOUBTFUL, TROUBLE, Outcome, State, Unsent
 from sokasi_post.yamlfile import display_path
 
 # Both platforms take at most ten photos in one post (an Instagram carousel; a Facebook multi-photo post).
@@ -131,13 +130,6 @@ def export_photos(posts: tuple[PlannedPost, ...], folder: Path) -> list[Path]:
 
 # -- publishing for real ---------------------------------------------------------------------------
 
-# What happened to one planned post in a run.
-POSTED, SCHEDULED_THERE, ALREADY, FOUND, CHANGED, DRAFT, BLOCKED, WAITING, QUEUED, HELD, STOPPED, RETRY_LATER, FAILED, \
-    UNKNOWN, COOLING, FLAWED = ("posted", "scheduled", "already", "found", "changed", "draft", "blocked", "waiting", "queued",
-                                "held", "stopped", "retry-later", "failed", "unknown", "cooling", "flawed")
-# COOLING is a known wait, said once when it began; a challenge cool-down needs a person, so it is STOPPED instead.
-TROUBLE = (BLOCKED, STOPPED, RETRY_LATER, FAILED, UNKNOWN, FLAWED)
-
 # A lost ledger's posts are looked for as far back as the platform's recent list goes.
 FORGOTTEN_SINCE = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -148,19 +140,24 @@ LONGEST_COOLDOWN = timedelta(days=7)
 
 sleep = time.sleep  # the one place the flow waits; tests replace it
 
+# What a run remembers of a post it did not send (stopped, blocked, refused, in doubt, held, resting) for `status`
+# and `report`; any other outcome forgets it.
+SETBACKS = (Outcome.BLOCKED, Outcome.STOPPED, Outcome.RETRY_LATER, Outcome.REFUSED, Outcome.IN_DOUBT, Outcome.HELD,
+            Outcome.COOLING)
+
 
 @dataclass(frozen=True)
-class Outcome:
-    """What a run did with one product on one platform, in words for the coordinator."""
+class Result:
+    """What a run did with one product on one platform, and why, in words for the coordinator."""
 
     post: PlannedPost
-    status: str
+    outcome: Outcome
     detail: str = ""
 
     @property
     def trouble(self) -> bool:
         """True when this post needs attention (the run's exit code is 1)."""
-        return self.status in TROUBLE
+        return self.outcome in TROUBLE
 
 
 def verify(publisher: Publisher) -> str:
@@ -180,26 +177,28 @@ def fingerprint(post: PlannedPost) -> str:
     return digest.hexdigest()
 
 
-def publish(
-    planned: Plan,
-    settings: Settings,
-    ledger: Ledger,
-    make_publisher: Callable[[str], Publisher],
-    now: datetime,
-    report: Callable[[Outcome], None] = lambda outcome: None,
-    repost: tuple[str, ...] = (),
-    ignore_slots: bool = False,
-    ignore_cooldown: bool = False,
-    notice: Callable[[str], None] = lambda text: None,
-) -> list[Outcome]:
+@dataclass(frozen=True)
+class PublishOptions:
+    """What the command line asks of a publishing run beyond the plan."""
+
+    platform: str | None = None  # only this platform (None: each product's own)
+    slugs: tuple[str, ...] = ()  # only these products (empty: all)
+    repost: tuple[str, ...] = ()  # post these again although they were posted (after an edit)
+    ignore_slots: bool = False  # do not wait for the posting times in schedule.slots
+    ignore_cooldown: bool = False  # send even to a platform that is resting after an anti-abuse answer
+
+
+def publish(planned: Plan, settings: Settings, ledger: Ledger, make_publisher: Callable[[str], Publisher], now: datetime,
+            options: PublishOptions = PublishOptions(), report: Callable[[Result], None] = lambda result: None,
+            notice: Callable[[str], None] = lambda text: None) -> list[Result]:
     """Send every ready post that the ledger does not have yet; one product and platform at a time.
 
     A post whose earlier attempt ended in doubt is first looked for on the platform and sent again only
     when it is provably absent. New products wait for a posting slot when config has `schedule.slots`
-    (unless `ignore_slots`). A platform whose credentials fail, or that asks us to slow down, is left
+    (unless `options.ignore_slots`). A platform whose credentials fail, or that asks us to slow down, is left
     alone for the rest of the run, and rests (a cool-down, see COOLDOWNS) after an anti-abuse answer: until
-    then nothing at all is sent to it, unless `ignore_cooldown`. The other platform carries on. Each outcome
-    is reported when known.
+    then nothing at all is sent to it, unless `options.ignore_cooldown`. The other platform carries on. Each
+    result is reported when known.
 
     When the ledger remembers nothing of a platform (new, emptied, lost or put aside), every ready post is
     first looked for there, and `notice` says so; a post found is recorded, one that cannot be looked for
@@ -209,37 +208,37 @@ def publish(
     held for the daily limit, resting) is remembered in the ledger for `status` and `report`, one try more each
     time it was stopped at the platform; any other outcome (it went out, it waits for its time) forgets it.
     """
-    run = _Run(settings, ledger, make_publisher, now, repost, ignore_cooldown)
+    run = _Run(settings, ledger, make_publisher, now, options.repost, options.ignore_cooldown)
     looked = run.look_first(planned, notice)
-    released = run.release(planned, ignore_slots)
-    outcomes = []
+    released = run.release(planned, options.ignore_slots)
+    results = []
     for post in planned.posts:
         slug, platform = post.product.slug, post.platform
-        outcome = looked.get((slug, platform)) or run.one(post, released)
-        if outcome.status in (BLOCKED, STOPPED, RETRY_LATER, FAILED, UNKNOWN, HELD, COOLING):
-            ledger.remember_setback(slug, platform, outcome.status, outcome.detail,
-                                    tried=outcome.status not in (BLOCKED, HELD, COOLING))
+        result = looked.get((slug, platform)) or run.handle(post, released)
+        if result.outcome in SETBACKS:
+            ledger.remember_setback(slug, platform, result.outcome, result.detail,
+                                    tried=result.outcome not in (Outcome.BLOCKED, Outcome.HELD, Outcome.COOLING))
         else:  # it went out (FLAWED too: the ledger's row has its problem), or nothing is wrong with it
             ledger.forget_setback(slug, platform)
-        report(outcome)
-        outcomes.append(outcome)
-    return outcomes
+        report(result)
+        results.append(result)
+    return results
 
 
 def reconcile(planned: Plan, settings: Settings, ledger: Ledger, make_publisher: Callable[[str], Publisher],
-              now: datetime, report: Callable[[Outcome], None] = lambda outcome: None) -> list[Outcome]:
+              now: datetime, report: Callable[[Result], None] = lambda result: None) -> list[Result]:
     """Look on the platforms for every post whose last attempt ended in doubt; record what is found. Sends nothing."""
     run = _Run(settings, ledger, make_publisher, now, ())
-    outcomes = []
+    results = []
     for post in planned.posts:
         entry = ledger.get(post.product.slug, post.platform)
         if entry and entry.state in DOUBTFUL:
-            absent = Outcome(post, RETRY_LATER, _("not on {platform}: the next publish sends it").format(
+            absent = Result(post, Outcome.RETRY_LATER, _("not on {platform}: the next publish sends it").format(
                 platform=post.platform.capitalize()))
-            outcome = run.settle_doubt(post, entry) or absent
-            report(outcome)
-            outcomes.append(outcome)
-    return outcomes
+            result = run.settle_doubt(post, entry) or absent
+            report(result)
+            results.append(result)
+    return results
 
 
 def current_slot(settings: Settings, now: datetime) -> str | None:
@@ -329,10 +328,10 @@ class _Run:
             self.ledger.release(slot, slug)  # recorded before anything is sent, like every intent
         return set(chosen)
 
-    def look_first(self, planned: Plan, notice: Callable[[str], None]) -> dict[tuple[str, str], Outcome]:
+    def look_first(self, planned: Plan, notice: Callable[[str], None]) -> dict[tuple[str, str], Result]:
         """For each platform the ledger remembers nothing of, look there for every ready post before anything is
         sent (docs/exactly-once.md). Outcomes for the posts found, and for those that could not be looked for."""
-        outcomes: dict[tuple[str, str], Outcome] = {}
+        results: dict[tuple[str, str], Result] = {}
         for platform in dict.fromkeys(post.platform for post in planned.posts):
             posts = [p for p in planned.posts if p.platform == platform and not p.product.is_draft and not p.blocked]
             if not posts or self.ledger.remembers(platform):
@@ -342,15 +341,15 @@ class _Run:
                 platform=platform.capitalize(), count=len(posts)))
             complete = True
             for post in posts:
-                outcome = self._look_for(post)
-                if outcome is not None:
-                    outcomes[(post.product.slug, platform)] = outcome
-                    complete = complete and outcome.status in (FOUND, FLAWED)
+                result = self._look_for(post)
+                if result is not None:
+                    results[(post.product.slug, platform)] = result
+                    complete = complete and result.outcome in (Outcome.FOUND, Outcome.FLAWED)
             if complete:
                 self.ledger.checked(platform)
-        return outcomes
+        return results
 
-    def _look_for(self, post: PlannedPost) -> Outcome | None:
+    def _look_for(self, post: PlannedPost) -> Result | None:
         """Look for one post the ledger may have forgotten: an outcome when found or when we cannot tell, else None."""
         platform = post.platform
         refused = self._may_not_ask(post)
@@ -362,19 +361,20 @@ class _Run:
         except PublishError as error:
             if isinstance(error, errors.UnreachableError):  # nothing could be asked: the next run looks again
                 self._stop(platform, error)
-                return Outcome(post, STOPPED, self.stopped[platform])
+                return Result(post, Outcome.STOPPED, self.stopped[platform])
             if isinstance(error, (AuthError, ThrottledError)):
                 self._stop(platform, error)
-            return Outcome(post, UNKNOWN, _("not sent: the ledger does not know whether it was posted before, and {platform} "
-                                            "could not be asked ({error})").format(platform=platform.capitalize(), error=error))
+            return Result(post, Outcome.IN_DOUBT, _("not sent: the ledger does not know whether it was posted before, and "
+                                                    "{platform} could not be asked ({error})").format(
+                platform=platform.capitalize(), error=error))
         if found is None:
             return None
         self.ledger.adopt(post.product.slug, platform, fingerprint(post), found)
         link = found.permalink or found.remote_id
         if found.problem:
-            return Outcome(post, FLAWED, _("already on {platform}, but not as sent: {problem} ({link})").format(
+            return Result(post, Outcome.FLAWED, _("already on {platform}, but not as sent: {problem} ({link})").format(
                 platform=platform.capitalize(), problem=found.problem, link=link))
-        return Outcome(post, FOUND, _("already on {platform}, the ledger had forgotten it: {link}").format(
+        return Result(post, Outcome.FOUND, _("already on {platform}, the ledger had forgotten it: {link}").format(
             platform=platform.capitalize(), link=link))
 
     def _sendable(self, post: PlannedPost) -> bool:
@@ -382,46 +382,60 @@ class _Run:
         due = not when or when <= self.now or schedules_natively(post.platform, self.settings, when, self.now)
         return not post.product.is_draft and not post.blocked and due
 
-    def one(self, post: PlannedPost, released: set[str] | None) -> Outcome:
-        product, platform = post.product, post.platform
-        if product.is_draft:
-            return Outcome(post, DRAFT, _("set status: ready in post.yaml to publish it"))
-        entry = self.ledger.get(product.slug, platform)
+    def handle(self, post: PlannedPost, released: set[str] | None) -> Result:
+        """What this run does with one post: the first reason not to send it now (in the post and the ledger, then in
+        the run and the platform's rest), else, once a doubt is settled and the daily limit allows, send it."""
+        entry = self.ledger.get(post.product.slug, post.platform)
         sent = fingerprint(post)
-        if entry and entry.state in DONE and product.slug not in self.repost:
-            if entry.fingerprint != sent:
-                return Outcome(post, CHANGED, _("changed since it was posted ({link}); `sokasi-post publish --repost {slug}` "
-                                                "posts it again").format(link=entry.permalink or entry.remote_id, slug=product.slug))
-            return Outcome(post, ALREADY, entry.permalink or entry.remote_id or "")
-        if post.blocked:
-            return Outcome(post, BLOCKED, "; ".join(post.problems))
-        if entry and entry.state == FAILED_STATE and entry.fingerprint == sent:
-            return Outcome(post, FAILED, _("refused before, unchanged since: {error}").format(error=entry.last_error))
-        when = product.publish_at
-        if when and when > self.now and not schedules_natively(platform, self.settings, when, self.now):
-            return Outcome(post, WAITING, _("not before {when}").format(when=self._local(when)))
-        if entry is None and released is not None and product.slug not in released:
-            return Outcome(post, QUEUED, _("in the queue for the next posting time ({times})").format(
-                times=", ".join(slot.strftime("%H:%M") for slot in self.settings.schedule.slots)))
-        if platform in self.stopped:
-            return Outcome(post, STOPPED, self.stopped[platform])
-        resting = self._resting(post)
-        if resting is not None:
-            return resting
+        held = self._held_by_the_post(post, entry, sent) or self._held_by_the_run(post, entry, released)
+        if held is not None:
+            return held
         if entry and entry.state in DOUBTFUL:
             settled = self.settle_doubt(post, entry)
             if settled is not None:
                 return settled
-            entry = self.ledger.get(product.slug, platform)
-        if self._over_daily_limit(platform):
-            return Outcome(post, HELD, _("the daily limit of {limit} {platform} posts is reached; the rest go tomorrow")
-                           .format(limit=self.settings.instagram.daily_limit, platform=platform.capitalize()))
-        publisher = self._publisher(platform)
+            entry = self.ledger.get(post.product.slug, post.platform)
+        if self._over_daily_limit(post.platform):
+            return Result(post, Outcome.HELD, _("the daily limit of {limit} {platform} posts is reached; the rest go "
+                                                "tomorrow").format(limit=self.settings.instagram.daily_limit,
+                                                                   platform=post.platform.capitalize()))
+        publisher = self._publisher(post.platform)
         if publisher is None:
-            return Outcome(post, STOPPED, self.stopped[platform])
+            return Result(post, Outcome.STOPPED, self.stopped[post.platform])
         return self._send(post, publisher, sent, entry.progress if entry else {})
 
-    def settle_doubt(self, post: PlannedPost, entry) -> Outcome | None:
+    def _held_by_the_post(self, post: PlannedPost, entry: Entry | None, sent: str) -> Result | None:
+        """A result when the post itself or the ledger's row says not to send it: a draft, already posted (or changed
+        since), blocked by its problems, or refused before and unchanged since; else None."""
+        product = post.product
+        if product.is_draft:
+            return Result(post, Outcome.DRAFT, _("set status: ready in post.yaml to publish it"))
+        if entry and entry.state in DONE and product.slug not in self.repost:
+            link = entry.permalink or entry.remote_id
+            if entry.fingerprint != sent:
+                return Result(post, Outcome.CHANGED, _("changed since it was posted ({link}); `sokasi-post publish --repost "
+                                                       "{slug}` posts it again").format(link=link, slug=product.slug))
+            return Result(post, Outcome.ALREADY, link or "")
+        if post.blocked:
+            return Result(post, Outcome.BLOCKED, "; ".join(post.problems))
+        if entry and entry.state == State.FAILED and entry.fingerprint == sent:
+            return Result(post, Outcome.REFUSED, _("refused before, unchanged since: {error}").format(error=entry.last_error))
+        return None
+
+    def _held_by_the_run(self, post: PlannedPost, entry: Entry | None, released: set[str] | None) -> Result | None:
+        """A result when this run may not send the post now: its time is still to come (and the platform cannot hold
+        it), it waits for a posting slot, its platform was stopped earlier in the run, or it rests; else None."""
+        when = post.product.publish_at
+        if when and when > self.now and not schedules_natively(post.platform, self.settings, when, self.now):
+            return Result(post, Outcome.WAITING, _("not before {when}").format(when=self._local(when)))
+        if entry is None and released is not None and post.product.slug not in released:
+            return Result(post, Outcome.QUEUED, _("in the queue for the next posting time ({times})").format(
+                times=", ".join(slot.strftime("%H:%M") for slot in self.settings.schedule.slots)))
+        if post.platform in self.stopped:
+            return Result(post, Outcome.STOPPED, self.stopped[post.platform])
+        return self._resting(post)
+
+    def settle_doubt(self, post: PlannedPost, entry) -> Result | None:
         """Look for a post whose last attempt ended in doubt. An outcome when found or when we cannot tell;
         None when it is provably absent (recorded as pending), so it may be sent."""
         slug, platform = post.product.slug, post.platform
@@ -439,44 +453,45 @@ class _Run:
         except (AuthError, ThrottledError, errors.UnreachableError) as error:
             self._stop(platform, error)
             if isinstance(error, errors.UnreachableError):  # still in doubt, and said like every post of the platform
-                return Outcome(post, UNKNOWN, self.stopped[platform])
-            return Outcome(post, UNKNOWN, _("could not look for it on {platform}: {error}").format(
+                return Result(post, Outcome.IN_DOUBT, self.stopped[platform])
+            return Result(post, Outcome.IN_DOUBT, _("could not look for it on {platform}: {error}").format(
                 platform=platform.capitalize(), error=error))
         except PublishError as error:
-            return Outcome(post, UNKNOWN, _("could not look for it on {platform}: {error}").format(
+            return Result(post, Outcome.IN_DOUBT, _("could not look for it on {platform}: {error}").format(
                 platform=platform.capitalize(), error=error))
         if found is not None:
             self.ledger.succeed(slug, platform, found)
             link = found.permalink or found.remote_id
             if found.problem:
-                return Outcome(post, FLAWED, _("it had gone through after all, but not as sent: {problem} ({link})").format(
+                return Result(post, Outcome.FLAWED, _("it had gone through after all, but not as sent: {problem} ({link})").format(
                     problem=found.problem, link=link))
-            return Outcome(post, FOUND, _("it had gone through after all: {link}").format(link=link))
-        self.ledger.settle(slug, platform, PENDING, _("not found on {platform}; sent again").format(
+            return Result(post, Outcome.FOUND, _("it had gone through after all: {link}").format(link=link))
+        self.ledger.settle(slug, platform, State.PENDING, _("not found on {platform}; sent again").format(
             platform=platform.capitalize()))
         return None
 
     def _local(self, when: datetime) -> str:
         return format_date(when.astimezone(self.settings.timezone))
 
-    def _may_not_ask(self, post: PlannedPost) -> Outcome | None:
+    def _may_not_ask(self, post: PlannedPost) -> Result | None:
         """An outcome when the post's platform may not be asked now (resting, or its credentials failed); else None,
         and its publisher is ready in self.publishers."""
         resting = self._resting(post)
         if resting is not None:
             return resting
         if self._publisher(post.platform) is None:
-            return Outcome(post, STOPPED, self.stopped[post.platform])
+            return Result(post, Outcome.STOPPED, self.stopped[post.platform])
         return None
 
-    def _resting(self, post: PlannedPost) -> Outcome | None:
+    def _resting(self, post: PlannedPost) -> Result | None:
         """An outcome when the post's platform is in a cool-down (nothing may be sent to it, not even a look-up)."""
         if self.ignore_cooldown:
             return None
         cooldown = self.ledger.cooldown(post.platform, account_of(post.platform, self.settings))
         if cooldown is None or not cooldown.active(self.now):
             return None
-        return Outcome(post, STOPPED if cooldown.kind == errors.CHALLENGE else COOLING, cooldown_text(cooldown, self.settings))
+        outcome = Outcome.STOPPED if cooldown.kind == errors.CHALLENGE else Outcome.COOLING
+        return Result(post, outcome, cooldown_text(cooldown, self.settings))
 
     def _stop(self, platform: str, error: PublishError) -> None:
         """Leave `platform` alone for the rest of the run; after an anti-abuse answer, let the account rest.
@@ -515,7 +530,7 @@ class _Run:
             self.publishers[platform] = publisher
         return self.publishers[platform]
 
-    def _send(self, post: PlannedPost, publisher: Publisher, sent: str, progress: dict[str, Any]) -> Outcome:
+    def _send(self, post: PlannedPost, publisher: Publisher, sent: str, progress: dict[str, Any]) -> Result:
         slug, platform = post.product.slug, post.platform
         state = dict(progress)
 
@@ -528,36 +543,33 @@ class _Run:
             receipt = with_retries(lambda: publisher.publish(post, dict(state), checkpoint), sleep)
         except errors.UnreachableError as error:  # before any byte of a request left: pending, not failed
             self._stop(platform, error)
-            self.ledger.settle(slug, platform, PENDING, self.stopped[platform])
-            return Outcome(post, RETRY_LATER, self.stopped[platform])
+            self.ledger.settle(slug, platform, State.PENDING, self.stopped[platform])
+            return Result(post, Outcome.RETRY_LATER, self.stopped[platform])
         except TransientError as error:
-            self.ledger.settle(slug, platform, PENDING, str(error))
-            return Outcome(post, RETRY_LATER, str(error))
+            self.ledger.settle(slug, platform, State.PENDING, str(error))
+            return Result(post, Outcome.RETRY_LATER, str(error))
         except (AuthError, ThrottledError) as error:
-            self.ledger.settle(slug, platform, PENDING, str(error))
+            self.ledger.settle(slug, platform, State.PENDING, str(error))
             self._stop(platform, error)
-            return Outcome(post, RETRY_LATER, self.stopped[platform])
+            return Result(post, Outcome.RETRY_LATER, self.stopped[platform])
         except RejectedError as error:
-            self.ledger.settle(slug, platform, FAILED_STATE, str(error))
-            return Outcome(post, FAILED, str(error))
+            self.ledger.settle(slug, platform, State.FAILED, str(error))
+            return Result(post, Outcome.REFUSED, str(error))
         except UnknownOutcomeError as error:
-            self.ledger.settle(slug, platform, UNKNOWN_STATE, str(error))
-            return Outcome(post, UNKNOWN, str(error))
+            self.ledger.settle(slug, platform, State.UNKNOWN, str(error))
+            return Result(post, Outcome.IN_DOUBT, str(error))
         self.ledger.succeed(slug, platform, receipt)
         self.ledger.end_cooldown(platform, account_of(platform, self.settings))  # a success: the next answer starts afresh
         if receipt.problem:
-            return Outcome(post, FLAWED, _("posted, but not as sent: {problem} ({link})").format(
+            return Result(post, Outcome.FLAWED, _("posted, but not as sent: {problem} ({link})").format(
                 problem=receipt.problem, link=receipt.permalink or receipt.remote_id))
         if receipt.scheduled_for:
-            return Outcome(post, SCHEDULED_THERE, _("{platform} will publish it at {when}: {link}").format(
+            return Result(post, Outcome.SCHEDULED_THERE, _("{platform} will publish it at {when}: {link}").format(
                 platform=platform.capitalize(), link=receipt.permalink or receipt.remote_id,
                 when=self._local(receipt.scheduled_for)))
-        return Outcome(post, POSTED, receipt.permalink or receipt.remote_id)
+        return Result(post, Outcome.POSTED, receipt.permalink or receipt.remote_id)
 
 
-# How `status` names a post that was never sent, after what the last run did with it (else "not sent").
-SETBACK_STATES = {STOPPED: "held back", COOLING: "resting", HELD: "held for tomorrow"}
-BROKEN = "broken"  # the state of a product folder that did not load (its platform is "-")
 
 
 @dataclass(frozen=True)
@@ -566,7 +578,7 @@ class StatusRow:
 
     slug: str
     platform: str
-    state: str
+    state: State | Unsent
     changed: bool
     post_id: str | None
     url: str | None
@@ -607,13 +619,13 @@ def _unsent_row(post: PlannedPost, setback: Setback | None) -> StatusRow:
     slug, platform = post.product.slug, post.platform
     problems = "; ".join(post.problems) or None
     if post.product.is_draft:
-        return StatusRow(slug, platform, "draft", False, None, None, None, None, 0, problems)
-    if setback is None or (setback.outcome == BLOCKED and not post.blocked):  # fixed since the last run
-        return StatusRow(slug, platform, "blocked" if post.blocked else "not sent", False, None, None, None, None, 0,
+        return StatusRow(slug, platform, Unsent.DRAFT, False, None, None, None, None, 0, problems)
+    if setback is None or (setback.outcome == Outcome.BLOCKED and not post.blocked):  # fixed since the last run
+        return StatusRow(slug, platform, Unsent.BLOCKED if post.blocked else Unsent.NOT_SENT, False, None, None, None, None, 0,
                          problems)
     if post.blocked:
-        return StatusRow(slug, platform, "blocked", False, None, None, None, setback.at, setback.tries, problems)
-    return StatusRow(slug, platform, SETBACK_STATES.get(setback.outcome, "not sent"), False, None, None, None, setback.at,
+        return StatusRow(slug, platform, Unsent.BLOCKED, False, None, None, None, setback.at, setback.tries, problems)
+    return StatusRow(slug, platform, AFTER_SETBACK.get(setback.outcome, Unsent.NOT_SENT), False, None, None, None, setback.at,
                      setback.tries, setback.detail)
 
 
@@ -623,7 +635,7 @@ def _broken_rows(broken: dict[str, tuple[Problem, ...]]) -> list[StatusRow]:
     for slug, problems in broken.items():
         said = "; ".join(f"{display_path(p.path)}: {p.message}" for p in problems if not p.warning)
         if said:
-            rows.append(StatusRow(slug, "-", BROKEN, False, None, None, None, None, 0, said))
+            rows.append(StatusRow(slug, "-", Unsent.BROKEN, False, None, None, None, None, 0, said))
     return rows
 
 

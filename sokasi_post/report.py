@@ -11,18 +11,17 @@ from sokasi_post import errors
 from sokasi_post.catalog import POST_FILE
 from sokasi_post.config import Settings
 from sokasi_post.i18n import _, format_date
-from sokasi_post.ledger import DONE, DOUBTFUL, FAILED, IN_FLIGHT, PENDING, SCHEDULED, UNKNOWN, Cooldown, Entry, Ledger, Setback
+from sokasi_post.ledger import Cooldown, Entry, Ledger, Setback
 from sokasi_post.models import PlannedPost, Problem, Product
-from sokasi_post.publishing import BLOCKED, HELD, RETRY_LATER, STOPPED, Plan, active_cooldowns
-from sokasi_post.publishing import FAILED as REFUSED
-from sokasi_post.publishing import UNKNOWN as IN_DOUBT
+from sokasi_post.publishing import Plan, active_cooldowns
+from sokasi_post.states import DONE, DOUBTFUL, Outcome, State, Unsent, word_for
 from sokasi_post.yamlfile import YamlFileError, read_yaml_mapping
 
 MAX_ITEMS = 12  # per section: one message must stay readable on a phone
 PLATFORM_SHORT = {"facebook": "FB", "instagram": "IG"}
 SHORT_REASON = 160  # characters of a reason in "Needs a look"; the whole text is in `sokasi-post status`
 # What the last run did that keeps a post out of "Next": it waits for the coordinator, not for a run.
-STUCK = (BLOCKED, STOPPED, REFUSED, IN_DOUBT)
+STUCK = (Outcome.BLOCKED, Outcome.STOPPED, Outcome.REFUSED, Outcome.IN_DOUBT)
 
 Key = tuple[str, str]  # (slug, platform)
 
@@ -106,7 +105,7 @@ def _online(planned: Plan, settings: Settings, state: _State, since: datetime | 
 
 def _online_link(entry: Entry, settings: Settings) -> str:
     label = PLATFORM_SHORT.get(entry.platform, entry.platform)
-    if entry.state == SCHEDULED and entry.scheduled_for:
+    if entry.state == State.SCHEDULED and entry.scheduled_for:
         when = format_date(entry.scheduled_for.astimezone(settings.timezone))
         return "  " + _("{platform} (at {when}): {link}").format(platform=label, when=when,
                                                                 link=entry.permalink or entry.remote_id)
@@ -130,7 +129,7 @@ def _when_next(post: PlannedPost, settings: Settings, state: _State, now: dateti
     """When this post goes, and how to say it; None when it is not waiting for a run (draft, sent, stuck)."""
     key = (post.product.slug, post.platform)
     entry = state.entries.get(key)
-    if post.product.is_draft or post.blocked or (entry is not None and entry.state in (*DONE, FAILED, *DOUBTFUL)):
+    if post.product.is_draft or post.blocked or (entry is not None and entry.state in (*DONE, State.FAILED, *DOUBTFUL)):
         return None
     setback = state.last_setback(key)
     if setback is not None and setback.outcome in STUCK:  # it waits for the coordinator: "Needs a look" says why
@@ -139,7 +138,7 @@ def _when_next(post: PlannedPost, settings: Settings, state: _State, now: dateti
     rest = state.resting.get(post.platform)
     if rest is not None:  # nothing goes to a resting platform: say when it may, not "next run"
         when = max(when or now, rest.not_before or now)
-    elif setback is not None and setback.outcome == HELD:
+    elif setback is not None and setback.outcome == Outcome.HELD:
         local = now.astimezone(settings.timezone)
         midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
         return max(when or now, midnight), _("tomorrow (today's limit is reached)")
@@ -217,7 +216,7 @@ def _blocked_items(planned: Plan) -> list[_Item]:
         product = posts[0].product
         fix = _("the coordinator will fix the photo") if slug in photo_trouble else _("the coordinator will fix the text")
         items.append(_Item(_maker(product), 1, product.title,
-                           f" ({_platforms(posts)}): {_('not sent')}: {_short(posts[0].problems[0])} — {fix}"))
+                           f" ({_platforms(posts)}): {word_for(Unsent.NOT_SENT)}: {_short(posts[0].problems[0])} — {fix}"))
     return items
 
 
@@ -247,16 +246,16 @@ def _trouble(key: Key, state: _State) -> str | None:
     platform = key[1].capitalize()
     setback = state.last_setback(key)
     if setback is not None:
-        if setback.outcome == STOPPED:
+        if setback.outcome == Outcome.STOPPED:
             return _("not sent: {platform} could not be used (its login or the connection) — the coordinator will sort "
                      "out {platform}, then it goes out").format(platform=platform)
-        if setback.outcome == REFUSED:
+        if setback.outcome == Outcome.REFUSED:
             return f"{_short(setback.detail)} — {_('the coordinator will change the post, then send it again')}"
-        if setback.outcome == IN_DOUBT:
+        if setback.outcome == Outcome.IN_DOUBT:
             return f"{_short(setback.detail)} — {_('the coordinator will check whether it is online before sending it again')}"
-        if setback.outcome == RETRY_LATER:
+        if setback.outcome == Outcome.RETRY_LATER:
             return f"{_short(setback.detail)} — {_('the next run tries again')}"
-        if setback.outcome != BLOCKED:
+        if setback.outcome != Outcome.BLOCKED:
             return None  # held for the daily limit, or resting: "Next" says when
     return _entry_trouble(state.entries.get(key), platform)  # (a post blocked before is listed as blocked while it is)
 
@@ -265,12 +264,12 @@ def _entry_trouble(entry: Entry | None, platform: str) -> str | None:
     """What the ledger's row says of a post that needs a look (refused, in doubt, pending with an error, or not as sent)."""
     if entry is None:
         return None
-    if entry.state == FAILED:
+    if entry.state == State.FAILED:
         return f"{_short(entry.last_error)} — {_('the coordinator will change the post, then send it again')}"
-    if entry.state in (UNKNOWN, IN_FLIGHT):
+    if entry.state in DOUBTFUL:
         reason = _short(entry.last_error) if entry.last_error else _("the last run was cut off")
         return f"{reason} — {_('the coordinator will check whether it is online before sending it again')}"
-    if entry.state == PENDING and entry.last_error:
+    if entry.state == State.PENDING and entry.last_error:
         return f"{_short(entry.last_error)} — {_('the next run tries again')}"
     if entry.state in DONE and entry.last_error:
         return _("online, but not as sent: {problem} — the coordinator will correct it on {platform}").format(

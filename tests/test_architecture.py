@@ -19,7 +19,7 @@ HOMES = {
 
 # Lower layers never import higher ones: config/catalog -> captions/media -> publishers -> ledger -> flow -> cli.
 LAYERS = [
-    {"errors", "i18n", "models", "redaction", "platforms"},
+    {"errors", "i18n", "models", "redaction", "platforms", "states"},
     {"yamlfile", "checks"},
     {"config"},
     {"catalog", "captions", "media", "whatsapp", "places"},

@@ -23,7 +23,7 @@ from sokasi_post import publishing
 from sokasi_post.catalog import load_catalog
 from sokasi_post.config import load_settings
 from sokasi_post.errors import TransientError, UnknownOutcomeError, UnreachableError
-from sokasi_post.ledger import FAILED, UNKNOWN, Ledger
+from sokasi_post.ledger import Ledger
 from sokasi_post.publishers import (
     CONNECT_TIMED_OUT,
     NAME_NOT_FOUND,
@@ -35,6 +35,7 @@ from sokasi_post.publishers import (
     with_retries,
 )
 from sokasi_post.publishers.instagram import load_session, translate
+from sokasi_post.states import State
 from tests.fakeinstagram import fake_instagram_fixture, make_client  # noqa: F401
 from tests.test_publish_e2e import SAMPLE_PAGE, Village
 from tests.test_publishing_flow import both, facebook, run
@@ -134,7 +135,7 @@ def no_library_words(*texts: str) -> None:
 def nothing_marked_failed(village: Offline) -> None:
     ledger = village.ledger()
     try:
-        assert [e for e in ledger.entries() if e.state == FAILED] == []
+        assert [e for e in ledger.entries() if e.state == State.FAILED] == []
         assert ledger.cooldown("facebook", SAMPLE_PAGE) is None
         assert ledger.cooldown("instagram", village.settings.instagram.username) is None
     finally:
@@ -268,7 +269,7 @@ def test_a_facebook_post_whose_reply_is_lost_is_still_unknown(village):
     assert "no internet connection" not in result.stdout
     ledger = village.ledger()
     try:
-        assert ledger.get("sokasi-polos-kecil", "facebook").state == UNKNOWN
+        assert ledger.get("sokasi-polos-kecil", "facebook").state == State.UNKNOWN
     finally:
         ledger.close()
 
@@ -281,7 +282,7 @@ def test_an_instagram_post_whose_reply_is_lost_is_still_unknown(village):
     assert "no internet connection" not in result.stdout
     ledger = village.ledger()
     try:
-        assert ledger.get("sokasi-polos-kecil", "instagram").state == UNKNOWN
+        assert ledger.get("sokasi-polos-kecil", "instagram").state == State.UNKNOWN
     finally:
         ledger.close()
 

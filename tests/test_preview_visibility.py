@@ -12,10 +12,11 @@ import sokasi_post.preview as preview
 from sokasi_post.catalog import load_catalog
 from sokasi_post.config import load_settings
 from sokasi_post.i18n import _, set_language
-from sokasi_post.ledger import FAILED, Ledger
+from sokasi_post.ledger import Ledger
 from sokasi_post.media import contact_sheet
 from sokasi_post.preview import render_preview, sheet_label
 from sokasi_post.publishing import fingerprint, plan
+from sokasi_post.states import State, phrase_for
 from tests.conftest import jpeg_bytes
 
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
@@ -206,7 +207,7 @@ def test_ledger_states_are_words_in_both_languages(project):
     ledger = Ledger.open(settings.state_dir)
     for post in planned.posts:
         ledger.begin(post.product.slug, post.platform, fingerprint(post))  # in_flight: sending began
-    ledger.settle("sokasi-b", "facebook", FAILED, "the photo is too small")
+    ledger.settle("sokasi-b", "facebook", State.FAILED, "the photo is too small")
     ledger.close()
     page = render_preview(planned, settings, project.root / "en", NOW).index.read_text(encoding="utf-8")
     assert "in_flight" not in page
@@ -220,18 +221,12 @@ def test_ledger_states_are_words_in_both_languages(project):
 
 
 def test_every_ledger_state_has_words():
-    from sokasi_post import ledger
-
-    class Entry:
-        def __init__(self, state):
-            self.state = state
-
-    states = (ledger.PENDING, ledger.IN_FLIGHT, ledger.FAILED, ledger.UNKNOWN, ledger.PUBLISHED, ledger.SCHEDULED)
-    words = [preview.state_words(Entry(state)) for state in states]
-    assert len(set(words)) == len(states)
+    states = tuple(State)
+    words = [phrase_for(state) for state in states]
+    assert len(set(words)) == len(states) == 6
     assert not set(words) & set(states) - {"scheduled"}  # "scheduled" is already a word
     set_language("id")
-    assert not {preview.state_words(Entry(state)) for state in states} & set(states)
+    assert not {phrase_for(state) for state in states} & set(states)
 
 
 def test_the_sheet_writes_dashes_and_arrows_in_characters_its_font_has():

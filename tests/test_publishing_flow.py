@@ -16,6 +16,7 @@ from sokasi_post.config import load_settings
 from sokasi_post.errors import BLOCKED, CHALLENGE, AuthError, RejectedError, ThrottledError, TransientError, UnknownOutcomeError
 from sokasi_post.ledger import Ledger
 from sokasi_post.models import Receipt
+from sokasi_post.states import TROUBLE
 
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)  # 10:00 in Bali
 
@@ -69,7 +70,7 @@ def run(project, publishers, now=NOW, slugs=()):
     ledger = Ledger.open(settings.state_dir)
     try:
         outcomes = publishing.publish(planned, settings, ledger, lambda name: publishers[name], now)
-        return {(o.post.product.slug, o.post.platform): (o.status, o.detail) for o in outcomes}, ledger.entries()
+        return {(o.post.product.slug, o.post.platform): (o.outcome, o.detail) for o in outcomes}, ledger.entries()
     finally:
         ledger.close()
 
@@ -232,9 +233,10 @@ def test_an_edited_post_is_not_reposted_unless_asked(project):
     settings = load_settings(project.config)
     planned = publishing.plan(load_catalog(settings).products, settings)
     ledger = Ledger.open(settings.state_dir)
-    outcomes = publishing.publish(planned, settings, ledger, lambda name: publishers[name], NOW, repost=("sokasi-a",))
+    outcomes = publishing.publish(planned, settings, ledger, lambda name: publishers[name], NOW,
+                                  publishing.PublishOptions(repost=("sokasi-a",)))
     ledger.close()
-    assert [o.status for o in outcomes] == ["posted"]
+    assert [o.outcome for o in outcomes] == ["posted"]
     assert publishers["facebook"].sent == ["sokasi-a"]
 
 
@@ -360,9 +362,10 @@ def test_now_ignores_the_slots_and_retries_need_no_slot(project):
     planned = publishing.plan(load_catalog(settings).products, settings)
     ledger = Ledger.open(settings.state_dir)
     publishers = both()
-    outcomes = publishing.publish(planned, settings, ledger, lambda name: publishers[name], at, ignore_slots=True)
+    outcomes = publishing.publish(planned, settings, ledger, lambda name: publishers[name], at,
+                                  publishing.PublishOptions(ignore_slots=True))
     ledger.close()
-    assert {o.status for o in outcomes if o.post.product.slug == "sokasi-b"} == {"posted"}
+    assert {o.outcome for o in outcomes if o.post.product.slug == "sokasi-b"} == {"posted"}
 
 
 def test_current_slot_wraps_to_yesterday_before_the_first_time():
@@ -422,7 +425,7 @@ def test_after_feedback_required_the_next_runs_send_nothing_to_instagram_until_t
     outcomes, _ = run(project, resting, now=NOW + timedelta(minutes=15))
     assert outcomes[("sokasi-a", "instagram")][0] == "cooling"
     assert outcomes[("sokasi-b", "instagram")][0] == "cooling"
-    assert "cooling" not in publishing.TROUBLE  # a known wait, said when it began: cron's -q stays quiet
+    assert "cooling" not in TROUBLE  # a known wait, said when it began: cron's -q stays quiet
     assert (resting["instagram"].checks, resting["instagram"].sent, resting["instagram"].looked) == (0, [], [])
     assert outcomes[("sokasi-a", "facebook")][0] == "already"  # Facebook is not affected
     later = both()
@@ -478,9 +481,9 @@ def test_ignore_cooldown_sends_anyway(project):
     ledger = Ledger.open(settings.state_dir)
     publishers = both()
     outcomes = publishing.publish(planned, settings, ledger, lambda name: publishers[name], NOW + timedelta(hours=1),
-                                  ignore_cooldown=True)
+                                  publishing.PublishOptions(ignore_cooldown=True))
     ledger.close()
-    assert [o.status for o in outcomes] == ["posted"]
+    assert [o.outcome for o in outcomes] == ["posted"]
 
 
 def test_a_throttle_without_a_cool_down_kind_only_stops_the_run(project):
@@ -501,7 +504,7 @@ def test_a_post_that_came_back_without_its_caption_is_trouble_and_never_resent(p
     publishers = {"facebook": ScriptedPublisher("facebook"), "instagram": CaptionDroppingPublisher("instagram")}
     outcomes, entries = run(project, publishers)
     status, detail = outcomes[("sokasi-a", "instagram")]
-    assert status == "flawed" and status in publishing.TROUBLE
+    assert status == "flawed" and status in TROUBLE
     assert detail == "posted, but not as sent: Instagram dropped the caption (https://www.instagram.com/p/X/)"
     assert (entries[0].state, entries[0].last_error) == ("published", "Instagram dropped the caption")
     outcomes, _ = run(project, publishers)

@@ -17,6 +17,7 @@ from sokasi_post.catalog import load_catalog
 from sokasi_post.config import load_settings
 from sokasi_post.ledger import LEDGER_FILE, Ledger
 from sokasi_post.models import Receipt
+from sokasi_post.states import Outcome, Unsent
 from tests.fakegraph import FakeGraph
 from tests.fakeinstagram import fake_instagram_fixture  # noqa: F401
 from tests.test_publish_e2e import SAMPLE_PAGE, Village
@@ -113,7 +114,7 @@ def test_status_rows_list_a_broken_folder_once_with_each_problem_and_its_file(pr
     rows = publishing.status_rows(publishing.plan(catalog.products, settings), ledger, broken=broken)
     ledger.close()
     (row,) = [row for row in rows if row.slug == "sokasi-rusak"]
-    assert (row.platform, row.state, row.attempts) == ("-", publishing.BROKEN, 0)
+    assert (row.platform, row.state, row.attempts) == ("-", Unsent.BROKEN, 0)
     assert row.error.startswith("posts/sokasi-rusak/post.yaml: unknown key 'bogus'")
     assert "; posts/sokasi-rusak/post.yaml: no photos in the folder" in row.error
     assert [r.slug for r in rows] == ["sokasi-a", "sokasi-a", "sokasi-rusak"]
@@ -150,7 +151,7 @@ def test_a_warning_alone_does_not_make_a_folder_broken(project):
 
 def test_setbacks_live_apart_from_the_posts_so_the_exactly_once_logic_still_sees_nothing_sent(tmp_path):
     ledger = Ledger.open(tmp_path)
-    ledger.remember_setback("sokasi-a", "facebook", publishing.STOPPED, "the token was refused")
+    ledger.remember_setback("sokasi-a", "facebook", Outcome.STOPPED, "the token was refused")
     assert ledger.get("sokasi-a", "facebook") is None
     assert ledger.entries() == []
     assert not ledger.remembers("facebook")  # a lost ledger is still looked for on the platform first
@@ -161,11 +162,11 @@ def test_setbacks_live_apart_from_the_posts_so_the_exactly_once_logic_still_sees
 def test_a_setback_counts_tries_only_when_the_run_tried_and_is_forgotten_when_the_post_goes_out(tmp_path):
     clock = [datetime(2026, 11, 28, 1, tzinfo=UTC)]
     ledger = Ledger(tmp_path / LEDGER_FILE, clock=lambda: clock[0])
-    ledger.remember_setback("sokasi-a", "instagram", publishing.STOPPED, "no saved session")
+    ledger.remember_setback("sokasi-a", "instagram", Outcome.STOPPED, "no saved session")
     clock[0] = datetime(2026, 11, 28, 2, tzinfo=UTC)
-    ledger.remember_setback("sokasi-a", "instagram", publishing.COOLING, "resting until 09:00", tried=False)
+    ledger.remember_setback("sokasi-a", "instagram", Outcome.COOLING, "resting until 09:00", tried=False)
     setback = ledger.setback("sokasi-a", "instagram")
-    assert (setback.outcome, setback.detail, setback.tries) == (publishing.COOLING, "resting until 09:00", 1)
+    assert (setback.outcome, setback.detail, setback.tries) == (Outcome.COOLING, "resting until 09:00", 1)
     assert setback.at == datetime(2026, 11, 28, 2, tzinfo=UTC)
     assert ledger.setbacks() == [setback]
     ledger.forget_setback("sokasi-a", "instagram")
@@ -176,7 +177,7 @@ def test_a_setback_counts_tries_only_when_the_run_tried_and_is_forgotten_when_th
 def test_a_setbacks_reason_is_stored_without_secrets(tmp_path):
     token = "EAACANARYtokenDoNotLeak0123456789abcdefXYZ"
     ledger = Ledger.open(tmp_path)
-    ledger.remember_setback("sokasi-a", "facebook", publishing.STOPPED, f"refused: access_token={token}")
+    ledger.remember_setback("sokasi-a", "facebook", Outcome.STOPPED, f"refused: access_token={token}")
     assert token not in ledger.setback("sokasi-a", "facebook").detail
     ledger.close()
     db = sqlite3.connect(tmp_path / LEDGER_FILE)
@@ -194,7 +195,7 @@ def test_a_ledger_from_before_setbacks_is_brought_up_to_date(tmp_path):
     db.commit()
     db.close()
     again = Ledger.open(tmp_path)  # written by the version before: migrated in place
-    again.remember_setback("sokasi-a", "facebook", publishing.HELD, "the daily limit", tried=False)
+    again.remember_setback("sokasi-a", "facebook", Outcome.HELD, "the daily limit", tried=False)
     assert again.setback("sokasi-a", "facebook").tries == 0
     again.close()
     reader = Ledger.open(tmp_path, read_only=True)
