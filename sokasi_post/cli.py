@@ -22,7 +22,7 @@ from sokasi_post.config import Settings, find_config, load_settings, read_secret
 from sokasi_post.errors import CHALLENGE, ConfigError, SokasiError, StateError, ThrottledError, UsageError
 from sokasi_post.i18n import LANGUAGES, _, format_date, ngettext, set_language
 from sokasi_post.ledger import Ledger
-from sokasi_post.models import PLATFORMS, PlannedPost, Problem
+from sokasi_post.models import PLATFORMS, Hindrance, PlannedPost, Problem
 from sokasi_post.preview import render_preview
 from sokasi_post.publishers import SETUP_HELP, build, secrets_of
 from sokasi_post.publishing import Plan, export_photos, photo_count, plan, select_products
@@ -292,13 +292,12 @@ def _problem_line(problem: Problem) -> str:
 
 
 def _plan_problems(planned: Plan) -> list[Problem]:
-    """The photo problems, then each post's caption and size problems and its warnings (the preview's), once each."""
-    photo_messages = {p.message for p in planned.photo_problems}
+    """The photo problems, then each post's caption and size problems and its warnings (the preview's), once each
+    (a photo that cannot be prepared is a problem of the photo's file, not of post.yaml)."""
     return list(dict.fromkeys([
         *planned.photo_problems,
-        *(Problem(post.product.folder / "post.yaml", problem, slug=post.product.slug)
-          for post in planned.posts for problem in post.problems
-          if not any(problem.endswith(message) for message in photo_messages)),
+        *(Problem(post.product.folder / "post.yaml", problem.message, slug=post.product.slug)
+          for post in planned.posts for problem in post.problems if problem.kind != Hindrance.PHOTO),
         *(Problem(post.product.folder / "post.yaml", warning, warning=True, slug=post.product.slug)
           for post in planned.posts for warning in post.warnings),
     ]))
@@ -424,7 +423,7 @@ def _show_post(post: PlannedPost, settings: Settings) -> None:
     for line in post.caption.splitlines():
         click.echo(f"    {line}".rstrip())
     for problem in post.problems:
-        click.echo(_("BLOCKED: {problem}").format(problem=problem))
+        click.echo(_("BLOCKED: {problem}").format(problem=problem.message))
     click.echo()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 
 # The platforms the tool posts to, in the order it posts and shows them.
@@ -61,6 +62,22 @@ class PreparedPhoto:
     source_digest: str = ""  # sha256 of the original photo's bytes
 
 
+class Hindrance(StrEnum):
+    """What kind of problem stops a planned post."""
+
+    CAPTION = "caption"  # the caption breaks a platform's limit
+    PHOTO = "photo"  # a photo cannot be prepared (the plan's photo problems name it with its file too)
+    PHOTO_COUNT = "photo count"  # more photos than the platform takes in one post
+
+
+@dataclass(frozen=True)
+class PostProblem:
+    """Something that stops one planned post: its kind, and what to fix, in words."""
+
+    kind: Hindrance
+    message: str
+
+
 @dataclass(frozen=True)
 class PlannedPost:
     """What publishing one product on one platform would send, and what would stop it."""
@@ -69,7 +86,7 @@ class PlannedPost:
     platform: str
     caption: str
     photos: tuple[Path, ...]
-    problems: tuple[str, ...] = ()
+    problems: tuple[PostProblem, ...] = ()
     prepared: tuple[PreparedPhoto, ...] = ()
     warnings: tuple[str, ...] = ()  # worth a look, but not blocking: a deep crop, a caption near its limit, no price
 

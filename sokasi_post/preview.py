@@ -101,7 +101,8 @@ def _signature(planned: Plan, states: dict, now: datetime, resting: dict[str, st
         parts += ["broken", slug, str(len(problems)), *(_problem_text(problem) for problem in problems)]
     for post in planned.posts:
         entry = states.get((post.product.slug, post.platform))
-        parts += [post.product.slug, post.platform, post.caption, repr(post.problems), repr(post.product),
+        blocking = tuple(problem.message for problem in post.problems)
+        parts += [post.product.slug, post.platform, post.caption, repr(blocking), repr(post.product),
                   *(photo.path.name for photo in post.prepared)]
         parts += [entry.state, entry.permalink or "", entry.last_error or ""] if entry else ["", "", ""]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
@@ -239,7 +240,7 @@ def _numbered(post: PlannedPost) -> list[tuple[int, object]]:
 def _warnings(post: PlannedPost, now: datetime, settings: Settings) -> list[tuple[str, str]]:
     """(kind, text) pairs shown above a card: errors block the post, notes only inform."""
     product, notes = post.product, []
-    notes += [("error", problem) for problem in post.problems]
+    notes += [("error", problem.message) for problem in post.problems]
     if product.is_draft:
         notes.append(("note", _("Draft: it will not be posted until post.yaml says status: ready")))
     if product.publish_at and product.publish_at > now:
@@ -293,7 +294,7 @@ def sheet_label(post: PlannedPost, entry) -> tuple[str | None, list[str]]:
     if product.is_draft:
         lines.append(_("DRAFT: not posted until post.yaml says status: ready"))
     if post.blocked:
-        lines.append(_("BLOCKED: {problem}").format(problem=post.problems[0]))
+        lines.append(_("BLOCKED: {problem}").format(problem=post.problems[0].message))
     if not product.is_draft and not post.blocked:
         lines.append(phrase_for(entry.state if entry else None))
     return banner, lines

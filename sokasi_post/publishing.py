@@ -27,7 +27,7 @@ from sokasi_post.errors import (
 from sokasi_post.i18n import _, format_date
 from sokasi_post.ledger import Cooldown, Entry, Ledger, Setback
 from sokasi_post.media import Prepared, prepare_products
-from sokasi_post.models import PlannedPost, PreparedPhoto, Problem, Product
+from sokasi_post.models import Hindrance, PlannedPost, PostProblem, PreparedPhoto, Problem, Product
 from sokasi_post.publishers import Publisher, schedules_natively, with_retries
 from sokasi_post.states import AFTER_SETBACK, DONE, DOUBTFUL, TROUBLE, Outcome, State, Unsent
 from sokasi_post.yamlfile import display_path
@@ -54,14 +54,15 @@ def select_products(catalog: Catalog, slugs: tuple[str, ...]) -> tuple[Product, 
 def plan_post(product: Product, platform: str, settings: Settings, prepared: Prepared) -> PlannedPost:
     """What would be posted for one product on one platform, and every reason it could not be."""
     caption = render_caption(product, platform, settings)
-    problems = caption_problems(caption, platform)
+    problems = [PostProblem(Hindrance.CAPTION, text) for text in caption_problems(caption, platform)]
     for failure in prepared.failures[(product.slug, platform)]:
-        problems.append(_("photo {name} {problem}").format(name=failure.path.name, problem=failure.message))
+        problems.append(PostProblem(Hindrance.PHOTO, _("photo {name} {problem}").format(name=failure.path.name,
+                                                                                         problem=failure.message)))
     limit = MAX_PHOTOS[platform]
     if len(product.photos) > limit:
-        problems.append(_("{platform} takes at most {limit} photos in one post; this product has {count}: "
-                          "list the best {limit} under photos:").format(
-            platform=platform.capitalize(), limit=limit, count=len(product.photos)))
+        problems.append(PostProblem(Hindrance.PHOTO_COUNT, _(
+            "{platform} takes at most {limit} photos in one post; this product has {count}: list the best {limit} under "
+            "photos:").format(platform=platform.capitalize(), limit=limit, count=len(product.photos))))
     photos = prepared.photos[(product.slug, platform)]
     return PlannedPost(product=product, platform=platform, caption=caption, photos=product.photos,
                        problems=tuple(problems), prepared=photos,
@@ -417,7 +418,7 @@ class _Run:
                                                        "{slug}` posts it again").format(link=link, slug=product.slug))
             return Result(post, Outcome.ALREADY, link or "")
         if post.blocked:
-            return Result(post, Outcome.BLOCKED, "; ".join(post.problems))
+            return Result(post, Outcome.BLOCKED, "; ".join(problem.message for problem in post.problems))
         if entry and entry.state == State.FAILED and entry.fingerprint == sent:
             return Result(post, Outcome.REFUSED, _("refused before, unchanged since: {error}").format(error=entry.last_error))
         return None
@@ -617,7 +618,7 @@ def status_rows(planned: Plan, ledger: Ledger, broken: dict[str, tuple[Problem, 
 def _unsent_row(post: PlannedPost, setback: Setback | None) -> StatusRow:
     """A planned post the ledger has no row for: draft, blocked (by today's problems), or what the last run said."""
     slug, platform = post.product.slug, post.platform
-    problems = "; ".join(post.problems) or None
+    problems = "; ".join(problem.message for problem in post.problems) or None
     if post.product.is_draft:
         return StatusRow(slug, platform, Unsent.DRAFT, False, None, None, None, None, 0, problems)
     if setback is None or (setback.outcome == Outcome.BLOCKED and not post.blocked):  # fixed since the last run

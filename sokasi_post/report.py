@@ -215,8 +215,9 @@ def _blocked_items(planned: Plan) -> list[_Item]:
     for slug, posts in blocked.items():
         product = posts[0].product
         fix = _("the coordinator will fix the photo") if slug in photo_trouble else _("the coordinator will fix the text")
+        first = posts[0].problems[0].message
         items.append(_Item(_maker(product), 1, product.title,
-                           f" ({_platforms(posts)}): {word_for(Unsent.NOT_SENT)}: {_short(posts[0].problems[0])} — {fix}"))
+                           f" ({_platforms(posts)}): {word_for(Unsent.NOT_SENT)}: {_short(first)} — {fix}"))
     return items
 
 

@@ -173,7 +173,7 @@ def test_the_sheet_labels_a_blocked_post_and_one_without_price(project):
     blocked = next(post for post in planned.posts if post.product.slug == "sokasi-panjang" and post.blocked)
     banner, lines = sheet_label(blocked, None)
     assert banner == "BLOCKED"
-    assert f"BLOCKED: {blocked.problems[0]}" in lines
+    assert f"BLOCKED: {blocked.problems[0].message}" in lines
 
 
 def test_the_sheet_passed_to_contact_sheet_carries_the_labels(project, monkeypatch):
