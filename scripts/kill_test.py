@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.killtrial import run_trial  # noqa: E402 - after the path is set
+from tests.killtrial import run_trial
 
 
 def main() -> int:
