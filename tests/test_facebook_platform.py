@@ -313,11 +313,16 @@ def test_doctor_keeps_the_app_secret_out_of_output_and_the_log(project, graph, m
     configure(project, graph)
     with_app(monkeypatch, graph)
     monkeypatch.setenv("FACEBOOK_PAGE_TOKEN", graph.page_token)
+    pauses: list[float] = []
+    monkeypatch.setattr(publishing, "sleep", pauses.append)  # the retries' pauses are kept, not waited for
     for failure in (None, "drop"):
         if failure:
             for _attempt in range(4):
                 graph.drop_next("GET", "/debug_token")
+        asked = len(graph.calls_to("GET", "/debug_token"))
         result = CliRunner().invoke(cli, ["--config", str(project.config), "-vv", "doctor"])
+        if failure:  # every attempt went unanswered: the secret was in each URL and each retry's log lines
+            assert len(graph.calls_to("GET", "/debug_token")) - asked == 4 and len(pauses) == 3, pauses
         assert "Traceback" not in result.output
         assert "[??] Facebook: app mode: could not be confirmed" in result.stdout
         for secret in (APP_SECRET, graph.app_token, graph.page_token):
