@@ -61,7 +61,10 @@ def test_the_report_keeps_its_own_language_option(project):
 
 
 def test_no_command_crashes_without_a_terminal_or_with_stdout_or_stderr_closed(catalogue, tmp_path):
-    """Every command, with stdin closed (cron, systemd) and then stdout or stderr closed too: never a traceback."""
+    """Every command with stdin closed (cron, systemd), once with stdout closed and once with stderr closed: never a
+    traceback, never an "unexpected error" in the log. A command that trips over the missing terminal trips in the
+    run with stdout closed too, where stderr shows its traceback, so a third run with both streams open would prove
+    nothing more (login's own words for that case are checked below)."""
     import shutil
     from concurrent.futures import ThreadPoolExecutor
 
@@ -77,7 +80,7 @@ def test_no_command_crashes_without_a_terminal_or_with_stdout_or_stderr_closed(c
         return command, closed, result, crashed
 
     jobs = [(number, command, closed) for number, (command, closed) in
-            enumerate((command, closed) for command in COMMANDS for closed in ("", ">&-", "2>&-"))]
+            enumerate((command, closed) for command in COMMANDS for closed in (">&-", "2>&-"))]
     with ThreadPoolExecutor(max_workers=6) as pool:
         for command, closed, result, crashed in pool.map(attempt, jobs):
             said = (result.stdout or b"").decode() + (result.stderr or b"").decode()
