@@ -8,26 +8,25 @@ import logging
 import os
 import sys
 import traceback
-from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import click
 
-from sokasi_post import publishing
+from sokasi_post import publishing, run
 from sokasi_post.captions import LIMITS, format_rupiah
-from sokasi_post.catalog import load_catalog
+from sokasi_post.catalog import Catalog, load_catalog
 from sokasi_post.config import Settings, find_config, load_settings, read_secret
-from sokasi_post.errors import CHALLENGE, ConfigError, SokasiError, StateError, ThrottledError, UsageError
+from sokasi_post.errors import ConfigError, SokasiError, UsageError
 from sokasi_post.i18n import LANGUAGES, _, format_date, ngettext, set_language
-from sokasi_post.ledger import Ledger
-from sokasi_post.models import PLATFORMS, Hindrance, PlannedPost, Problem
+from sokasi_post.models import PLATFORMS, Cooldown, Hindrance, PlannedPost, Problem, Product
 from sokasi_post.preview import render_preview
-from sokasi_post.publishers import SETUP_HELP, build, secrets_of
-from sokasi_post.publishing import Plan, export_photos, photo_count, plan, select_products
+from sokasi_post.publishers import secrets_of
+from sokasi_post.publishing import Plan, PublishOptions, StatusRow, export_photos, photo_count, plan, select_products
 from sokasi_post.redaction import RedactingFilter, boundary, redact, remember
-from sokasi_post.runlock import RunLock
 from sokasi_post.states import Outcome, word_for
 from sokasi_post.yamlfile import display_path
 
@@ -39,10 +38,7 @@ for _module in (click.core, click.decorators, click.exceptions, click.formatting
         _module.ngettext = ngettext
 
 DEBUG_ENV = "SOKASI_POST_DEBUG"  # set to 1 to let errors raise with a full traceback
-# Seconds the computer's clock may differ from Facebook's before doctor complains.
-CLOCK_TOLERANCE = 120
 LOG_FILE = "sokasi-post.log"
-FIRST_FACEBOOK_POST = "facebook-first-post-logged-out"  # the one-time notice after the first Facebook post
 # Libraries that log whole URLs or response bodies at INFO or DEBUG (with tokens or session ids in them).
 NOISY_LOGGERS = ("urllib3", "requests", "instagrapi", "private_request", "public_request", "curl_cffi", "facebook")
 
@@ -63,6 +59,7 @@ class _App:
         if settings.language and not self.language_chosen:
             set_language(settings.language)
         self.secrets = tuple(secrets_of(settings))
+        remember(self.secrets)  # masked in everything written from now on, whatever writes it
         for handler in logging.getLogger().handlers:
             _redact_on(handler, self.secrets)
         for warning in settings.warnings:
@@ -126,45 +123,47 @@ class _Cli(click.Group):
         with boundary():
             return super().main(*args, **kwargs)
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; whatever goes wrong is said in one clear message (see _say_error) with its exit code."""
         try:
             return super().invoke(ctx)
-        except SokasiError as error:
-            if os.environ.get(DEBUG_ENV):
-                raise
-            secrets = ctx.obj.secrets if ctx.obj else ()
-            for line in redact(str(error), secrets).splitlines():
-                click.echo(_("error: {message}").format(message=line), err=True)
-            if ctx.obj is not None and ctx.obj.verbose:
-                click.echo(redact(traceback.format_exc(), secrets), err=True)
-            ctx.exit(error.exit_code)
         except BrokenPipeError:  # the reader went away (`sokasi-post status | head -3`): nothing more to say
             _quiet_stdout()
             ctx.exit(0)
-        except OSError as error:  # a file that cannot be read or written: say which, and why
-            if os.environ.get(DEBUG_ENV):
-                raise
-            where = display_path(Path(error.filename)) if error.filename else _("a file")
-            click.echo(_("error: {path}: {reason}").format(path=where, reason=error.strerror or error), err=True)
-            ctx.exit(1)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
-        except Exception as error:  # a bug: one line without secrets here; the traceback goes to the log file
+        except Exception as error:
             if os.environ.get(DEBUG_ENV):
                 raise
-            secrets = ctx.obj.secrets if ctx.obj else ()
-            details = redact(traceback.format_exc(), secrets)
-            where = ctx.obj.record_crash(details) if ctx.obj is not None else None
-            message = redact(str(error), secrets).splitlines()[0] if str(error) else ""
-            if where is not None:
-                click.echo(_("error: unexpected {kind}: {message} (the details are in {log}; please report it)").format(
-                    kind=type(error).__name__, message=message, log=display_path(where)), err=True)
-            else:
-                click.echo(_("error: unexpected {kind}: {message} (run with -v for details; please report it)").format(
-                    kind=type(error).__name__, message=message), err=True)
-            if ctx.obj is not None and ctx.obj.verbose:
-                click.echo(details, err=True)
-            ctx.exit(1)
+            ctx.exit(_say_error(ctx.obj, error))
+
+
+def _say_error(app: _App | None, error: Exception) -> int:
+    """Say `error` on stderr without secrets, and give its exit code: a SokasiError its own message, a file that cannot
+    be read or written its name and why, anything else (a bug) one line, its traceback in the log file."""
+    secrets = app.secrets if app else ()
+    if isinstance(error, SokasiError):
+        for line in redact(str(error), secrets).splitlines():
+            click.echo(_("error: {message}").format(message=line), err=True)
+        if app is not None and app.verbose:
+            click.echo(redact(traceback.format_exc(), secrets), err=True)
+        return error.exit_code
+    if isinstance(error, OSError):
+        where = display_path(Path(error.filename)) if error.filename else _("a file")
+        click.echo(_("error: {path}: {reason}").format(path=where, reason=error.strerror or error), err=True)
+        return 1
+    details = redact(traceback.format_exc(), secrets)
+    where = app.record_crash(details) if app is not None else None
+    message = redact(str(error), secrets).splitlines()[0] if str(error) else ""
+    if where is not None:
+        click.echo(_("error: unexpected {kind}: {message} (the details are in {log}; please report it)").format(
+            kind=type(error).__name__, message=message, log=display_path(where)), err=True)
+    else:
+        click.echo(_("error: unexpected {kind}: {message} (run with -v for details; please report it)").format(
+            kind=type(error).__name__, message=message), err=True)
+    if app is not None and app.verbose:
+        click.echo(details, err=True)
+    return 1
 
 
 def _quiet_stdout() -> None:
@@ -269,7 +268,7 @@ def _command(*args, own_lang: bool = False, **options):
         _global_options(function, language=not own_lang))
 
 
-def _plan_with_progress(app: _App, products, settings: Settings, platform: str | None = None) -> Plan:
+def _plan_with_progress(app: _App, products: tuple[Product, ...], settings: Settings, platform: str | None = None) -> Plan:
     """Plan (and prepare the photos of) `products`, with a progress bar on a terminal for more than a few photos."""
     total = photo_count(products, platform)
     if app.quiet or total <= 4 or not _is_terminal(sys.stderr):
@@ -350,40 +349,10 @@ def check(app: _App) -> None:
         total=total, config=display_path(settings.config_path)))
 
 
-def _stuck_run(settings: Settings) -> str | None:
-    """A sentence about a run that has held the lock far too long (it is stuck), or None."""
-    holder = RunLock.holder(settings.state_dir)
-    if holder is None or not holder.stuck(datetime.now(UTC)):
-        return None
-    return _("a run started {when} (process {pid}) still holds the lock {path}: it is stuck, and nothing is posted "
-             "while it runs. Stop it (end process {pid}, or restart the computer), then run again").format(
-        when=format_date(holder.started.astimezone(settings.timezone)), pid=holder.pid,
-        path=display_path(settings.state_dir / "publish.lock"))
-
-
-def _busy(app: _App, settings: Settings) -> None:
-    """Another run holds the lock: nothing to do, unless that run is stuck, which is an error (exit code 1)."""
-    stuck = _stuck_run(settings)
-    if stuck is not None:
-        logging.getLogger("sokasi_post.publish").error("%s", stuck)
-        raise StateError(stuck)
-    app.say(_("Another run is in progress (lock {path}); nothing done.").format(
-        path=display_path(settings.state_dir / "publish.lock")))
-    logging.getLogger("sokasi_post.publish").info("another run is in progress; nothing done")
-
-
 def _tell(text: str) -> None:
     """Something the coordinator must hear once, even from a quiet (-q) cron run: on stderr, and in the log."""
     click.echo(_("note: {message}").format(message=text), err=True)
     logging.getLogger("sokasi_post").info("%s", text)  # the log file (INFO); the terminal has it from the echo
-
-
-def _open_ledger(settings: Settings, read_only: bool = False) -> Ledger:
-    """The state folder's ledger; what opening it had to do (a damaged file put aside) is told at once."""
-    ledger = Ledger.open(settings.state_dir, read_only=read_only)
-    for note in ledger.notes:
-        _tell(note)
-    return ledger
 
 
 def _say_location(app: _App, settings: Settings) -> None:
@@ -451,48 +420,47 @@ def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | No
     """
     settings = app.settings()
     catalog = load_catalog(settings)
-    products = select_products(catalog, slugs)
-    unknown = [slug for slug in repost if slug not in {p.slug for p in products}]
-    if unknown:
-        raise UsageError(_("--repost {slug}: no such product here").format(slug=unknown[0]))
-    if not dry_run:
-        _refuse_unfinished(settings, platform)
-        if ignore_cooldown:
-            app.warn(_("--ignore-cooldown: sending to a resting platform; another anti-abuse answer doubles the rest and "
-                       "can get the account locked"))
-        _publish_for_real(app, settings, catalog, products, platform, slugs, ignore_slots, repost, ignore_cooldown)
+    options = PublishOptions(slugs=slugs, platform=platform, repost=repost, ignore_slots=ignore_slots,
+                             ignore_cooldown=ignore_cooldown)
+    products = publishing.chosen_products(catalog, options)
+    if dry_run:
+        _dry_run(app, settings, catalog, products, options)
         return
-    planned = _plan_with_progress(app, products, settings, platform)
+    _refuse_unfinished(settings, platform)
+    if ignore_cooldown:
+        app.warn(_("--ignore-cooldown: sending to a resting platform; another anti-abuse answer doubles the rest and "
+                   "can get the account locked"))
+    _publish_for_real(app, settings, catalog, products, options)
+
+
+def _dry_run(app: _App, settings: Settings, catalog: Catalog, products: tuple[Product, ...],
+             options: PublishOptions) -> None:
+    """Show what each post would send, the problems, and a preview; send nothing. Exit code 1 when anything blocks."""
+    planned = _plan_with_progress(app, products, settings, options.platform)
     for post in planned.posts:
         _show_post(post, settings)
-    problems = [p for p in catalog.problems if not slugs or p.slug in slugs]
+    problems = [p for p in catalog.problems if not options.slugs or p.slug in options.slugs]
     for problem in [*problems, *(p for p in _plan_problems(planned) if p.warning)]:
         click.echo(_problem_line(problem))
-    for problem in _unfinished_for(settings, platform):  # a dry run is what one does before filling them in
+    for problem in _unfinished_for(settings, options.platform):  # a dry run is what one does before filling them in
         click.echo(_problem_line(replace(problem, warning=True)))
     now = datetime.now(UTC)
-    made = render_preview(planned, settings, settings.state_dir / "preview", now, broken=_broken(catalog, slugs))
+    made = render_preview(planned, settings, settings.state_dir / "preview", now, broken=_broken(catalog, options.slugs))
     app.say(_("Preview with the photos as they will look: {index}").format(index=display_path(made.index)))
-    ledger = _open_ledger(settings, read_only=True)
-    try:
-        for cooldown in publishing.active_cooldowns(settings, ledger, now).values():
-            app.warn(publishing.cooldown_text(cooldown, settings))
-    finally:
-        ledger.close()
-    if not platform or platform == "instagram":
+    for cooldown in run.resting(settings, now).values():
+        app.warn(publishing.cooldown_text(cooldown, settings))
+    if not options.platform or options.platform == "instagram":
         _say_location(app, settings)
     blocked = [post for post in planned.posts if post.blocked and not post.product.is_draft]
-    failed = blocked or [p for p in problems if not p.warning]
     drafts = [post for post in planned.posts if post.product.is_draft]
-    ready = len(planned.posts) - len(blocked) - len(drafts)
     app.say(_("Dry run, nothing was sent. Posts ready: {ready}; blocked: {blocked}; drafts: {drafts}; "
               "products with problems: {broken}").format(
-        ready=ready, blocked=len(blocked), drafts=len(drafts),
-        broken=len(_products_with_problems(catalog, planned, slugs))))
-    if _unfinished_for(settings, platform):
+        ready=len(planned.posts) - len(blocked) - len(drafts), blocked=len(blocked), drafts=len(drafts),
+        broken=len(_products_with_problems(catalog, planned, options.slugs))))
+    if _unfinished_for(settings, options.platform):
         app.warn(_("{config} still has example values from `sokasi-post init` (above): `publish` sends nothing until "
                    "they are replaced").format(config=display_path(settings.config_path)))
-    if failed:
+    if blocked or any(not p.warning for p in problems):
         raise SystemExit(1)
 
 
@@ -509,69 +477,36 @@ def _refuse_unfinished(settings: Settings, platform: str | None) -> None:
                            _("nothing was sent: replace the example values above, then run `sokasi-post check`")])
 
 
-def _publish_for_real(app: _App, settings: Settings, catalog, products, platform: str | None,
-                      slugs: tuple[str, ...], ignore_slots: bool, repost: tuple[str, ...], ignore_cooldown: bool) -> None:
+def _publish_for_real(app: _App, settings: Settings, catalog: Catalog, products: tuple[Product, ...],
+                      options: PublishOptions) -> None:
     """Send what is ready, one line per product and platform; exit code 1 when anything needs attention."""
     log_path = app.log_to_file(settings)
-    lock = RunLock.try_acquire(settings.state_dir)
-    if lock is None:
+
+    def show(result: publishing.Result, line: str) -> None:
+        if result.trouble or not app.quiet:  # -q (cron): only what needs attention, so no mail every 15 minutes
+            click.echo(line)
+
+    tally = run.publish(settings, products, options, planner=partial(_plan_with_progress, app), report=show, notice=_tell)
+    if tally.busy:
         _busy(app, settings)
         return
-    try:
-        _publish_locked(app, settings, catalog, products, platform, slugs, ignore_slots, repost, ignore_cooldown, log_path)
-    finally:
-        lock.release()
-
-
-def _publish_locked(app: _App, settings: Settings, catalog, products, platform: str | None, slugs: tuple[str, ...],
-                    ignore_slots: bool, repost: tuple[str, ...], ignore_cooldown: bool, log_path: Path) -> None:
-    planned = _plan_with_progress(app, products, settings, platform)
-    ledger = _open_ledger(settings)
-
-    said: dict[str, tuple[str, str]] = {}  # platform -> (product, why it was held back), printed in full once a run
-
-    def report(outcome: publishing.Result) -> None:
-        post = outcome.post
-        line = f"{post.product.slug} → {post.platform.capitalize()}: {word_for(outcome.outcome)}"
-        detail = outcome.detail
-        if outcome.outcome in (Outcome.STOPPED, Outcome.RETRY_LATER, Outcome.IN_DOUBT) and detail:
-            first, reason = said.get(post.platform, ("", ""))
-            if reason == detail:  # offline, say: the long sentence once per platform, not once per product
-                detail = _("as for {slug} above").format(slug=first)
-            else:
-                said[post.platform] = (post.product.slug, detail)
-        if outcome.trouble or not app.quiet:  # -q (cron): only what needs attention, so no mail every 15 minutes
-            click.echo(f"{line}: {detail}" if detail else line)
-        logging.getLogger("sokasi_post.publish").info("%s", line + (f": {outcome.detail}" if outcome.detail else ""))
-
-    try:
-        outcomes = publishing.publish(planned, settings, ledger, lambda name: build(name, settings, publishing.sleep),
-                                      now=datetime.now(UTC), report=report, notice=_tell,
-                                      options=publishing.PublishOptions(repost=repost, ignore_slots=ignore_slots,
-                                                                        ignore_cooldown=ignore_cooldown))
-        first = next((o for o in outcomes if o.post.platform == "facebook"
-                      and o.outcome in (Outcome.POSTED, Outcome.FLAWED)), None)
-        if first is not None and ledger.first_time(FIRST_FACEBOOK_POST):
-            # Posts of an app in Development mode are seen only by the app's own people (docs/platforms.md F1).
-            entry = ledger.get(first.post.product.slug, "facebook")
-            notice = _("First Facebook post: open {link} in a private (incognito) window, logged out, to see it as buyers "
-                       "do. If it is not there, the Facebook app is still in Development mode: switch it to Live ({help})"
-                       ).format(link=entry.permalink or entry.remote_id, help=_(SETUP_HELP))
-            click.echo(notice)
-            logging.getLogger("sokasi_post.publish").info("%s", notice)
-    finally:
-        ledger.close()
-    problems = [p for p in catalog.problems if (not slugs or p.slug in slugs) and not p.warning]
+    if tally.first_facebook:
+        click.echo(tally.first_facebook)
+    problems = [p for p in catalog.problems if (not options.slugs or p.slug in options.slugs) and not p.warning]
     for problem in problems:
         click.echo(_problem_line(problem))
-    count = Counter(outcome.outcome for outcome in outcomes)
     app.say(_("Posted: {posted}; scheduled: {scheduled}; already there: {already}; waiting: {waiting}; "
               "need attention: {trouble}. Log: {log}").format(
-        posted=count[Outcome.POSTED], scheduled=count[Outcome.SCHEDULED_THERE], already=count[Outcome.ALREADY],
-        waiting=count[Outcome.WAITING] + count[Outcome.HELD],
-        trouble=sum(1 for o in outcomes if o.trouble) + len(problems), log=display_path(log_path)))
-    if problems or any(outcome.trouble for outcome in outcomes):
+        posted=tally.count(Outcome.POSTED), scheduled=tally.count(Outcome.SCHEDULED_THERE),
+        already=tally.count(Outcome.ALREADY), waiting=tally.count(Outcome.WAITING, Outcome.HELD),
+        trouble=tally.trouble + len(problems), log=display_path(log_path)))
+    if problems or tally.trouble:
         raise SystemExit(1)
+
+
+def _busy(app: _App, settings: Settings) -> None:
+    """Another run holds the lock (and is not stuck, which the core raises as an error): nothing was done."""
+    app.say(_("Another run is in progress (lock {path}); nothing done.").format(path=display_path(run.lock_path(settings))))
 
 
 @_command()
@@ -695,32 +630,31 @@ def status(app: _App, as_json: bool) -> None:
     """
     settings = app.settings()
     catalog = load_catalog(settings)
-    planned = _plan_with_progress(app, catalog.products, settings)
-    ledger = _open_ledger(settings, read_only=True)
-    try:
-        rows = publishing.status_rows(planned, ledger, broken=_broken(catalog))
-        resting = publishing.active_cooldowns(settings, ledger, datetime.now(UTC))
-    finally:
-        ledger.close()
-    stuck = _stuck_run(settings)
-    for message in [*([stuck] if stuck else []), *(f"{display_path(p.path)}: {p.message}" for p in settings.unfinished)]:
+    shown = run.status(settings, _plan_with_progress(app, catalog.products, settings), _broken(catalog))
+    stuck = [shown.stuck] if shown.stuck else []
+    for message in [*stuck, *(f"{display_path(p.path)}: {p.message}" for p in settings.unfinished)]:
         click.echo(_("warning: {message}").format(message=message), err=True)  # on stderr, so that --json stays JSON
     if as_json:
-        click.echo(json.dumps([{
-            "slug": row.slug, "platform": row.platform, "state": row.state, "changed": row.changed, "post_id": row.post_id,
-            "url": row.url, "published_at": row.published_at.isoformat() if row.published_at else None,
-            "updated_at": row.updated_at.isoformat() if row.updated_at else None, "attempts": row.attempts,
-            "error": row.error, "cooldown": _cooldown_json(resting.get(row.platform))} for row in rows],
-            indent=2, ensure_ascii=False))
+        click.echo(json.dumps([_status_json(row, shown.resting.get(row.platform)) for row in shown.rows], indent=2,
+                              ensure_ascii=False))
         return
-    for line in _status_table(rows, settings):
+    for line in _status_table(shown.rows, settings):
         click.echo(line)
-    for cooldown in resting.values():
+    for cooldown in shown.resting.values():
         click.echo(_("{platform}: resting. {reason}").format(
             platform=cooldown.platform.capitalize(), reason=publishing.cooldown_text(cooldown, settings)))
 
 
-def _status_table(rows, settings: Settings) -> list[str]:
+def _status_json(row: StatusRow, cooldown: Cooldown | None) -> dict[str, object]:
+    """One row of `status --json`: the state as the ledger names it, times in ISO 8601, the platform's rest."""
+    return {"slug": row.slug, "platform": row.platform, "state": row.state, "changed": row.changed,
+            "post_id": row.post_id, "url": row.url,
+            "published_at": row.published_at.isoformat() if row.published_at else None,
+            "updated_at": row.updated_at.isoformat() if row.updated_at else None, "attempts": row.attempts,
+            "error": row.error, "cooldown": _cooldown_json(cooldown)}
+
+
+def _status_table(rows: list[StatusRow], settings: Settings) -> list[str]:
     """`status` as lines: a header, then one row per product and platform, the columns as wide as their longest text."""
     table = [(_("PRODUCT"), _("PLATFORM"), _("STATE"), _("WHEN"), _("LINK / LAST PROBLEM"))]
     for row in rows:
@@ -735,7 +669,7 @@ def _status_table(rows, settings: Settings) -> list[str]:
             for cells in table]
 
 
-def _cooldown_json(cooldown) -> dict | None:
+def _cooldown_json(cooldown: Cooldown | None) -> dict[str, object] | None:
     """A platform's active cool-down for `status --json`: its kind, when it ends (null: at the next login), why."""
     if cooldown is None:
         return None
@@ -755,24 +689,15 @@ def reconcile(app: _App) -> None:
     """
     settings = app.settings()
     app.log_to_file(settings)
-    lock = RunLock.try_acquire(settings.state_dir)
-    if lock is None:
+    tally = run.reconcile(settings, load_catalog(settings).products, planner=partial(_plan_with_progress, app),
+                          notice=_tell)
+    if tally.busy:
         _busy(app, settings)
         return
-    try:
-        planned = _plan_with_progress(app, load_catalog(settings).products, settings)
-        ledger = _open_ledger(settings)
-        try:
-            outcomes = publishing.reconcile(planned, settings, ledger, lambda name: build(name, settings, publishing.sleep),
-                                            now=datetime.now(UTC))
-        finally:
-            ledger.close()
-    finally:
-        lock.release()
-    for outcome in outcomes:
-        click.echo(f"{outcome.post.product.slug} → {outcome.post.platform.capitalize()}: {outcome.detail}")
-    app.say(_("Looked for {count} posts in doubt.").format(count=len(outcomes)))
-    if any(outcome.outcome == Outcome.IN_DOUBT for outcome in outcomes):
+    for result in tally.results:
+        click.echo(f"{result.post.product.slug} → {result.post.platform.capitalize()}: {result.detail}")
+    app.say(_("Looked for {count} posts in doubt.").format(count=len(tally.results)))
+    if tally.count(Outcome.IN_DOUBT):
         raise SystemExit(1)
 
 
@@ -794,22 +719,17 @@ def import_whatsapp(app: _App, export: Path, since: str | None, senders: tuple[s
 
     Example: sokasi-post import-whatsapp "WhatsApp Chat with Sokasi Tigawasa.zip" --since 2026-11-01
     """
-    from sokasi_post.importer import Export, parse_since, plan_import, write_drafts
+    from sokasi_post.importer import Draft, parse_since
 
     settings = app.settings()
-    source = Export(export)
-    ledger = _open_ledger(settings)
-    try:
-        found = plan_import(source, settings, ledger, parse_since(since), senders, date_order)
-        for draft in found.drafts:
-            price = f" · {format_rupiah(draft.price)}" if draft.price else ""
-            click.echo(f"{display_path(settings.posts_dir / draft.slug)}: {draft.title}{price} · "
-                       f"{draft.maker or '-'} · " + _("photos: {count}").format(count=len(draft.photos) - len(draft.missing)))
-        if not dry_run:
-            write_drafts(found, source, settings, ledger)
-    finally:
-        ledger.close()
-        source.close()
+
+    def show(draft: Draft) -> None:
+        price = f" · {format_rupiah(draft.price)}" if draft.price else ""
+        click.echo(f"{display_path(settings.posts_dir / draft.slug)}: {draft.title}{price} · "
+                   f"{draft.maker or '-'} · " + _("photos: {count}").format(count=len(draft.photos) - len(draft.missing)))
+
+    found = run.import_chat(settings, export, since=parse_since(since), senders=senders, date_order=date_order,
+                            dry_run=dry_run, show=show, notice=_tell)
     for warning in found.warnings:
         app.warn(warning)
     verb = _("Would draft") if dry_run else _("Drafted")
@@ -831,24 +751,15 @@ def report(app: _App, since: str | None, lang: str | None) -> None:
     Example: sokasi-post report --lang id
     """
     from sokasi_post.importer import parse_since
-    from sokasi_post.report import build_report
+    from sokasi_post.report import report_for_the_group
 
     if lang:
         set_language(lang)
     settings = app.settings()
     catalog = load_catalog(settings)
     planned = _plan_with_progress(app, catalog.products, settings)
-    now = datetime.now(UTC)
-    writable = os.access(settings.state_dir, os.W_OK) or not settings.state_dir.exists()
-    ledger = _open_ledger(settings, read_only=not writable)
-    try:
-        start = parse_since(since)
-        when = (datetime.combine(start, datetime.min.time(), settings.timezone) if start else ledger.last_report())
-        click.echo(build_report(planned, settings, ledger, when, now, broken=_broken(catalog)))
-        if writable:  # a read-only state folder still gives the report; the next one then covers the same time again
-            ledger.remember_report(now)
-    finally:
-        ledger.close()
+    click.echo(report_for_the_group(planned, settings, parse_since(since), datetime.now(UTC), broken=_broken(catalog),
+                                    notice=_tell))
 
 
 @_command()
@@ -886,11 +797,7 @@ def login(app: _App, platform: str) -> None:
     who = instagram_login(settings, password, ask=ask)
     app.say(_("Logged in as {who}; session saved to {path}").format(
         who=who, path=display_path(settings.instagram.session_file)))
-    ledger = _open_ledger(settings)
-    try:  # a rest that waited for the person to confirm it is them ends here; a timed one runs its course
-        ledger.end_cooldown("instagram", publishing.account_of("instagram", settings), kind=CHALLENGE)
-    finally:
-        ledger.close()
+    run.logged_in(settings, platform, notice=_tell)
 
 
 @_command()
@@ -911,45 +818,11 @@ def doctor(app: _App) -> None:
              *((False, f"{display_path(p.path)}: {p.message}") for p in settings.unfinished),
              (True, _("clock: {local} ({zone}), {utc} UTC").format(local=local.strftime("%Y-%m-%d %H:%M %Z"),
                                                                   zone=settings.timezone.key, utc=now.strftime("%H:%M")))]
-    ledger = _open_ledger(settings)
-    try:
-        resting = publishing.active_cooldowns(settings, ledger, now)
-        for platform in settings.enabled_platforms:
-            name = platform.capitalize()
-            if platform in resting:  # a resting account is not even asked who it is (docs/platforms.md I2)
-                lines.append((False, f"{name}: {publishing.cooldown_text(resting[platform], settings)}"))
-                continue
-            try:
-                publisher = build(platform, settings, publishing.sleep)
-                who = publishing.verify(publisher)
-                found = publisher.diagnose()
-            except SokasiError as error:
-                said = redact(str(error), app.secrets)
-                if isinstance(error, ThrottledError) and error.cooldown:
-                    cooldown = publishing.start_cooldown(ledger, platform, settings, error.cooldown, said, now)
-                    said += " — " + publishing.cooldown_text(cooldown, settings)
-                lines.append((False, f"{name}: {said}"))
-                continue
-            lines.append((True, f"{name}: {who}"))
-            lines.extend((good, f"{name}: {redact(line, app.secrets)}") for good, line in found)
-            _clock_line(publisher, platform, lines)
-    finally:
-        ledger.close()
+    lines = [*lines, *run.doctor(settings, now, notice=_tell)]
     for good, line in lines:
         click.echo({True: "[ok] ", False: "[!!] ", None: "[??] "}[good] + line)  # [??]: could not be checked
     if any(good is False for good, _line in lines):
         raise SystemExit(1)
-
-
-def _clock_line(publisher, platform: str, lines: list[tuple[bool, str]]) -> None:
-    """A doctor line when this computer's clock is far from the platform's (known after a request), else nothing."""
-    offset = getattr(publisher, "clock_offset", lambda: None)()
-    if offset is not None and abs(offset) > CLOCK_TOLERANCE:
-        # Scheduled posts and Instagram's own checks go wrong when the laptop's clock is off.
-        lines.append((False, _("clock: this computer's clock is {minutes} minutes {way} {platform}'s; set the right "
-                               "time (and turn on automatic time)").format(
-            minutes=round(abs(offset) / 60), way=_("ahead of") if offset > 0 else _("behind"),
-            platform=platform.capitalize())))
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from sokasi_post.errors import StateError
 from sokasi_post.i18n import _
-from sokasi_post.models import Receipt
+from sokasi_post.models import Cooldown, Receipt
 from sokasi_post.redaction import redact, redact_optional
 from sokasi_post.states import Outcome, State
 from sokasi_post.yamlfile import display_path
@@ -114,23 +114,6 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
 
 
 @dataclass(frozen=True)
-class Cooldown:
-    """A platform account resting after an anti-abuse answer: nothing is sent to it before `not_before`."""
-
-    platform: str
-    account: str
-    kind: str  # errors.SLOW_DOWN, BLOCKED or CHALLENGE
-    strikes: int  # anti-abuse answers since the last successful post
-    since: datetime
-    not_before: datetime | None  # None: until the next successful login
-    reason: str
-
-    def active(self, now: datetime) -> bool:
-        """True while nothing may be sent."""
-        return self.not_before is None or now < self.not_before
-
-
-@dataclass(frozen=True)
 class Setback:
     """What the last run did with a post that needed attention and that it did not send (or that did not go out)."""
 
@@ -207,7 +190,7 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
 
 
 class Ledger:
-    """The SQLite file in state_dir that remembers every post's state."""
+    """The SQLite file in state_dir that remembers every post's state; `with Ledger.open(state_dir) as ledger:`."""
 
     def __init__(self, path: Path, clock: Callable[[], datetime] = lambda: datetime.now(UTC), read_only: bool = False):
         self.path = path
@@ -234,13 +217,23 @@ class Ledger:
             raise
 
     @classmethod
-    def open(cls, state_dir: Path, read_only: bool = False) -> Ledger:
-        """The ledger of this state folder, created on first use.
+    def open(cls, state_dir: Path, read_only: bool = False, notice: Callable[[str], None] | None = None) -> Ledger:
+        """The ledger of this state folder, created on first use; for a `with` block, which closes it.
 
         A damaged file, or one written by a newer version, is never silently started afresh: it is moved aside
-        (named in `notes`), and a new ledger begins, which makes `publish` look on the platforms before it sends
-        anything. With `read_only`, nothing is written, moved or created: a missing ledger reads as empty.
+        (named in `notes`, and told through `notice`), and a new ledger begins, which makes `publish` look on the
+        platforms before it sends anything. With `read_only`, nothing is written, moved or created: a missing ledger
+        reads as empty.
         """
+        ledger = cls._open_or_set_aside(state_dir, read_only)
+        if notice is not None:
+            for note in ledger.notes:
+                notice(note)
+        return ledger
+
+    @classmethod
+    def _open_or_set_aside(cls, state_dir: Path, read_only: bool) -> Ledger:
+        """The ledger of this state folder; an older one brought up to date, a damaged or newer one put aside."""
         path = state_dir / LEDGER_FILE
         if read_only and not path.is_file():
             return cls(Path(":memory:"))
@@ -251,7 +244,7 @@ class Ledger:
                 raise StateError(_("the ledger {path} needs an update that cannot be written here (the state folder is "
                                    "read-only); run sokasi-post once where it can write").format(
                     path=display_path(path))) from None
-            return cls.open(state_dir)  # an older version's ledger: brought up to date first, as any command would
+            return cls._open_or_set_aside(state_dir, False)  # an older version's ledger: brought up to date first
         except _Damaged as damaged:
             if read_only:
                 raise StateError(_("the ledger {path} cannot be read ({reason}); run `sokasi-post doctor` once to put it "
@@ -272,7 +265,14 @@ class Ledger:
             return ledger
 
     def close(self) -> None:
+        """Close the file; every write was already committed in its own transaction."""
         self.db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def _migrate(self) -> None:
         try:

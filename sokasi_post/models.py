@@ -107,3 +107,20 @@ class Receipt:
     scheduled_for: datetime | None = None
     # The post exists but is not as sent (e.g. Instagram dropped the caption): shown to the coordinator, never resent.
     problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Cooldown:
+    """A platform account resting after an anti-abuse answer: nothing is sent to it before `not_before`."""
+
+    platform: str
+    account: str
+    kind: str  # errors.SLOW_DOWN, BLOCKED or CHALLENGE
+    strikes: int  # anti-abuse answers since the last successful post
+    since: datetime
+    not_before: datetime | None  # None: until the next successful login
+    reason: str
+
+    def active(self, now: datetime) -> bool:
+        """True while nothing may be sent."""
+        return self.not_before is None or now < self.not_before

@@ -179,7 +179,7 @@ class _Writer:
         try:
             with os.fdopen(descriptor, "wb") as handle:
                 handle.write(data)
-            os.replace(temporary, self.folder / name)
+            Path(temporary).replace(self.folder / name)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise

@@ -25,9 +25,9 @@ from sokasi_post.errors import (
     UsageError,
 )
 from sokasi_post.i18n import _, format_date
-from sokasi_post.ledger import Cooldown, Entry, Ledger, Setback
+from sokasi_post.ledger import Entry, Ledger, Setback
 from sokasi_post.media import Prepared, prepare_products
-from sokasi_post.models import Hindrance, PlannedPost, PostProblem, PreparedPhoto, Problem, Product
+from sokasi_post.models import Cooldown, Hindrance, PlannedPost, PostProblem, PreparedPhoto, Problem, Product
 from sokasi_post.publishers import Publisher, schedules_natively, with_retries
 from sokasi_post.states import AFTER_SETBACK, DONE, DOUBTFUL, TROUBLE, Outcome, State, Unsent
 from sokasi_post.yamlfile import display_path
@@ -36,6 +36,17 @@ from sokasi_post.yamlfile import display_path
 MAX_PHOTOS = {"facebook": 10, "instagram": 10}
 CROP_WARNING = 0.75  # warn when Instagram's crop keeps less than this share of a photo
 NEAR_LIMIT = 0.9  # warn when a caption uses more than this share of the platform's limit
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    """What the command line asks of a publishing run: which products and platform, and how to treat them."""
+
+    slugs: tuple[str, ...] = ()  # only these products (empty: all)
+    platform: str | None = None  # only this platform (None: each product's own)
+    repost: tuple[str, ...] = ()  # post these again although they were posted (after an edit)
+    ignore_slots: bool = False  # do not wait for the posting times in schedule.slots
+    ignore_cooldown: bool = False  # send even to a platform that is resting after an anti-abuse answer
 
 
 def select_products(catalog: Catalog, slugs: tuple[str, ...]) -> tuple[Product, ...]:
@@ -49,6 +60,16 @@ def select_products(catalog: Catalog, slugs: tuple[str, ...]) -> tuple[Product, 
         raise UsageError(_("no product named {names} in the products folder; `sokasi-post check` lists them")
                          .format(names=", ".join(unknown)))
     return tuple(by_slug[slug] for slug in dict.fromkeys(slugs) if slug in by_slug)
+
+
+def chosen_products(catalog: Catalog, options: PublishOptions) -> tuple[Product, ...]:
+    """The products a run is asked for (`options.slugs`, else all); UsageError for an unknown name, or a --repost
+    product that is not among them."""
+    products = select_products(catalog, options.slugs)
+    unknown = [slug for slug in options.repost if slug not in {p.slug for p in products}]
+    if unknown:
+        raise UsageError(_("--repost {slug}: no such product here").format(slug=unknown[0]))
+    return products
 
 
 def plan_post(product: Product, platform: str, settings: Settings, prepared: Prepared) -> PlannedPost:
@@ -176,17 +197,6 @@ def fingerprint(post: PlannedPost) -> str:
     for photo in post.prepared:
         digest.update(photo.source_digest.encode())
     return digest.hexdigest()
-
-
-@dataclass(frozen=True)
-class PublishOptions:
-    """What the command line asks of a publishing run beyond the plan."""
-
-    platform: str | None = None  # only this platform (None: each product's own)
-    slugs: tuple[str, ...] = ()  # only these products (empty: all)
-    repost: tuple[str, ...] = ()  # post these again although they were posted (after an edit)
-    ignore_slots: bool = False  # do not wait for the posting times in schedule.slots
-    ignore_cooldown: bool = False  # send even to a platform that is resting after an anti-abuse answer
 
 
 def publish(planned: Plan, settings: Settings, ledger: Ledger, make_publisher: Callable[[str], Publisher], now: datetime,

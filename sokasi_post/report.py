@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sokasi_post import errors
 from sokasi_post.catalog import POST_FILE
 from sokasi_post.config import Settings
 from sokasi_post.i18n import _, format_date
-from sokasi_post.ledger import Cooldown, Entry, Ledger, Setback
-from sokasi_post.models import PlannedPost, Problem, Product
+from sokasi_post.ledger import Entry, Ledger, Setback
+from sokasi_post.models import Cooldown, PlannedPost, Problem, Product
 from sokasi_post.publishing import Plan, active_cooldowns
 from sokasi_post.states import DONE, DOUBTFUL, Outcome, State, Unsent, word_for
 from sokasi_post.yamlfile import YamlFileError, read_yaml_mapping
@@ -50,6 +52,22 @@ class _Item:
     order: int  # broken folders first, then blocked posts, then the others
     title: str
     text: str  # what follows the title: the platforms, the reason and what happens next
+
+
+def report_for_the_group(planned: Plan, settings: Settings, since: date | None, now: datetime, *,
+                         broken: dict[str, tuple[Problem, ...]] | None = None,
+                         notice: Callable[[str], None] | None = None) -> str:
+    """The report from the day `since` on (else since the last report), which is remembered as made.
+
+    A read-only state folder still gives the report (nothing is written); the next one then covers the same time again.
+    """
+    writable = os.access(settings.state_dir, os.W_OK) or not settings.state_dir.exists()
+    with Ledger.open(settings.state_dir, read_only=not writable, notice=notice) as ledger:
+        start = datetime.combine(since, datetime.min.time(), settings.timezone) if since else ledger.last_report()
+        text = build_report(planned, settings, ledger, start, now, broken=broken)
+        if writable:
+            ledger.remember_report(now)
+    return text
 
 
 def build_report(planned: Plan, settings: Settings, ledger: Ledger, since: datetime | None, now: datetime,

@@ -47,7 +47,8 @@ class Holder:
 
 
 class RunLock:
-    """A held lock on state_dir/publish.lock; released by `release`, or by the system when the process ends.
+    """A held lock on state_dir/publish.lock; released by `release` (or at the end of a `with` block), or by the
+    system when the process ends.
 
     The lock is on the open file, not the file's existence, so a run killed with SIGKILL (or a laptop
     switched off) never leaves a lock behind that blocks the next run.
@@ -83,4 +84,11 @@ class RunLock:
         return None
 
     def release(self) -> None:
+        """Let the next run in."""
         os.close(self.descriptor)  # closing drops the lock
+
+    def __enter__(self) -> RunLock:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()

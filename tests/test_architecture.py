@@ -26,6 +26,7 @@ LAYERS = [
     {"publishers"},
     {"ledger", "runlock"},
     {"publishing", "starter", "preview", "importer", "report"},
+    {"run"},
     {"cli", "__main__", "__init__"},
 ]
 

@@ -1,0 +1,280 @@
+"""What each command does with the state folder, without Click: it opens the ledger (and for a run that may post,
+takes the run lock), does its work, closes them, and hands back values that cli.py prints.
+
+`publish` and `reconcile` are the runs: one at a time per state folder (runlock.py), with the plan made inside the
+lock, every result reported as it is known, and a tally at the end. Tests call them with their own publishers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sokasi_post import publishing
+from sokasi_post.config import Settings
+from sokasi_post.errors import CHALLENGE, SokasiError, StateError, ThrottledError
+from sokasi_post.i18n import _, format_date
+from sokasi_post.importer import Draft, Export, ImportPlan, plan_import, write_drafts
+from sokasi_post.ledger import Ledger
+from sokasi_post.models import Cooldown, Product
+from sokasi_post.publishers import SETUP_HELP, Publisher, build
+from sokasi_post.publishing import Plan, PublishOptions, Result, StatusRow, plan
+from sokasi_post.redaction import redact
+from sokasi_post.runlock import LOCK_FILE, RunLock
+from sokasi_post.states import Outcome, word_for
+from sokasi_post.yamlfile import display_path
+
+FIRST_FACEBOOK_POST = "facebook-first-post-logged-out"  # the one-time notice after the first Facebook post
+# Seconds the computer's clock may differ from a platform's before doctor complains.
+CLOCK_TOLERANCE = 120
+# A platform's long reason for holding a post back is said in full once a run, then "as for <product> above".
+SAID_ONCE = (Outcome.STOPPED, Outcome.RETRY_LATER, Outcome.IN_DOUBT)
+
+log = logging.getLogger("sokasi_post.publish")
+
+MakePublisher = Callable[[str], Publisher]
+Planner = Callable[[tuple[Product, ...], Settings, str | None], Plan]  # publishing.plan, or one that shows progress
+Check = tuple[bool | None, str]  # a doctor line: True fine, False needs fixing, None could not be checked from here
+
+
+def _nothing(*_args: object) -> None:
+    """The default for a callback nobody listens to."""
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What a run did: each post's result in the order they came, and the counts its summary gives."""
+
+    results: tuple[Result, ...] = ()
+    busy: bool = False  # another run held the lock: nothing was done
+    first_facebook: str | None = None  # the one-time notice after the first Facebook post, when this run made it
+
+    def count(self, *outcomes: Outcome) -> int:
+        """How many posts ended in one of `outcomes`."""
+        return sum(1 for result in self.results if result.outcome in outcomes)
+
+    @property
+    def trouble(self) -> int:
+        """How many posts need attention (the run's exit code is 1 when there is any)."""
+        return sum(1 for result in self.results if result.trouble)
+
+
+def publish(settings: Settings, products: tuple[Product, ...], options: PublishOptions, *, planner: Planner = plan,
+            make_publisher: MakePublisher | None = None, report: Callable[[Result, str], None] = _nothing,
+            notice: Callable[[str], None] = _nothing, now: datetime | None = None) -> Tally:
+    """One publishing run of `products` (publishing.publish) under the run lock; a busy Tally at once when another run
+    holds it.
+
+    They are planned inside the lock, on `options.platform` (the planner prepares the photos: the CLI's shows a
+    progress bar). Each result is given to `report` with its line for the terminal as soon as it is known, and
+    written to the log in full; `notice` hears what the coordinator must be told once (a ledger put aside, a platform
+    looked on first). The default publishers are the real ones.
+    """
+    lock = _acquire(settings)
+    if lock is None:
+        return Tally(busy=True)
+    lines = _Lines()
+
+    def each(result: Result) -> None:
+        report(result, lines.shown(result))
+        log.info("%s", lines.logged(result))
+
+    with lock:
+        planned = planner(products, settings, options.platform)
+        with Ledger.open(settings.state_dir, notice=notice) as ledger:
+            results = publishing.publish(planned, settings, ledger, make_publisher or _real_publishers(settings),
+                                         now or datetime.now(UTC), options, each, notice)
+            first = _first_facebook_notice(ledger, results)
+    return Tally(tuple(results), first_facebook=first)
+
+
+def reconcile(settings: Settings, products: tuple[Product, ...], *, planner: Planner = plan,
+              make_publisher: MakePublisher | None = None, notice: Callable[[str], None] = _nothing,
+              now: datetime | None = None) -> Tally:
+    """Look on the platforms for every post of `products` in doubt (publishing.reconcile), under the run lock, planned
+    inside it; a busy Tally at once when another run holds it. Sends nothing."""
+    lock = _acquire(settings)
+    if lock is None:
+        return Tally(busy=True)
+    with lock:
+        planned = planner(products, settings, None)
+        with Ledger.open(settings.state_dir, notice=notice) as ledger:
+            results = publishing.reconcile(planned, settings, ledger, make_publisher or _real_publishers(settings),
+                                           now or datetime.now(UTC))
+    return Tally(tuple(results))
+
+
+def headline(result: Result) -> str:
+    """`product → Platform: word`, the start of a result's line."""
+    post = result.post
+    return f"{post.product.slug} → {post.platform.capitalize()}: {word_for(result.outcome)}"
+
+
+class _Lines:
+    """The lines of one run's results: a platform's long reason for holding posts back is shown in full once, then as
+    "as for <product> above" (offline, say: one sentence per platform, not one per product); the log has it all."""
+
+    def __init__(self) -> None:
+        self.said: dict[str, tuple[str, str]] = {}  # platform -> (product, the reason said in full)
+
+    def shown(self, result: Result) -> str:
+        """The line for the terminal."""
+        post, detail = result.post, result.detail
+        if result.outcome in SAID_ONCE and detail:
+            first, reason = self.said.get(post.platform, ("", ""))
+            if reason == detail:
+                detail = _("as for {slug} above").format(slug=first)
+            else:
+                self.said[post.platform] = (post.product.slug, detail)
+        return f"{headline(result)}: {detail}" if detail else headline(result)
+
+    @staticmethod
+    def logged(result: Result) -> str:
+        """The line for the log file: always the whole reason."""
+        return f"{headline(result)}: {result.detail}" if result.detail else headline(result)
+
+
+def _real_publishers(settings: Settings) -> MakePublisher:
+    """The real publishers, pausing through publishing.sleep (which tests replace)."""
+    return lambda platform: build(platform, settings, publishing.sleep)
+
+
+def _acquire(settings: Settings) -> RunLock | None:
+    """The run lock, or None when another run holds it (a note in the log); StateError when that run is stuck."""
+    lock = RunLock.try_acquire(settings.state_dir)
+    if lock is None:
+        stuck = stuck_run(settings)
+        if stuck is not None:
+            log.error("%s", stuck)
+            raise StateError(stuck)
+        log.info("another run is in progress; nothing done")
+    return lock
+
+
+def stuck_run(settings: Settings, now: datetime | None = None) -> str | None:
+    """A sentence about a run that has held the lock far too long (it is stuck), or None."""
+    holder = RunLock.holder(settings.state_dir)
+    if holder is None or not holder.stuck(now or datetime.now(UTC)):
+        return None
+    return _("a run started {when} (process {pid}) still holds the lock {path}: it is stuck, and nothing is posted "
+             "while it runs. Stop it (end process {pid}, or restart the computer), then run again").format(
+        when=format_date(holder.started.astimezone(settings.timezone)), pid=holder.pid,
+        path=display_path(lock_path(settings)))
+
+
+def lock_path(settings: Settings) -> Path:
+    """The run lock's file, to name it."""
+    return settings.state_dir / LOCK_FILE
+
+
+def _first_facebook_notice(ledger: Ledger, results: list[Result]) -> str | None:
+    """The one-time notice after the very first Facebook post, when this run made it (written to the log too)."""
+    first = next((result for result in results if result.post.platform == "facebook"
+                  and result.outcome in (Outcome.POSTED, Outcome.FLAWED)), None)
+    if first is None or not ledger.first_time(FIRST_FACEBOOK_POST):
+        return None
+    entry = ledger.get(first.post.product.slug, "facebook")
+    link = (entry.permalink or entry.remote_id) if entry else None
+    # Posts of an app in Development mode are seen only by the app's own people (docs/platforms.md F1).
+    notice = _("First Facebook post: open {link} in a private (incognito) window, logged out, to see it as buyers do. If "
+               "it is not there, the Facebook app is still in Development mode: switch it to Live ({help})").format(
+        link=link, help=_(SETUP_HELP))
+    log.info("%s", notice)
+    return notice
+
+
+# -- the commands that read or note something in the ledger ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Status:
+    """What `status` shows: a row per product and platform, the platforms resting, and a run stuck holding the lock."""
+
+    rows: list[StatusRow]
+    resting: dict[str, Cooldown]
+    stuck: str | None
+
+
+def status(settings: Settings, planned: Plan, broken: dict[str, tuple], now: datetime | None = None) -> Status:
+    """Every post's state from the ledger (read only: nothing is written), the rests, and a stuck run."""
+    now = now or datetime.now(UTC)
+    with Ledger.open(settings.state_dir, read_only=True) as ledger:
+        rows = publishing.status_rows(planned, ledger, broken=broken)
+        resting = publishing.active_cooldowns(settings, ledger, now)
+    return Status(rows, resting, stuck_run(settings, now))
+
+
+def resting(settings: Settings, now: datetime) -> dict[str, Cooldown]:
+    """The enabled platforms resting now, by platform (read only)."""
+    with Ledger.open(settings.state_dir, read_only=True) as ledger:
+        return publishing.active_cooldowns(settings, ledger, now)
+
+
+def logged_in(settings: Settings, platform: str, notice: Callable[[str], None] = _nothing) -> None:
+    """After a successful login: a rest that waited for the person to confirm it is them ends; a timed one runs on."""
+    with Ledger.open(settings.state_dir, notice=notice) as ledger:
+        ledger.end_cooldown(platform, publishing.account_of(platform, settings), kind=CHALLENGE)
+
+
+def doctor(settings: Settings, now: datetime, *, make_publisher: MakePublisher | None = None,
+           notice: Callable[[str], None] = _nothing) -> list[Check]:
+    """Each enabled platform checked without posting: who we post as, what its publisher finds, its clock.
+
+    A resting account is not even asked who it is (docs/platforms.md I2); an anti-abuse answer starts a rest.
+    """
+    make = make_publisher or _real_publishers(settings)
+    checks: list[Check] = []
+    with Ledger.open(settings.state_dir, notice=notice) as ledger:
+        rests = publishing.active_cooldowns(settings, ledger, now)
+        for platform in settings.enabled_platforms:
+            checks += _check_platform(platform, settings, ledger, rests.get(platform), make, now)
+    return checks
+
+
+def _check_platform(platform: str, settings: Settings, ledger: Ledger, rest: Cooldown | None, make: MakePublisher,
+                    now: datetime) -> list[Check]:
+    """doctor's lines for one platform."""
+    name = platform.capitalize()
+    if rest is not None:
+        return [(False, f"{name}: {publishing.cooldown_text(rest, settings)}")]
+    try:
+        publisher = make(platform)
+        who = publishing.verify(publisher)
+        found = publisher.diagnose()
+    except SokasiError as error:
+        said = redact(str(error))
+        if isinstance(error, ThrottledError) and error.cooldown:
+            cooldown = publishing.start_cooldown(ledger, platform, settings, error.cooldown, said, now)
+            said += " — " + publishing.cooldown_text(cooldown, settings)
+        return [(False, f"{name}: {said}")]
+    return [(True, f"{name}: {who}"), *((good, f"{name}: {redact(line)}") for good, line in found),
+            *_clock_check(publisher, platform)]
+
+
+def _clock_check(publisher: Publisher, platform: str) -> list[Check]:
+    """A doctor line when this computer's clock is far from the platform's (known after a request), else none."""
+    offset = getattr(publisher, "clock_offset", lambda: None)()
+    if offset is None or abs(offset) <= CLOCK_TOLERANCE:
+        return []
+    # Scheduled posts and Instagram's own checks go wrong when the laptop's clock is off.
+    return [(False, _("clock: this computer's clock is {minutes} minutes {way} {platform}'s; set the right time (and turn "
+                      "on automatic time)").format(minutes=round(abs(offset) / 60),
+                                                   way=_("ahead of") if offset > 0 else _("behind"),
+                                                   platform=platform.capitalize()))]
+
+
+def import_chat(settings: Settings, export: Path, *, since: date | None = None, senders: tuple[str, ...] = (),
+                date_order: str | None = None, dry_run: bool = False, show: Callable[[Draft], None] = _nothing,
+                notice: Callable[[str], None] = _nothing) -> ImportPlan:
+    """Read a WhatsApp export into draft products, each shown before anything is written; with `dry_run`, none is."""
+    with contextlib.closing(Export(export)) as source, Ledger.open(settings.state_dir, notice=notice) as ledger:
+        found = plan_import(source, settings, ledger, since, senders, date_order)
+        for draft in found.drafts:
+            show(draft)
+        if not dry_run:
+            write_drafts(found, source, settings, ledger)
+    return found
