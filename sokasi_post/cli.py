@@ -31,11 +31,12 @@ from sokasi_post.states import Outcome, word_for
 from sokasi_post.yamlfile import display_path
 
 # Click's own words (Usage:, Options:, its error messages) go through gettext; give them our catalogue.
+# Each of these modules imported gettext's functions under its own private names; mypy cannot see those names.
 for _module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.termui, click.types):
     if hasattr(_module, "_"):
-        _module._ = _
+        _module._ = _  # type: ignore[attr-defined]  # Click's private name for gettext, checked by hasattr above
     if hasattr(_module, "ngettext"):
-        _module.ngettext = ngettext
+        _module.ngettext = ngettext  # type: ignore[attr-defined]  # likewise
 
 DEBUG_ENV = "SOKASI_POST_DEBUG"  # set to 1 to let errors raise with a full traceback
 LOG_FILE = "sokasi-post.log"
@@ -84,15 +85,14 @@ class _App:
         """Also log this run, secrets removed, to state_dir/logs/sokasi-post.log (for cron runs above all)."""
         folder = settings.state_dir / "logs"
         folder.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(folder / LOG_FILE, encoding="utf-8")
+        handler = _LogFile(folder / LOG_FILE, encoding="utf-8")
         handler.setLevel(logging.INFO)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         _redact_on(handler, self.secrets)
         root = logging.getLogger()
-        for old in [h for h in root.handlers if getattr(h, "sokasi_post_log", False)]:  # one log file per run
+        for old in [h for h in root.handlers if isinstance(h, _LogFile)]:  # one log file per run
             root.removeHandler(old)
             old.close()
-        handler.sokasi_post_log = True
         root.addHandler(handler)
         root.setLevel(min(root.level, logging.INFO))
         return folder / LOG_FILE
@@ -105,6 +105,10 @@ class _App:
     def warn(self, message: str) -> None:
         if not self.quiet:
             click.echo(_("warning: {message}").format(message=message), err=True)
+
+
+class _LogFile(logging.FileHandler):
+    """The log file of a run (told apart from other handlers, so that a second command in one process replaces it)."""
 
 
 def _redact_on(handler: logging.Handler, secrets: tuple[str, ...]) -> None:
@@ -149,8 +153,8 @@ def _say_error(app: _App | None, error: Exception) -> int:
             click.echo(redact(traceback.format_exc(), secrets), err=True)
         return error.exit_code
     if isinstance(error, OSError):
-        where = display_path(Path(error.filename)) if error.filename else _("a file")
-        click.echo(_("error: {path}: {reason}").format(path=where, reason=error.strerror or error), err=True)
+        path = display_path(Path(error.filename)) if error.filename else _("a file")
+        click.echo(_("error: {path}: {reason}").format(path=path, reason=error.strerror or error), err=True)
         return 1
     details = redact(traceback.format_exc(), secrets)
     where = app.record_crash(details) if app is not None else None
@@ -814,11 +818,13 @@ def doctor(app: _App) -> None:
     app.log_to_file(settings)
     now = datetime.now(UTC)
     local = now.astimezone(settings.timezone)
-    lines = [(True, _("config: {path}").format(path=display_path(settings.config_path))),
-             *((False, f"{display_path(p.path)}: {p.message}") for p in settings.unfinished),
-             (True, _("clock: {local} ({zone}), {utc} UTC").format(local=local.strftime("%Y-%m-%d %H:%M %Z"),
-                                                                  zone=settings.timezone.key, utc=now.strftime("%H:%M")))]
-    lines = [*lines, *run.doctor(settings, now, notice=_tell)]
+    lines: list[run.Check] = [
+        (True, _("config: {path}").format(path=display_path(settings.config_path))),
+        *((False, f"{display_path(p.path)}: {p.message}") for p in settings.unfinished),
+        (True, _("clock: {local} ({zone}), {utc} UTC").format(local=local.strftime("%Y-%m-%d %H:%M %Z"),
+                                                             zone=settings.timezone.key, utc=now.strftime("%H:%M"))),
+        *run.doctor(settings, now, notice=_tell),
+    ]
     for good, line in lines:
         click.echo({True: "[ok] ", False: "[!!] ", None: "[??] "}[good] + line)  # [??]: could not be checked
     if any(good is False for good, _line in lines):

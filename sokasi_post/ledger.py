@@ -176,7 +176,7 @@ class _Connection(sqlite3.Connection):
             raise _state_error(self.ledger_path, error) from None
 
 
-def _connect_read_only(path: Path) -> sqlite3.Connection:
+def _connect_read_only(path: Path) -> _Connection:
     """Open the ledger for reading only; in a folder that cannot be written (no room for SQLite's shared-memory
     file), as an unchanging file, which is what it is there."""
     uri = path.resolve().as_uri()
@@ -197,6 +197,7 @@ class Ledger:
         self.clock = clock
         self.read_only = read_only
         self.notes: list[str] = []  # what opening it had to do (a damaged file put aside), for the coordinator
+        self.db: _Connection
         try:
             if read_only:
                 self.db = _connect_read_only(path)
@@ -406,7 +407,7 @@ class Ledger:
         if row is None:
             return None
         return Cooldown(platform=row["platform"], account=row["account"], kind=row["kind"], strikes=row["strikes"],
-                        since=_time(row["since"]), not_before=_time(row["not_before"]), reason=redact(row["reason"]))
+                        since=_when(row["since"]), not_before=_time(row["not_before"]), reason=redact(row["reason"]))
 
     def cool_down(self, cooldown: Cooldown) -> None:
         """Record (or replace) a platform account's cool-down."""
@@ -486,11 +487,17 @@ class Ledger:
 
 
 def _time(value: str | None) -> datetime | None:
+    """A time the ledger may not have (a NULL column)."""
     return datetime.fromisoformat(value) if value else None
 
 
+def _when(value: str) -> datetime:
+    """A time the ledger always has (a NOT NULL column)."""
+    return datetime.fromisoformat(value)
+
+
 def _setback(row: sqlite3.Row) -> Setback:
-    return Setback(slug=row["slug"], platform=row["platform"], at=_time(row["at"]), outcome=Outcome(row["outcome"]),
+    return Setback(slug=row["slug"], platform=row["platform"], at=_when(row["at"]), outcome=Outcome(row["outcome"]),
                    detail=redact(row["detail"]), tries=row["tries"])
 
 
@@ -498,6 +505,6 @@ def _entry(row: sqlite3.Row) -> Entry:
     return Entry(
         slug=row["slug"], platform=row["platform"], state=State(row["state"]), fingerprint=row["fingerprint"],
         remote_id=row["remote_id"], permalink=row["permalink"], progress=json.loads(row["progress"] or "{}"),
-        attempts=row["attempts"], last_error=redact_optional(row["last_error"]), updated_at=_time(row["updated_at"]),
+        attempts=row["attempts"], last_error=redact_optional(row["last_error"]), updated_at=_when(row["updated_at"]),
         published_at=_time(row["published_at"]), scheduled_for=_time(row["scheduled_for"]), sent_at=_time(row["sent_at"]),
     )

@@ -27,7 +27,7 @@ from sokasi_post.errors import UsageError
 from sokasi_post.i18n import _, format_date, language
 from sokasi_post.ledger import Ledger
 from sokasi_post.media import contact_sheet
-from sokasi_post.models import PlannedPost, Problem
+from sokasi_post.models import PlannedPost, PreparedPhoto, Problem
 from sokasi_post.publishing import Plan, active_cooldowns, cooldown_text, fingerprint
 from sokasi_post.states import DONE, State, phrase_for
 from sokasi_post.yamlfile import NotAFileError, display_path, open_regular
@@ -231,7 +231,7 @@ def _photo_src(post: PlannedPost, number: int) -> str:
     return _esc(f"{post.product.slug}/{post.platform}-{number:02d}.jpg")
 
 
-def _numbered(post: PlannedPost) -> list[tuple[int, object]]:
+def _numbered(post: PlannedPost) -> list[tuple[int, PreparedPhoto]]:
     """(place in the post, prepared photo) for each photo that could be prepared."""
     order = {photo: number for number, photo in enumerate(post.photos, start=1)}
     return [(order[prepared.source], prepared) for prepared in post.prepared]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,23 +14,25 @@ LOCK_FILE = "publish.lock"
 # `status` say so instead of quietly doing nothing. Ten Instagram posts with pauses take well under an hour.
 STUCK_AFTER = timedelta(hours=2)
 
-try:  # POSIX
-    import fcntl
-
-    def _try_lock(descriptor: int, shared: bool = False) -> bool:
-        try:
-            fcntl.flock(descriptor, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-
-except ImportError:  # Windows
+if sys.platform == "win32":
     import msvcrt
 
     def _try_lock(descriptor: int, shared: bool = False) -> bool:
+        """Lock the file's first byte at once, or False when another process has it (Windows has no shared lock)."""
         try:
             msvcrt.locking(descriptor, msvcrt.LK_NBLCK, 1)
         except OSError:
+            return False
+        return True
+
+else:  # POSIX
+    import fcntl
+
+    def _try_lock(descriptor: int, shared: bool = False) -> bool:
+        """Lock the file at once (shared: only to look whether someone holds it), or False when another process has it."""
+        try:
+            fcntl.flock(descriptor, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+        except BlockingIOError:
             return False
         return True
 
