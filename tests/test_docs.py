@@ -30,7 +30,7 @@ def test_ci_runs_the_readme_commands():
     function = source.split("readme_command() {", 1)[1].split("\n}\n", 1)[0]
     for marker, expected in (
         ("run-command", "python3 -m venv .venv && .venv/bin/pip install . && .venv/bin/sokasi-post publish --dry-run"),
-        ("test-command", "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest"),
+        ("test-command", "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest -n auto"),
     ):
         found = subprocess.run(["bash", "-c", f"readme_command() {{{function}\n}}; readme_command {marker}"],
                                capture_output=True, text=True, cwd=ROOT, check=True).stdout.strip()
