@@ -210,14 +210,19 @@ def test_verbose_shows_details_of_an_error(project):
 
 
 def test_runs_as_a_module_and_as_the_installed_command(tmp_path):
-    module = subprocess.run([sys.executable, "-m", "sokasi_post", "--config", str(ROOT / "config.yaml"), "status"],
-                            capture_output=True, text=True, cwd=tmp_path)
+    shutil.copy(ROOT / "config.yaml", tmp_path)  # a copy: status keeps its ledger next to the config
+    shutil.copytree(ROOT / "posts", tmp_path / "posts")
+    config = tmp_path / "config.yaml"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    module = subprocess.run([sys.executable, "-m", "sokasi_post", "--config", str(config), "status"],
+                            capture_output=True, text=True, cwd=elsewhere)
     assert module.returncode == 0, module.stderr
     assert "sokasi-polos-kecil" in module.stdout
     script = Path(sys.executable).with_name("sokasi-post")
     if script.exists():
-        installed = subprocess.run([str(script), "--config", str(ROOT / "config.yaml"), "status"],
-                                   capture_output=True, text=True, cwd=tmp_path)
+        installed = subprocess.run([str(script), "--config", str(config), "status"],
+                                   capture_output=True, text=True, cwd=elsewhere)
         assert installed.returncode == 0, installed.stderr
         assert installed.stdout == module.stdout
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from datetime import datetime
@@ -122,11 +123,13 @@ def test_starter_files_are_written_in_the_chosen_language(tmp_path):
 
 
 @pytest.mark.parametrize("encoding", ["ascii", "cp1252"])
-def test_a_console_that_cannot_show_emoji_does_not_crash(encoding):
+def test_a_console_that_cannot_show_emoji_does_not_crash(encoding, tmp_path):
     environment = {k: v for k, v in os.environ.items() if k not in ("LANG", "LC_ALL", "LC_MESSAGES", "LANGUAGE")}
     environment["PYTHONIOENCODING"] = encoding
+    shutil.copy(ROOT / "config.yaml", tmp_path)  # a copy: a dry run writes its state folder next to the config
+    shutil.copytree(ROOT / "posts" / "sokasi-bundar-poleng", tmp_path / "posts" / "sokasi-bundar-poleng")
     result = subprocess.run([sys.executable, "-m", "sokasi_post", "publish", "--dry-run", "sokasi-bundar-poleng"],
-                            capture_output=True, env=environment, cwd=ROOT)
+                            capture_output=True, env=environment, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     if encoding == "cp1252":  # a Windows code page: what it cannot show becomes "?"
         assert "ke pura. ?" in result.stdout.decode("cp1252")
