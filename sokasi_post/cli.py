@@ -22,7 +22,7 @@ from sokasi_post.catalog import Catalog, load_catalog
 from sokasi_post.config import Settings, find_config, load_settings, read_secret
 from sokasi_post.errors import ConfigError, SokasiError, UsageError
 from sokasi_post.i18n import LANGUAGES, _, format_date, ngettext, set_language
-from sokasi_post.models import PLATFORMS, Cooldown, Hindrance, PlannedPost, Problem, Product
+from sokasi_post.models import PLATFORMS, Cooldown, PlannedPost, Problem, Product
 from sokasi_post.preview import render_preview
 from sokasi_post.publishers import secrets_of
 from sokasi_post.publishing import Plan, PublishOptions, StatusRow, export_photos, photo_count, plan, select_products
@@ -294,34 +294,6 @@ def _problem_line(problem: Problem) -> str:
     return f"{display_path(problem.path)}: {prefix}{problem.message}"
 
 
-def _plan_problems(planned: Plan) -> list[Problem]:
-    """The photo problems, then each post's caption and size problems and its warnings (the preview's), once each
-    (a photo that cannot be prepared is a problem of the photo's file, not of post.yaml)."""
-    return list(dict.fromkeys([
-        *planned.photo_problems,
-        *(Problem(post.product.folder / "post.yaml", problem.message, slug=post.product.slug)
-          for post in planned.posts for problem in post.problems if problem.kind != Hindrance.PHOTO),
-        *(Problem(post.product.folder / "post.yaml", warning, warning=True, slug=post.product.slug)
-          for post in planned.posts for warning in post.warnings),
-    ]))
-
-
-def _broken(catalog, slugs: tuple[str, ...] = ()) -> dict[str, tuple[Problem, ...]]:
-    """The product folders that did not load (all, or those named), each with its problems: shown wherever posts are."""
-    loaded = {product.slug for product in catalog.products}
-    found: dict[str, list[Problem]] = {}
-    for problem in catalog.problems:
-        if problem.slug and problem.slug not in loaded and (not slugs or problem.slug in slugs):
-            found.setdefault(problem.slug, []).append(problem)
-    return {slug: tuple(problems) for slug, problems in found.items()}
-
-
-def _products_with_problems(catalog, planned: Plan, slugs: tuple[str, ...] = ()) -> set[str]:
-    """The product folders with a problem that blocks them (not a warning): counted the same by check and the dry run."""
-    problems = [*catalog.problems, *_plan_problems(planned)]
-    return {p.slug for p in problems if not p.warning and (not slugs or p.slug in slugs)}
-
-
 @_command()
 @click.pass_obj
 def check(app: _App) -> None:
@@ -333,7 +305,7 @@ def check(app: _App) -> None:
     """
     settings = app.settings()
     catalog = load_catalog(settings)
-    problems = [*catalog.problems, *_plan_problems(_plan_with_progress(app, catalog.products, settings))]
+    problems = [*catalog.problems, *_plan_with_progress(app, catalog.products, settings).problems()]
     problems.sort(key=lambda p: (p.slug or "", p.warning))
     for problem in [*settings.unfinished, *problems]:
         click.echo(_problem_line(problem))
@@ -444,12 +416,13 @@ def _dry_run(app: _App, settings: Settings, catalog: Catalog, products: tuple[Pr
     for post in planned.posts:
         _show_post(post, settings)
     problems = [p for p in catalog.problems if not options.slugs or p.slug in options.slugs]
-    for problem in [*problems, *(p for p in _plan_problems(planned) if p.warning)]:
+    for problem in [*problems, *(p for p in planned.problems() if p.warning)]:
         click.echo(_problem_line(problem))
     for problem in _unfinished_for(settings, options.platform):  # a dry run is what one does before filling them in
         click.echo(_problem_line(replace(problem, warning=True)))
     now = datetime.now(UTC)
-    made = render_preview(planned, settings, settings.state_dir / "preview", now, broken=_broken(catalog, options.slugs))
+    made = render_preview(planned, settings, settings.state_dir / "preview", now,
+                          broken=publishing.broken_folders(catalog, options.slugs))
     app.say(_("Preview with the photos as they will look: {index}").format(index=display_path(made.index)))
     for cooldown in run.resting(settings, now).values():
         app.warn(publishing.cooldown_text(cooldown, settings))
@@ -460,7 +433,7 @@ def _dry_run(app: _App, settings: Settings, catalog: Catalog, products: tuple[Pr
     app.say(_("Dry run, nothing was sent. Posts ready: {ready}; blocked: {blocked}; drafts: {drafts}; "
               "products with problems: {broken}").format(
         ready=len(planned.posts) - len(blocked) - len(drafts), blocked=len(blocked), drafts=len(drafts),
-        broken=len(_products_with_problems(catalog, planned, options.slugs))))
+        broken=len(publishing.products_with_problems(catalog, planned, options.slugs))))
     if _unfinished_for(settings, options.platform):
         app.warn(_("{config} still has example values from `sokasi-post init` (above): `publish` sends nothing until "
                    "they are replaced").format(config=display_path(settings.config_path)))
@@ -608,7 +581,7 @@ def preview(app: _App, slugs: tuple[str, ...], out_dir: Path | None, open_it: bo
     catalog = load_catalog(settings)
     planned = _plan_with_progress(app, select_products(catalog, slugs), settings)
     made = render_preview(planned, settings, out_dir or settings.state_dir / "preview", datetime.now(UTC),
-                          broken=_broken(catalog, slugs))
+                          broken=publishing.broken_folders(catalog, slugs))
     click.echo(display_path(made.index))
     app.say(_("Preview written: open {index} in a browser; {sheet} is the picture to send to the group").format(
         index=display_path(made.index), sheet=display_path(made.sheet)))
@@ -634,7 +607,7 @@ def status(app: _App, as_json: bool) -> None:
     """
     settings = app.settings()
     catalog = load_catalog(settings)
-    shown = run.status(settings, _plan_with_progress(app, catalog.products, settings), _broken(catalog))
+    shown = run.status(settings, _plan_with_progress(app, catalog.products, settings), publishing.broken_folders(catalog))
     stuck = [shown.stuck] if shown.stuck else []
     for message in [*stuck, *(f"{display_path(p.path)}: {p.message}" for p in settings.unfinished)]:
         click.echo(_("warning: {message}").format(message=message), err=True)  # on stderr, so that --json stays JSON
@@ -762,7 +735,8 @@ def report(app: _App, since: str | None, lang: str | None) -> None:
     settings = app.settings()
     catalog = load_catalog(settings)
     planned = _plan_with_progress(app, catalog.products, settings)
-    click.echo(report_for_the_group(planned, settings, parse_since(since), datetime.now(UTC), broken=_broken(catalog),
+    click.echo(report_for_the_group(planned, settings, parse_since(since), datetime.now(UTC),
+                                    broken=publishing.broken_folders(catalog),
                                     notice=_tell))
 
 

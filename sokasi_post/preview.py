@@ -57,13 +57,10 @@ def render_preview(planned: Plan, settings: Settings, folder: Path, now: datetim
     When nothing it shows has changed since the last preview in `folder`, the files there are kept as they are.
     """
     broken = dict(sorted((broken or {}).items()))
-    ledger = Ledger.open(settings.state_dir, read_only=True)  # a preview writes nothing in the ledger
-    try:
+    with Ledger.open(settings.state_dir, read_only=True) as ledger:  # a preview writes nothing in the ledger
         states = {(p.product.slug, p.platform): ledger.get(p.product.slug, p.platform) for p in planned.posts}
         resting = {platform: cooldown_text(cooldown, settings)
                    for platform, cooldown in active_cooldowns(settings, ledger, now).items()}
-    finally:
-        ledger.close()
     signature = _signature(planned, states, now, resting, broken)
     before = _claim(folder)
     if before.get("signature") == signature and (folder / INDEX).is_file():

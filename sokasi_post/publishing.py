@@ -13,7 +13,7 @@ from typing import Any
 
 from sokasi_post import errors
 from sokasi_post.captions import LIMITS, caption_problems, render_caption
-from sokasi_post.catalog import Catalog
+from sokasi_post.catalog import POST_FILE, Catalog
 from sokasi_post.config import Settings
 from sokasi_post.errors import (
     AuthError,
@@ -114,6 +114,33 @@ class Plan:
 
     posts: tuple[PlannedPost, ...]
     photo_problems: tuple[Problem, ...]
+
+    def problems(self) -> list[Problem]:
+        """The photo problems, then each post's caption and size problems and its warnings (the preview's), once each,
+        as `check` lists them (a photo that cannot be prepared is a problem of the photo's file, not of post.yaml)."""
+        return list(dict.fromkeys([
+            *self.photo_problems,
+            *(Problem(post.product.folder / POST_FILE, problem.message, slug=post.product.slug)
+              for post in self.posts for problem in post.problems if problem.kind != Hindrance.PHOTO),
+            *(Problem(post.product.folder / POST_FILE, warning, warning=True, slug=post.product.slug)
+              for post in self.posts for warning in post.warnings),
+        ]))
+
+
+def broken_folders(catalog: Catalog, slugs: tuple[str, ...] = ()) -> dict[str, tuple[Problem, ...]]:
+    """The product folders that did not load (all, or those named), each with its problems: shown wherever posts are."""
+    loaded = {product.slug for product in catalog.products}
+    found: dict[str, list[Problem]] = {}
+    for problem in catalog.problems:
+        if problem.slug and problem.slug not in loaded and (not slugs or problem.slug in slugs):
+            found.setdefault(problem.slug, []).append(problem)
+    return {slug: tuple(problems) for slug, problems in found.items()}
+
+
+def products_with_problems(catalog: Catalog, planned: Plan, slugs: tuple[str, ...] = ()) -> set[str | None]:
+    """The product folders with a problem that blocks them (not a warning): counted the same by check and the dry run."""
+    problems = [*catalog.problems, *planned.problems()]
+    return {p.slug for p in problems if not p.warning and (not slugs or p.slug in slugs)}
 
 
 def plan(
