@@ -449,7 +449,7 @@ class FakeGraph:
                 return 200, self._route(call, parts, self._authenticate(call.token))
         except GraphError as e:
             return e.status, {"error": e.error}
-        except Exception as exc:  # a bug in the fake: keep it visible
+        except Exception as exc:  # noqa: BLE001 - a bug in the fake: keep it visible
             self.crashes.append(exc)
             return 500, {"error": {"message": f"FakeGraph crashed: {exc!r}", "type": "FakeGraphBug", "code": -1}}
 

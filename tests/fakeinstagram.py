@@ -568,7 +568,7 @@ class FakeInstagram:
 
 def _is_write(method: str, path: str) -> bool:
     """A request that changes the account: a photo upload, or creating, editing or deleting a post."""
-    return method == "POST" and (path.startswith("/rupload_igphoto/") or path.startswith("/api/v1/media/"))
+    return method == "POST" and path.startswith(("/rupload_igphoto/", "/api/v1/media/"))
 
 
 def _over_limits(caption: str) -> bool:

@@ -157,7 +157,7 @@ def test_reading_the_pages_posts_needs_pages_read_engagement(graph):
 def test_a_single_published_photo_becomes_a_post(graph, api, tmp_path):
     path = tmp_path / "foto.jpg"
     path.write_bytes(jpeg())
-    with open(path, "rb") as photo:
+    with path.open("rb") as photo:
         reply = api.put_photo(photo, album_path=f"{graph.page_id}/photos", message="Keranjang bambu", alt_text_custom="A basket")
     assert set(reply) == {"id", "post_id"} and reply["post_id"].startswith(graph.page_id + "_")
     [post] = graph.posts

@@ -142,7 +142,7 @@ def test_facebook_transient_error_is_retried_and_posts_once(village):
     published = [p for p in village.graph.posts if p.published]
     assert len(published) == 1
     assert len(village.graph.calls_to("POST", "/feed")) == 2
-    assert len([c for c in village.graph.calls_to("POST", "/photos")]) == 3  # photos reused, not uploaded again
+    assert len(village.graph.calls_to("POST", "/photos")) == 3  # photos reused, not uploaded again
 
 
 def test_a_lost_reply_on_facebook_is_not_posted_again(village):

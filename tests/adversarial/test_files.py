@@ -296,7 +296,7 @@ def test_a_folder_exports_photo_that_links_to_a_secret_is_not_copied(project, tm
     assert result.exit_code == 0, result.output
     assert ("IMG-20261128-WA0001.jpg is in the export but is a link, not the photo itself; it was not copied (put the "
             "real photo there)") in result.stderr
-    copied = [p for p in project.posts.rglob("*.jpg")]
+    copied = list(project.posts.rglob("*.jpg"))
     assert [p.name for p in copied] == ["IMG-20261128-WA0002.jpg"]
     assert all(p.read_bytes() != secret.read_bytes() for p in copied)
 
