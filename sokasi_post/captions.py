@@ -7,14 +7,7 @@ import re
 from sokasi_post.config import ContactSettings, Settings, whatsapp_digits
 from sokasi_post.i18n import _
 from sokasi_post.models import Product
-
-# Limits each platform enforces on a caption (docs/platforms.md I1 and I7; Facebook: the Page post text limit).
-# Instagram allows 5 hashtags since December 2025 (was 30), and its private API drops an over-limit caption
-# silently while the photo still posts; so the count is over the whole final caption, repeats included.
-LIMITS = {
-    "facebook": {"characters": 63_206},
-    "instagram": {"characters": 2_200, "hashtags": 5, "mentions": 20},
-}
+from sokasi_post.platforms import rules_for
 
 HASHTAG = re.compile(r"(?<![\w&])#(\w+)")
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?)")
@@ -32,9 +25,9 @@ def normalise_hashtag(tag: str) -> str:
 
 
 def order_line(product: Product, platform: str, contact: ContactSettings) -> str:
-    """How to order. On Facebook a short wa.me link, then the greeting naming the product in words (a link
-    with the greeting pre-filled would show as a long run of %20s in the post); elsewhere the number."""
-    if platform == "facebook":
+    """How to order. Where links in captions can be tapped (Facebook) a short wa.me link, then the greeting naming
+    the product in words (a link with the greeting pre-filled would show as a long run of %20s); elsewhere the number."""
+    if rules_for(platform).links_clickable:
         greeting = contact.greeting.replace("{title}", product.title)
         return f'https://wa.me/{whatsapp_digits(contact.whatsapp)} — "{greeting}"'
     return contact.whatsapp
@@ -74,28 +67,23 @@ def render_caption(product: Product, platform: str, settings: Settings) -> str:
 
 def caption_problems(text: str, platform: str) -> list[str]:
     """Why the caption cannot be posted on `platform` as it is, with the amount to cut."""
-    limits = LIMITS[platform]
+    rules = rules_for(platform)
     problems = []
-    length = len(text)
-    if length > limits["characters"]:
+    length, limit = len(text), rules.caption_characters
+    if length > limit:
         problems.append(
             _("the {platform} caption is {length:,} characters; the limit is {limit:,}: shorten it by {over:,}").format(
-                platform=platform.capitalize(), length=length, limit=limits["characters"],
-                over=length - limits["characters"])
+                platform=rules.label, length=length, limit=limit, over=length - limit)
         )
-    if "hashtags" in limits:
-        tags = ["#" + tag for tag in HASHTAG.findall(text)]
-        over = len(tags) - limits["hashtags"]
-        if over > 0:
-            problems.append(_(
-                "the {platform} caption has {count} hashtags; {platform} allows {limit}: drop {over}, e.g. {drop} "
-                "(hashtags for Facebook only go under hashtags: {{facebook: [...]}})"
-            ).format(platform=platform.capitalize(), count=len(tags), limit=limits["hashtags"], over=over,
-                     drop=" ".join(tags[-over:])))
-    if "mentions" in limits:
-        mentions = MENTION.findall(text)
-        if len(mentions) > limits["mentions"]:
-            problems.append(_("the {platform} caption has {count} @-mentions; the limit is {limit}: remove {over}").format(
-                platform=platform.capitalize(), count=len(mentions), limit=limits["mentions"],
-                over=len(mentions) - limits["mentions"]))
+    tags = ["#" + tag for tag in HASHTAG.findall(text)]
+    if rules.hashtags is not None and len(tags) > rules.hashtags:
+        over = len(tags) - rules.hashtags
+        problems.append(_(
+            "the {platform} caption has {count} hashtags; {platform} allows {limit}: drop {over}, e.g. {drop} "
+            "(hashtags for Facebook only go under hashtags: {{facebook: [...]}})"
+        ).format(platform=rules.label, count=len(tags), limit=rules.hashtags, over=over, drop=" ".join(tags[-over:])))
+    mentions = MENTION.findall(text)
+    if rules.mentions is not None and len(mentions) > rules.mentions:
+        problems.append(_("the {platform} caption has {count} @-mentions; the limit is {limit}: remove {over}").format(
+            platform=rules.label, count=len(mentions), limit=rules.mentions, over=len(mentions) - rules.mentions))
     return problems

@@ -13,7 +13,8 @@ from sokasi_post.checks import check_text_list, describe_type, did_you_mean, has
 from sokasi_post.config import FITS, STARTER, Settings
 from sokasi_post.errors import ConfigError
 from sokasi_post.i18n import LANGUAGES, _
-from sokasi_post.models import PLATFORMS, Problem, Product
+from sokasi_post.models import Problem, Product
+from sokasi_post.platforms import platform_names
 from sokasi_post.yamlfile import (
     YamlDocument,
     YamlFileError,
@@ -369,13 +370,13 @@ class _PostChecker:
             return enabled
         chosen = self.text_list("platforms", "platforms: [facebook]")
         for name in chosen:
-            if name not in PLATFORMS:
+            if name not in platform_names():
                 self.fail(_("platforms: unknown platform {name!r}; expected {known}").format(
-                    name=name, known=", ".join(PLATFORMS)))
+                    name=name, known=", ".join(platform_names())))
             elif name not in enabled:
                 self.warn(_("platforms: {name} is switched off in the config, so this product will not go there")
                           .format(name=name))
-        return tuple(name for name in PLATFORMS if name in chosen and name in enabled)
+        return tuple(name for name in platform_names() if name in chosen and name in enabled)
 
     def publish_at(self) -> datetime | None:
         """When the product may be posted, in the config's time zone unless one is given; a date alone is a problem."""

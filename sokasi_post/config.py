@@ -24,6 +24,7 @@ from sokasi_post.checks import (
 from sokasi_post.errors import ConfigError
 from sokasi_post.i18n import LANGUAGES, N_, _, normalise
 from sokasi_post.models import Problem
+from sokasi_post.platforms import platform_names
 from sokasi_post.yamlfile import (
     CONFIG_NAME,
     YamlDocument,
@@ -110,6 +111,8 @@ def _flag(default: bool) -> _Key:
 
 
 # Every key config.yaml may hold, with its default. Documented key by key in docs/config.md.
+BUILT_IN = ("facebook", "instagram")  # the platforms with sections of their own below
+
 SCHEMA: dict[str, Any] = {
     "language": _Key((str,), None, N_("id or en")),
     "posts_dir": _text("posts"),
@@ -276,12 +279,13 @@ class Settings:
     # them. Each names the line; its platform is the one it stops ("facebook", "instagram"), or None for every one.
     unfinished: tuple[Problem, ...] = ()
 
+    more_platforms: tuple[str, ...] = ()  # platforms registered beyond Facebook and Instagram, switched on
+
     @property
     def enabled_platforms(self) -> tuple[str, ...]:
-        """The platforms switched on in config, in a fixed order."""
-        return tuple(
-            name for name, on in (("facebook", self.facebook.enabled), ("instagram", self.instagram.enabled)) if on
-        )
+        """The platforms switched on in config, in the order of the platform table."""
+        on = {"facebook": self.facebook.enabled, "instagram": self.instagram.enabled}
+        return tuple(name for name in platform_names() if on.get(name, name in self.more_platforms))
 
 
 def read_secret(variable: str) -> str | None:
@@ -355,7 +359,7 @@ def load_settings(path: Path, today: date | None = None) -> Settings:
     except YamlFileError as error:
         raise ConfigError([f"{shown}: {error}"]) from None
     problems: list[str] = []
-    values = _check_section(document.values, SCHEMA, "", problems, document.written)
+    values = _check_section(document.values, _schema(), "", problems, document.written)
     problems.extend(hash_comment_problems(document, "captions.hashtags"))
     if problems:
         raise ConfigError([f"{shown}: {p}" for p in problems])
@@ -363,6 +367,15 @@ def load_settings(path: Path, today: date | None = None) -> Settings:
     if settings is None:
         raise ConfigError([f"{shown}: {p}" for p in problems])
     return settings
+
+
+def _schema() -> dict[str, Any]:
+    """SCHEMA, with a section and a caption template for each platform registered beyond the two built in."""
+    more = [name for name in platform_names() if name not in BUILT_IN]
+    if not more:
+        return SCHEMA
+    captions = SCHEMA["captions"] | {name: _text(DEFAULT_INSTAGRAM_TEMPLATE) for name in more}
+    return SCHEMA | {name: {"enabled": _flag(False)} for name in more} | {"captions": captions}
 
 
 def _typed(value: Any, written: str | None) -> str:
@@ -544,6 +557,7 @@ def _build(path: Path, shown: str, v: dict[str, Any], problems: list[str], today
         whatsapp_gap=timedelta(minutes=v["whatsapp"]["group_minutes"]),
         language=v["language"],
         warnings=tuple(f"{shown}: {w}" for w in warnings),
+        more_platforms=tuple(name for name in platform_names() if name not in BUILT_IN and v[name]["enabled"]),
         unfinished=_unfinished(path, document, {"facebook.page_id": facebook.page_id if facebook.enabled else None,
                                                 "instagram.username": ig["username"] if ig["enabled"] else None,
                                                 "contact.whatsapp": whatsapp}),
@@ -703,7 +717,7 @@ def _schedule_settings(schedule: dict[str, Any], document: YamlDocument, problem
 
 def _caption_settings(captions: dict[str, Any], problems: list[str]) -> CaptionSettings:
     """The captions section, checked: each platform's template, then the hashtags (one list, or one per platform)."""
-    templates = {"facebook": captions["facebook"], "instagram": captions["instagram"]}
+    templates = {name: captions[name] for name in platform_names() if name in captions}
     for platform, template in templates.items():
         problems.extend(f"captions.{platform}: {p}" for p in template_problems(template))
     hashtags, hashtags_by_platform = hashtag_lists(captions["hashtags"], "captions.hashtags", problems)

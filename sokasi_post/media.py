@@ -30,15 +30,14 @@ from PIL import Image, ImageCms, UnidentifiedImageError
 from sokasi_post.config import Settings
 from sokasi_post.i18n import N_, _
 from sokasi_post.models import PreparedPhoto, Problem, Product
+from sokasi_post.platforms import PlatformRules, rules_for
 from sokasi_post.yamlfile import NotAFileError, display_path, open_regular
 
 # Bump when the pipeline's output changes, so cached files from an older version are not reused.
 PIPELINE_VERSION = 2  # 2: no comment carried over; Instagram ratios rounded inside the range
 
-# What each platform accepts (docs/platforms.md I7 and F2). The choices within these limits
+# What each platform accepts is in platforms.py (docs/platforms.md I7 and F2). The choices within those limits
 # (Instagram width and fit, Facebook's longest side, quality) come from config's `media` section.
-INSTAGRAM_MIN_RATIO = 4 / 5  # portrait 4:5
-INSTAGRAM_MAX_RATIO = 1.91  # landscape 1.91:1
 MIN_SOURCE_WIDTH = 320  # Instagram scales anything narrower up; a photo this small is not worth posting
 MAX_THINNESS = 20  # a photo more than 20 times longer than wide cannot become a post on any platform
 # A JPEG decodes at 1/2, 1/4 or 1/8 scale several times faster than whole. For a "longest side at
@@ -171,10 +170,12 @@ def prepare_products(
 
 def _jobs(product: Product, settings: Settings) -> list[_Job]:
     """One job per photo of `product`, with its rendering for each of the product's platforms."""
-    # The photos of an Instagram post share one ratio; measuring it opens a photo, so only when it is needed.
-    ratio = _carousel_ratio(product.photos) if "instagram" in product.platforms else 1.0
-    return [(product, photo, [_target(product, photo, platform, ratio, settings) for platform in product.platforms])
-            for photo in product.photos]
+    # The photos of a post on a platform with a fixed range of shapes (Instagram) share one ratio; measuring it
+    # opens a photo, so only when it is needed.
+    ratios = {platform: _carousel_ratio(product.photos, rules_for(platform)) for platform in product.platforms
+              if rules_for(platform).min_ratio is not None}
+    return [(product, photo, [_target(product, photo, platform, ratios.get(platform, 1.0), settings)
+                              for platform in product.platforms]) for photo in product.photos]
 
 
 def _run_job(job: _Job, cache: _Cache, warned: list[Problem]) -> list[PreparedPhoto | PhotoError]:
@@ -284,15 +285,17 @@ def _target(product: Product, photo: Path, platform: str, ratio: float, settings
     focus = product.focus.get(photo.name, (0.5, 0.5))
     artist = product.maker if credit else None
     copyright = (settings.contact.name or product.maker) if credit else None
-    if platform == "instagram":
+    rules = rules_for(platform)
+    if rules.min_ratio is not None:
+        width, fit = (media.instagram_width, media.instagram_fit) if platform == "instagram" else (rules.photo_width, "crop")
         return FixedRatio(platform, focus, media.background, media.quality, artist, copyright,
-                          ratio=ratio, width=media.instagram_width, fit=product.fit or media.instagram_fit)
-    return LongestSide(platform, focus, media.background, media.quality, artist, copyright,
-                       max_side=media.facebook_max_side)
+                          ratio=ratio, width=width, fit=product.fit or fit)
+    max_side = media.facebook_max_side if platform == "facebook" else rules.photo_max_side
+    return LongestSide(platform, focus, media.background, media.quality, artist, copyright, max_side=max_side)
 
 
-def _carousel_ratio(photos: tuple[Path, ...]) -> float:
-    """The aspect ratio every photo of an Instagram post shares: the first readable photo's, within range."""
+def _carousel_ratio(photos: tuple[Path, ...], rules: PlatformRules) -> float:
+    """The aspect ratio every photo of a post shares (Instagram): the first readable photo's, within the platform's range."""
     for photo in photos:
         try:
             with _open(photo) as image:
@@ -300,7 +303,7 @@ def _carousel_ratio(photos: tuple[Path, ...]) -> float:
         except Exception:  # noqa: BLE001 - a photo that cannot be measured is named when it is prepared
             continue
         if width and height:
-            return min(max(width / height, INSTAGRAM_MIN_RATIO), INSTAGRAM_MAX_RATIO)
+            return min(max(width / height, rules.min_ratio or 0), rules.max_ratio or math.inf)
     return 1.0
 
 
@@ -547,7 +550,7 @@ def _at_ratio(upright: Image.Image, target: FixedRatio) -> tuple[Image.Image, fl
         raise PhotoError(_("is too small for Instagram once cropped to {ratio:.2f}:1 ({width} pixels wide; "
                            "at least {minimum} needed); use a larger photo or fit: pad").format(
             ratio=target.ratio, width=out_width, minimum=MIN_SOURCE_WIDTH))
-    out_height = _height_within_range(out_width, target.ratio)
+    out_height = _height_within_range(out_width, target.ratio, target.platform)
     if target.fit == "pad":
         scale = out_width / box_width
         inner = (max(1, round(width * scale)), max(1, round(height * scale)))
@@ -563,16 +566,17 @@ def _at_ratio(upright: Image.Image, target: FixedRatio) -> tuple[Image.Image, fl
     return _finish(resized, target.background), (box_width * box_height) / (width * height)
 
 
-def _height_within_range(width: int, ratio: float) -> int:
-    """The output height for `width` at `ratio`, rounded so that width / height really is inside Instagram's range.
+def _height_within_range(width: int, ratio: float, platform: str = "instagram") -> int:
+    """The output height for `width` at `ratio`, rounded so that width / height really is inside the platform's range.
 
     1080 / 1.91 rounds to 565, and 1080 / 565 is 1.9115: just over the limit (docs/platforms.md I7).
     """
     height = max(1, round(width / ratio))
-    if width / height > INSTAGRAM_MAX_RATIO:
-        height = math.ceil(width / INSTAGRAM_MAX_RATIO)
-    elif width / height < INSTAGRAM_MIN_RATIO:
-        height = math.floor(width / INSTAGRAM_MIN_RATIO)
+    rules = rules_for(platform)
+    if rules.max_ratio is not None and width / height > rules.max_ratio:
+        height = math.ceil(width / rules.max_ratio)
+    elif rules.min_ratio is not None and width / height < rules.min_ratio:
+        height = math.floor(width / rules.min_ratio)
     return height
 
 

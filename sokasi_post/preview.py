@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sokasi_post.captions import HASHTAG, LIMITS, format_rupiah
+from sokasi_post.captions import HASHTAG, format_rupiah
 from sokasi_post.config import Settings
 from sokasi_post.errors import UsageError
 from sokasi_post.i18n import _, format_date, language
 from sokasi_post.ledger import Ledger
 from sokasi_post.media import contact_sheet
 from sokasi_post.models import PlannedPost, PreparedPhoto, Problem
+from sokasi_post.platforms import rules_for
 from sokasi_post.publishing import Plan, active_cooldowns, cooldown_text, fingerprint
 from sokasi_post.states import DONE, State, phrase_for
 from sokasi_post.yamlfile import NotAFileError, display_path, open_regular
@@ -162,6 +163,7 @@ class _Writer:
         return Path(path)
 
     def write(self, name: str, data: bytes) -> None:
+        """Write `name` (under the folder; in a slug's subfolder it makes) through a new file renamed into place."""
         parent = self.folder
         if "/" in name:
             sub = name.split("/")[0]
@@ -313,6 +315,7 @@ def sheet_notes(broken: dict[str, tuple[Problem, ...]]) -> list[str]:
 
 def _product_html(slug: str, posts: list[PlannedPost], settings: Settings, states: dict, now: datetime,
                   resting: dict[str, str]) -> str:
+    """One product's article: a card per platform with its state, notes, the post as it will look, and its length."""
     product = posts[0].product
     cards = []
     for post in posts:
@@ -327,7 +330,7 @@ def _product_html(slug: str, posts: list[PlannedPost], settings: Settings, state
             found.insert(0, ("error", resting[post.platform]))
         notes = "".join(f'<li class="{kind}">{_esc(text)}</li>' for kind, text in found)
         body = _facebook_html(post, settings) if post.platform == "facebook" else _instagram_html(post, settings)
-        limit = LIMITS[post.platform]["characters"]
+        limit = rules_for(post.platform).caption_characters
         cards.append(
             f'<div class="card {post.platform}" data-platform="{post.platform}">'
             f'<h3>{_esc(post.platform.capitalize())} {_state_html(states.get((slug, post.platform)))}</h3>'

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sokasi_post import errors
-from sokasi_post.captions import LIMITS, caption_problems, render_caption
+from sokasi_post.captions import caption_problems, render_caption
 from sokasi_post.catalog import POST_FILE, Catalog
 from sokasi_post.config import Settings
 from sokasi_post.errors import (
@@ -28,12 +28,11 @@ from sokasi_post.i18n import _, format_date
 from sokasi_post.ledger import Entry, Ledger, Setback
 from sokasi_post.media import Prepared, prepare_products
 from sokasi_post.models import Cooldown, Hindrance, PlannedPost, PostProblem, PreparedPhoto, Problem, Product
+from sokasi_post.platforms import rules_for
 from sokasi_post.publishers import Publisher, schedules_natively, with_retries
 from sokasi_post.states import AFTER_SETBACK, DONE, DOUBTFUL, TROUBLE, Outcome, State, Unsent
 from sokasi_post.yamlfile import display_path
 
-# Both platforms take at most ten photos in one post (an Instagram carousel; a Facebook multi-photo post).
-MAX_PHOTOS = {"facebook": 10, "instagram": 10}
 CROP_WARNING = 0.75  # warn when Instagram's crop keeps less than this share of a photo
 NEAR_LIMIT = 0.9  # warn when a caption uses more than this share of the platform's limit
 
@@ -79,7 +78,7 @@ def plan_post(product: Product, platform: str, settings: Settings, prepared: Pre
     for failure in prepared.failures[(product.slug, platform)]:
         problems.append(PostProblem(Hindrance.PHOTO, _("photo {name} {problem}").format(name=failure.path.name,
                                                                                          problem=failure.message)))
-    limit = MAX_PHOTOS[platform]
+    limit = rules_for(platform).photos_per_post
     if len(product.photos) > limit:
         problems.append(PostProblem(Hindrance.PHOTO_COUNT, _(
             "{platform} takes at most {limit} photos in one post; this product has {count}: list the best {limit} under "
@@ -95,7 +94,7 @@ def post_warnings(product: Product, platform: str, caption: str, photos: tuple[P
     found = []
     if product.price is None:
         found.append(_("No price: buyers will have to ask"))
-    limit = LIMITS[platform]["characters"]
+    limit = rules_for(platform).caption_characters
     if NEAR_LIMIT * limit < len(caption) <= limit:
         found.append(_("The caption is near the limit: {length:,} of {limit:,} characters").format(
             length=len(caption), limit=limit))
@@ -416,6 +415,7 @@ class _Run:
             platform=platform.capitalize(), link=link))
 
     def _sendable(self, post: PlannedPost) -> bool:
+        """True when the post itself could go out now: ready, not blocked, and due (or its platform holds it till then)."""
         when = post.product.publish_at
         due = not when or when <= self.now or schedules_natively(post.platform, self.settings, when, self.now)
         return not post.product.is_draft and not post.blocked and due
@@ -509,6 +509,7 @@ class _Run:
         return None
 
     def _local(self, when: datetime) -> str:
+        """`when` in words, in the config's timezone."""
         return format_date(when.astimezone(self.settings.timezone))
 
     def _may_not_ask(self, post: PlannedPost) -> Result | None:
@@ -548,6 +549,7 @@ class _Run:
         self.stopped[platform] = f"{error} — {cooldown_text(cooldown, self.settings)}"
 
     def _over_daily_limit(self, platform: str) -> bool:
+        """True when Instagram's daily limit (instagram.daily_limit, from local midnight) is reached; Facebook has none."""
         if platform != "instagram":
             return False
         local = self.now.astimezone(self.settings.timezone)
@@ -569,6 +571,7 @@ class _Run:
         return self.publishers[platform]
 
     def _send(self, post: PlannedPost, publisher: Publisher, sent: str, progress: dict[str, Any]) -> Result:
+        """Send one post: the intent first, then the request (resuming `progress`), then its receipt or how it ended."""
         slug, platform = post.product.slug, post.platform
         state = dict(progress)
 
@@ -678,6 +681,7 @@ def _broken_rows(broken: dict[str, tuple[Problem, ...]]) -> list[StatusRow]:
 
 
 def _row(entry, changed: bool, setback: Setback | None = None) -> StatusRow:
+    """A status row from the ledger's row, with the last run's word when it is newer than the row."""
     error, updated_at = entry.last_error, entry.updated_at
     if setback is not None and setback.at >= entry.updated_at:  # the last run said something newer than the row
         error, updated_at = setback.detail, setback.at

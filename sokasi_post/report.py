@@ -15,12 +15,12 @@ from sokasi_post.config import Settings
 from sokasi_post.i18n import _, format_date
 from sokasi_post.ledger import Entry, Ledger, Setback
 from sokasi_post.models import Cooldown, PlannedPost, Problem, Product
+from sokasi_post.platforms import short_name
 from sokasi_post.publishing import Plan, active_cooldowns
 from sokasi_post.states import DONE, DOUBTFUL, Outcome, State, Unsent, word_for
 from sokasi_post.yamlfile import YamlFileError, read_yaml_mapping
 
 MAX_ITEMS = 12  # per section: one message must stay readable on a phone
-PLATFORM_SHORT = {"facebook": "FB", "instagram": "IG"}
 SHORT_REASON = 160  # characters of a reason in "Needs a look"; the whole text is in `sokasi-post status`
 # What the last run did that keeps a post out of "Next": it waits for the coordinator, not for a run.
 STUCK = (Outcome.BLOCKED, Outcome.STOPPED, Outcome.REFUSED, Outcome.IN_DOUBT)
@@ -122,7 +122,7 @@ def _online(planned: Plan, settings: Settings, state: _State, since: datetime | 
 
 
 def _online_link(entry: Entry, settings: Settings) -> str:
-    label = PLATFORM_SHORT.get(entry.platform, entry.platform)
+    label = short_name(entry.platform)
     if entry.state == State.SCHEDULED and entry.scheduled_for:
         when = format_date(entry.scheduled_for.astimezone(settings.timezone))
         return "  " + _("{platform} (at {when}): {link}").format(platform=label, when=when,
@@ -255,7 +255,7 @@ def _post_items(planned: Plan, state: _State, broken: dict[str, tuple[Problem, .
         product = products.get(slug)
         title, maker = (product.title, product.maker) if product else (
             _broken_names(settings, slug) if slug in broken else (slug, None))
-        label = PLATFORM_SHORT.get(platform, platform)
+        label = short_name(platform)
         items.append(_Item(maker or _maker(None), 2, title, f" ({label}): {said}"))
     return items
 
@@ -297,7 +297,7 @@ def _entry_trouble(entry: Entry | None, platform: str) -> str | None:
 
 
 def _platforms(posts: list[PlannedPost]) -> str:
-    return ", ".join(PLATFORM_SHORT.get(post.platform, post.platform) for post in posts)
+    return ", ".join(short_name(post.platform) for post in posts)
 
 
 def _rest_text(cooldown: Cooldown, settings: Settings) -> str:

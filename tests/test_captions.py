@@ -9,9 +9,10 @@ from urllib.parse import urlparse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sokasi_post.captions import LIMITS, caption_problems, format_rupiah, normalise_hashtag, render_caption
+from sokasi_post.captions import caption_problems, format_rupiah, normalise_hashtag, render_caption
 from sokasi_post.config import load_settings
 from sokasi_post.models import Product
+from sokasi_post.platforms import rules_for
 
 from .conftest import CONFIG
 
@@ -150,7 +151,7 @@ def test_normalised_hashtags_are_single_words_without_hash(tag):
 @given(st.text(max_size=3000))
 def test_a_caption_within_every_limit_has_no_problems(text):
     problems = caption_problems(text, "instagram")
-    assert (len(text) > LIMITS["instagram"]["characters"]) == any("characters" in p for p in problems)
+    assert (len(text) > rules_for("instagram").caption_characters) == any("characters" in p for p in problems)
 
 
 def test_six_instagram_hashtags_are_blocked_at_check_naming_the_ones_to_drop(project):

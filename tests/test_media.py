@@ -17,9 +17,13 @@ from PIL import Image, ImageCms, PngImagePlugin, TiffImagePlugin
 from sokasi_post import media
 from sokasi_post.catalog import load_catalog
 from sokasi_post.config import load_settings
-from sokasi_post.media import INSTAGRAM_MAX_RATIO, INSTAGRAM_MIN_RATIO, prepare_products
+from sokasi_post.media import prepare_products
+from sokasi_post.platforms import rules_for
 
 from .icc import swapped_primaries_profile
+
+INSTAGRAM_MIN_RATIO = rules_for("instagram").min_ratio or 0
+INSTAGRAM_MAX_RATIO = rules_for("instagram").max_ratio or 0
 
 RED, GREEN, BLUE, YELLOW = (220, 20, 20), (20, 200, 20), (20, 20, 220), (230, 220, 20)
 

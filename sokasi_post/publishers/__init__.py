@@ -17,6 +17,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from importlib import import_module
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -24,6 +25,7 @@ from sokasi_post.config import Settings, read_secret
 from sokasi_post.errors import AuthError, TransientError, UnreachableError
 from sokasi_post.i18n import N_, _
 from sokasi_post.models import PlannedPost, Receipt
+from sokasi_post.platforms import rules_for
 from sokasi_post.redaction import redact
 
 __all__ = ["CLOCK_MARGIN", "SETUP_HELP", "Checkpoint", "Publisher", "build", "causes", "connect_failure", "redact", "same_text",
@@ -102,7 +104,9 @@ def build(platform: str, settings: Settings, sleep: Callable[[float], None] = ti
         from sokasi_post.publishers.instagram import InstagramPublisher  # slow to import: only when needed
 
         return InstagramPublisher(settings, sleep=sleep)
-    raise ValueError(platform)
+    # Any other platform: the module its rules name makes the publisher (docs/platforms.md, the platform table).
+    module = rules_for(platform).publisher
+    return import_module(module if "." in module else f"{__name__}.{module}").make_publisher(settings, sleep)
 
 
 def secrets_of(settings: Settings) -> list[str]:

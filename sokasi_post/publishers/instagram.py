@@ -44,6 +44,7 @@ from sokasi_post.errors import (
 from sokasi_post.i18n import N_, _, format_date
 from sokasi_post.models import PlannedPost, PreparedPhoto, Receipt
 from sokasi_post.places import SavedPlace, confirm_line, load_place, save_place
+from sokasi_post.platforms import rules_for
 from sokasi_post.publishers import (
     CLOCK_MARGIN,
     CONNECT_TIMED_OUT,
@@ -62,7 +63,7 @@ from sokasi_post.redaction import remember
 
 log = logging.getLogger(__name__)
 
-MAX_CAROUSEL = 10
+MAX_CAROUSEL = rules_for("instagram").photos_per_post  # docs/platforms.md I7
 LOGIN_HELP = N_("run `sokasi-post login instagram`")
 
 # The phone the account is used from: in Indonesia, in Indonesian (docs/platforms.md I3). The time zone comes
