@@ -24,7 +24,7 @@ from sokasi_post.checks import (
 from sokasi_post.errors import ConfigError
 from sokasi_post.i18n import LANGUAGES, N_, _, normalise
 from sokasi_post.models import Problem
-from sokasi_post.platforms import platform_names
+from sokasi_post.platforms import platform_names, rules_for
 from sokasi_post.yamlfile import (
     CONFIG_NAME,
     YamlDocument,
@@ -141,7 +141,7 @@ SCHEMA: dict[str, Any] = {
         },
         "pause_min_seconds": _Key((int,), 30, N_("whole seconds")),
         "pause_max_seconds": _Key((int,), 90, N_("whole seconds")),
-        "daily_limit": _Key((int,), 5, N_("how many posts a day at most")),
+        "daily_limit": _Key((int,), rules_for("instagram").daily_limit, N_("how many posts a day at most")),
     },
     "contact": {
         "whatsapp": _Key((str, int), _REQUIRED, N_("a phone number, e.g. \"+62 812-3456-7890\"")),
