@@ -276,6 +276,7 @@ class Ledger:
         self.close()
 
     def _migrate(self) -> None:
+        """Apply the migrations not yet run (read only: refuse a ledger that needs one); refuse a newer version's ledger."""
         try:
             self.db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # reads the header: is it a database?
         except sqlite3.DatabaseError as error:  # pragma: no cover - execute already translates
@@ -305,12 +306,14 @@ class Ledger:
 
     @staticmethod
     def _refuse_newer(done: set[str]) -> None:
+        """A ledger with migrations this version does not know was written by a newer one: _Damaged("newer")."""
         unknown = sorted(done - {name for name, _migration in MIGRATIONS})
         if unknown:
             raise _Damaged(_("it has the changes {names}, which this version does not know").format(names=", ".join(unknown)),
                            "newer")
 
     def _now(self) -> str:
+        """The ledger clock's time, as stored."""
         return self.clock().isoformat()
 
     def get(self, slug: str, platform: str) -> Entry | None:
@@ -398,6 +401,7 @@ class Ledger:
         return _time(row[0])
 
     def remember_report(self, at: datetime) -> None:
+        """Record that a report for the group was made at `at`."""
         with self.db:
             self.db.execute("INSERT INTO reports VALUES (?)", (at.isoformat(),))
 

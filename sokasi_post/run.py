@@ -20,7 +20,7 @@ from sokasi_post.errors import CHALLENGE, SokasiError, StateError, ThrottledErro
 from sokasi_post.i18n import _, format_date
 from sokasi_post.importer import Draft, Export, ImportPlan, plan_import, write_drafts
 from sokasi_post.ledger import Ledger
-from sokasi_post.models import Cooldown, Product
+from sokasi_post.models import Cooldown, Problem, Product
 from sokasi_post.publishers import SETUP_HELP, Publisher, build
 from sokasi_post.publishing import Plan, PublishOptions, Result, StatusRow, plan
 from sokasi_post.redaction import redact
@@ -199,7 +199,7 @@ class Status:
     stuck: str | None
 
 
-def status(settings: Settings, planned: Plan, broken: dict[str, tuple], now: datetime | None = None) -> Status:
+def status(settings: Settings, planned: Plan, broken: dict[str, tuple[Problem, ...]], now: datetime | None = None) -> Status:
     """Every post's state from the ledger (read only: nothing is written), the rests, and a stuck run."""
     now = now or datetime.now(UTC)
     with Ledger.open(settings.state_dir, read_only=True) as ledger:
