@@ -17,13 +17,12 @@ from typing import Any
 import click
 
 from sokasi_post import publishing, run
-from sokasi_post.captions import format_rupiah
+from sokasi_post.captions import LIMITS, format_rupiah
 from sokasi_post.catalog import Catalog, load_catalog
 from sokasi_post.config import Settings, find_config, load_settings, read_secret
 from sokasi_post.errors import ConfigError, SokasiError, UsageError
 from sokasi_post.i18n import LANGUAGES, _, format_date, ngettext, set_language
 from sokasi_post.models import PLATFORMS, Cooldown, PlannedPost, Problem, Product
-from sokasi_post.platforms import rules_for
 from sokasi_post.preview import render_preview
 from sokasi_post.publishers import secrets_of
 from sokasi_post.publishing import Plan, PublishOptions, StatusRow, export_photos, photo_count, plan, select_products
@@ -367,7 +366,7 @@ def _show_post(post: PlannedPost, settings: Settings) -> None:
         if photo.name in product.alt:
             click.echo(_("     alt: {text}").format(text=product.alt[photo.name]))
     click.echo(_("Caption ({length:,} of {limit:,} characters):").format(
-        length=len(post.caption), limit=rules_for(post.platform).caption_characters))
+        length=len(post.caption), limit=LIMITS[post.platform]["characters"]))
     for line in post.caption.splitlines():
         click.echo(f"    {line}".rstrip())
     for problem in post.problems:
@@ -468,7 +467,7 @@ def _publish_for_real(app: _App, settings: Settings, catalog: Catalog, products:
 
     tally = run.publish(settings, products, options, planner=partial(_plan_with_progress, app), report=show, notice=_tell)
     if tally.busy:
-        _busy(app, settings)
+        _say_busy(app, settings)
         return
     if tally.first_facebook:
         click.echo(tally.first_facebook)
@@ -484,7 +483,7 @@ def _publish_for_real(app: _App, settings: Settings, catalog: Catalog, products:
         raise SystemExit(1)
 
 
-def _busy(app: _App, settings: Settings) -> None:
+def _say_busy(app: _App, settings: Settings) -> None:
     """Another run holds the lock (and is not stuck, which the core raises as an error): nothing was done."""
     app.say(_("Another run is in progress (lock {path}); nothing done.").format(path=display_path(run.lock_path(settings))))
 
@@ -672,7 +671,7 @@ def reconcile(app: _App) -> None:
     tally = run.reconcile(settings, load_catalog(settings).products, planner=partial(_plan_with_progress, app),
                           notice=_tell)
     if tally.busy:
-        _busy(app, settings)
+        _say_busy(app, settings)
         return
     for result in tally.results:
         click.echo(f"{result.post.product.slug} → {result.post.platform.capitalize()}: {result.detail}")
