@@ -17,12 +17,13 @@ from typing import Any
 import click
 
 from sokasi_post import publishing, run
-from sokasi_post.captions import LIMITS, format_rupiah
+from sokasi_post.captions import format_rupiah
 from sokasi_post.catalog import Catalog, load_catalog
 from sokasi_post.config import Settings, find_config, load_settings, read_secret
 from sokasi_post.errors import ConfigError, SokasiError, UsageError
 from sokasi_post.i18n import LANGUAGES, _, format_date, ngettext, set_language
 from sokasi_post.models import PLATFORMS, Cooldown, PlannedPost, Problem, Product
+from sokasi_post.platforms import rules_for
 from sokasi_post.preview import render_preview
 from sokasi_post.publishers import secrets_of
 from sokasi_post.publishing import Plan, PublishOptions, StatusRow, export_photos, photo_count, plan, select_products
@@ -366,7 +367,7 @@ def _show_post(post: PlannedPost, settings: Settings) -> None:
         if photo.name in product.alt:
             click.echo(_("     alt: {text}").format(text=product.alt[photo.name]))
     click.echo(_("Caption ({length:,} of {limit:,} characters):").format(
-        length=len(post.caption), limit=LIMITS[post.platform]["characters"]))
+        length=len(post.caption), limit=rules_for(post.platform).caption_characters))
     for line in post.caption.splitlines():
         click.echo(f"    {line}".rstrip())
     for problem in post.problems:
