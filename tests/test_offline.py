@@ -103,7 +103,7 @@ def village(tmp_path, fake_instagram, monkeypatch):
     from tests.fakegraph import FakeGraph
 
     with FakeGraph(page_id=SAMPLE_PAGE) as graph:
-        offline = Offline(tmp_path, graph, fake_instagram, monkeypatch)
+        offline = Offline(tmp_path, graph, fake_instagram, monkeypatch, small_photos=True)
         offline.count_connections(monkeypatch)
         yield offline
 

@@ -48,7 +48,7 @@ def village(tmp_path, fake_instagram, monkeypatch):
     with FakeGraph(page_id=SAMPLE_PAGE) as graph:
         graph.app_secret = APP_SECRET
         graph.add_token(PAGE_TOKEN, kind="PAGE", id=SAMPLE_PAGE, name="Sokasi Tigawasa")
-        place = Village(tmp_path, graph, fake_instagram, monkeypatch)
+        place = Village(tmp_path, graph, fake_instagram, monkeypatch, small_photos=True)
         session = fake_instagram.session_settings()
         session["cookies"] = {"datr": COOKIE}
         save_session(session, place.settings.instagram.session_file)
