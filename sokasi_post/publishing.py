@@ -289,6 +289,11 @@ def current_slot(settings: Settings, now: datetime) -> str | None:
     return f"{day.isoformat()} {(today or slots)[-1].strftime('%H:%M')}"
 
 
+def daily_limit(platform: str, settings: Settings) -> int | None:
+    """How many posts a day `platform` takes at most (None: no cap): config's for Instagram, else the platform table's."""
+    return settings.instagram.daily_limit if platform == "instagram" else rules_for(platform).daily_limit
+
+
 def account_of(platform: str, settings: Settings) -> str:
     """The account a cool-down belongs to: the Page id on Facebook, the account name on Instagram."""
     return (settings.facebook.page_id if platform == "facebook" else settings.instagram.username) or ""
@@ -435,7 +440,7 @@ class _Run:
             entry = self.ledger.get(post.product.slug, post.platform)
         if self._over_daily_limit(post.platform):
             return Result(post, Outcome.HELD, _("the daily limit of {limit} {platform} posts is reached; the rest go "
-                                                "tomorrow").format(limit=self.settings.instagram.daily_limit,
+                                                "tomorrow").format(limit=daily_limit(post.platform, self.settings),
                                                                    platform=post.platform.capitalize()))
         publisher = self._publisher(post.platform)
         if publisher is None:
@@ -549,12 +554,14 @@ class _Run:
         self.stopped[platform] = f"{error} — {cooldown_text(cooldown, self.settings)}"
 
     def _over_daily_limit(self, platform: str) -> bool:
-        """True when Instagram's daily limit (instagram.daily_limit, from local midnight) is reached; Facebook has none."""
-        if platform != "instagram":
+        """True when the platform's daily limit (since local midnight) is reached: Instagram's is instagram.daily_limit,
+        another's comes from the platform table; Facebook has none."""
+        limit = daily_limit(platform, self.settings)
+        if limit is None:
             return False
         local = self.now.astimezone(self.settings.timezone)
         midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        return self.ledger.count_published_since(platform, midnight) >= self.settings.instagram.daily_limit
+        return self.ledger.count_published_since(platform, midnight) >= limit
 
     def _publisher(self, platform: str) -> Publisher | None:
         """The platform's publisher, its credentials checked once per run; None (and the platform stopped) if they fail."""
