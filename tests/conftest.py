@@ -63,12 +63,23 @@ class Project:
 
 @pytest.fixture(autouse=True)
 def english():
-    """Every test starts in English, whatever an earlier test chose with --lang."""
+    """Every test starts in English, whatever an earlier test chose with --lang.
+
+    That includes the --help option Click builds once per command, worded in the language of that moment and kept
+    (Command._help_option, since Click 8.1.8; tests/test_click_internals.py checks it is still there): one process
+    speaks one language, but a test process runs many commands in both, in an order xdist may change.
+    """
     from sokasi_post.i18n import set_language
 
     set_language("en")
+    forget_help_options()
     yield
     set_language("en")
+
+
+def forget_help_options() -> None:
+    for command in (cli, *cli.commands.values()):
+        command._help_option = None
 
 
 @pytest.fixture
