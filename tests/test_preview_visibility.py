@@ -196,7 +196,8 @@ def test_a_banner_is_drawn_across_the_photo(tmp_path):
         assert with_banner.size == without.size
         red, green, blue = with_banner.convert("RGB").getpixel((20, 16))
         assert red > 150 and green < 60 and blue < 80
-        assert without.convert("RGB").getpixel((20, 16)) == (255, 255, 255)
+        # The white photo, with no band (the 256-colour palette may move white by a few steps).
+        assert min(without.convert("RGB").getpixel((20, 16))) >= 240
 
 
 def test_ledger_states_are_words_in_both_languages(project):
