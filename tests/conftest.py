@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 import io
+import os
+import sys
 import textwrap
 from pathlib import Path
+
+# The suite starts about a hundred Python processes (every command without a terminal, the kill trials, the
+# installed command). Where the environment says not to write compiled files beside the sources
+# (PYTHONDONTWRITEBYTECODE, as on CI), each of them compiled every module again: some 15 s of the suite's
+# processor time. They are kept instead in .pytest_cache/pycache (ignored by git), never beside the sources.
+if sys.dont_write_bytecode:
+    _PYCACHE = Path(__file__).resolve().parent.parent / ".pytest_cache" / "pycache"
+    sys.pycache_prefix = str(_PYCACHE)
+    sys.dont_write_bytecode = False
+    os.environ["PYTHONPYCACHEPREFIX"] = str(_PYCACHE)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 import pytest
 from click.testing import CliRunner
