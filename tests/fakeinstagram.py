@@ -231,7 +231,7 @@ class FakeInstagram:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ca.issue_cert("127.0.0.1").configure_cert(context)  # subjectAltName IP:127.0.0.1
         self._server = _Server(self, context)
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fakeinstagram", daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.01,), name="fakeinstagram", daemon=True).start()
         return self
 
     def stop(self) -> None:

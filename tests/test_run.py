@@ -24,7 +24,7 @@ from tests.test_publish_e2e import SAMPLE_PAGE, Village
 @pytest.fixture
 def village(tmp_path, fake_instagram, monkeypatch):
     with FakeGraph(page_id=SAMPLE_PAGE) as graph:
-        yield Village(tmp_path, graph, fake_instagram, monkeypatch)
+        yield Village(tmp_path, graph, fake_instagram, monkeypatch, small_photos=True)
 
 
 def products(settings, options=None):
