@@ -23,7 +23,7 @@ from sokasi_post.config import Settings, find_config, load_settings, read_secret
 from sokasi_post.errors import ConfigError, SokasiError, UsageError
 from sokasi_post.i18n import LANGUAGES, _, format_date, ngettext, set_language
 from sokasi_post.models import PLATFORMS, Cooldown, PlannedPost, Problem, Product
-from sokasi_post.platforms import rules_for
+from sokasi_post.platforms import label_of, rules_for
 from sokasi_post.preview import render_preview
 from sokasi_post.publishers import secrets_of
 from sokasi_post.publishing import Plan, PublishOptions, StatusRow, export_photos, photo_count, plan, select_products
@@ -350,7 +350,7 @@ def _kilobytes(size: int) -> str:
 def _show_post(post: PlannedPost, settings: Settings) -> None:
     """Print what one planned post would send."""
     product = post.product
-    click.echo(f"== {product.slug} → {post.platform.capitalize()} ==")
+    click.echo(f"== {product.slug} → {label_of(post.platform)} ==")
     if product.is_draft:
         click.echo(_("Draft: will not be posted (set status: ready in post.yaml)"))
     if product.publish_at:
@@ -622,7 +622,7 @@ def status(app: _App, as_json: bool) -> None:
         click.echo(line)
     for cooldown in shown.resting.values():
         click.echo(_("{platform}: resting. {reason}").format(
-            platform=cooldown.platform.capitalize(), reason=publishing.cooldown_text(cooldown, settings)))
+            platform=label_of(cooldown.platform), reason=publishing.cooldown_text(cooldown, settings)))
 
 
 def _status_json(row: StatusRow, cooldown: Cooldown | None) -> dict[str, object]:
@@ -675,7 +675,7 @@ def reconcile(app: _App) -> None:
         _say_busy(app, settings)
         return
     for result in tally.results:
-        click.echo(f"{result.post.product.slug} → {result.post.platform.capitalize()}: {result.detail}")
+        click.echo(f"{result.post.product.slug} → {label_of(result.post.platform)}: {result.detail}")
     app.say(_("Looked for {count} posts in doubt.").format(count=len(tally.results)))
     if tally.count(Outcome.IN_DOUBT):
         raise SystemExit(1)

@@ -51,6 +51,11 @@ def rules_for(platform: str) -> PlatformRules:
     return RULES[platform]
 
 
+def label_of(platform: str) -> str:
+    """A platform's name as shown to people; a name no longer known (an old ledger row) capitalised."""
+    return RULES[platform].label if platform in RULES else platform.capitalize()
+
+
 def short_name(platform: str) -> str:
     """A platform's short name in the report; a name no longer known (an old ledger row) as it is."""
     return RULES[platform].short if platform in RULES else platform

@@ -28,7 +28,7 @@ from sokasi_post.i18n import _, format_date, language
 from sokasi_post.ledger import Ledger
 from sokasi_post.media import contact_sheet
 from sokasi_post.models import PlannedPost, PreparedPhoto, Problem
-from sokasi_post.platforms import rules_for
+from sokasi_post.platforms import label_of, rules_for
 from sokasi_post.publishing import Plan, active_cooldowns, cooldown_text, fingerprint
 from sokasi_post.states import DONE, State, phrase_for
 from sokasi_post.yamlfile import NotAFileError, display_path, open_regular
@@ -287,7 +287,7 @@ def sheet_label(post: PlannedPost, entry) -> tuple[str | None, list[str]]:
     under it: title and platform, price and maker, and whether it will go out."""
     product = post.product
     banner = _("DRAFT") if product.is_draft else _("BLOCKED") if post.blocked else None
-    lines = [f"{product.title} · {post.platform.capitalize()} · " + _("photos: {count}").format(count=len(post.prepared)),
+    lines = [f"{product.title} · {label_of(post.platform)} · " + _("photos: {count}").format(count=len(post.prepared)),
              " · ".join([format_rupiah(product.price) if product.price else _("no price"),
                          *([product.maker] if product.maker else [])])]
     if product.is_draft:
@@ -333,7 +333,7 @@ def _product_html(slug: str, posts: list[PlannedPost], settings: Settings, state
         limit = rules_for(post.platform).caption_characters
         cards.append(
             f'<div class="card {post.platform}" data-platform="{post.platform}">'
-            f'<h3>{_esc(post.platform.capitalize())} {_state_html(states.get((slug, post.platform)))}</h3>'
+            f'<h3>{_esc(label_of(post.platform))} {_state_html(states.get((slug, post.platform)))}</h3>'
             f'{"<ul class=notes>" + notes + "</ul>" if notes else ""}{body}'
             f'<p class="count">{_esc(_("{length:,} of {limit:,} characters").format(length=len(post.caption), limit=limit))}'
             f"</p></div>")

@@ -28,7 +28,7 @@ from sokasi_post.i18n import _, format_date
 from sokasi_post.ledger import Entry, Ledger, Setback
 from sokasi_post.media import Prepared, prepare_products
 from sokasi_post.models import Cooldown, Hindrance, PlannedPost, PostProblem, PreparedPhoto, Problem, Product
-from sokasi_post.platforms import rules_for
+from sokasi_post.platforms import label_of, rules_for
 from sokasi_post.publishers import Publisher, schedules_natively, with_retries
 from sokasi_post.states import AFTER_SETBACK, DONE, DOUBTFUL, TROUBLE, Outcome, State, Unsent
 from sokasi_post.yamlfile import display_path
@@ -82,7 +82,7 @@ def plan_post(product: Product, platform: str, settings: Settings, prepared: Pre
     if len(product.photos) > limit:
         problems.append(PostProblem(Hindrance.PHOTO_COUNT, _(
             "{platform} takes at most {limit} photos in one post; this product has {count}: list the best {limit} under "
-            "photos:").format(platform=platform.capitalize(), limit=limit, count=len(product.photos))))
+            "photos:").format(platform=label_of(platform), limit=limit, count=len(product.photos))))
     photos = prepared.photos[(product.slug, platform)]
     return PlannedPost(product=product, platform=platform, caption=caption, photos=product.photos,
                        problems=tuple(problems), prepared=photos,
@@ -271,7 +271,7 @@ def reconcile(planned: Plan, settings: Settings, ledger: Ledger, make_publisher:
         entry = ledger.get(post.product.slug, post.platform)
         if entry and entry.state in DOUBTFUL:
             absent = Result(post, Outcome.RETRY_LATER, _("not on {platform}: the next publish sends it").format(
-                platform=post.platform.capitalize()))
+                platform=label_of(post.platform)))
             result = run.settle_doubt(post, entry) or absent
             report(result)
             results.append(result)
@@ -323,7 +323,7 @@ def active_cooldowns(settings: Settings, ledger: Ledger, now: datetime) -> dict[
 
 def cooldown_text(cooldown: Cooldown, settings: Settings) -> str:
     """What the rest means, in words for the coordinator: since when, why, and when posting starts again."""
-    name = cooldown.platform.capitalize()
+    name = label_of(cooldown.platform)
     since = format_date(cooldown.since.astimezone(settings.timezone))
     if cooldown.not_before is None:
         return _("{platform} asked on {since} to confirm it is really you; nothing is sent to {platform} until you open the "
@@ -380,7 +380,7 @@ class _Run:
                 continue
             notice(_("The ledger remembers no {platform} post (it is new, or was emptied or lost): looking on {platform} for "
                      "every ready product ({count}) before sending anything, so none is posted twice").format(
-                platform=platform.capitalize(), count=len(posts)))
+                platform=label_of(platform), count=len(posts)))
             complete = True
             for post in posts:
                 result = self._look_for(post)
@@ -408,16 +408,16 @@ class _Run:
                 self._stop(platform, error)
             return Result(post, Outcome.IN_DOUBT, _("not sent: the ledger does not know whether it was posted before, and "
                                                     "{platform} could not be asked ({error})").format(
-                platform=platform.capitalize(), error=error))
+                platform=label_of(platform), error=error))
         if found is None:
             return None
         self.ledger.adopt(post.product.slug, platform, fingerprint(post), found)
         link = found.permalink or found.remote_id
         if found.problem:
             return Result(post, Outcome.FLAWED, _("already on {platform}, but not as sent: {problem} ({link})").format(
-                platform=platform.capitalize(), problem=found.problem, link=link))
+                platform=label_of(platform), problem=found.problem, link=link))
         return Result(post, Outcome.FOUND, _("already on {platform}, the ledger had forgotten it: {link}").format(
-            platform=platform.capitalize(), link=link))
+            platform=label_of(platform), link=link))
 
     def _sendable(self, post: PlannedPost) -> bool:
         """True when the post itself could go out now: ready, not blocked, and due (or its platform holds it till then)."""
@@ -441,7 +441,7 @@ class _Run:
         if self._over_daily_limit(post.platform):
             return Result(post, Outcome.HELD, _("the daily limit of {limit} {platform} posts is reached; the rest go "
                                                 "tomorrow").format(limit=daily_limit(post.platform, self.settings),
-                                                                   platform=post.platform.capitalize()))
+                                                                   platform=label_of(post.platform)))
         publisher = self._publisher(post.platform)
         if publisher is None:
             return Result(post, Outcome.STOPPED, self.stopped[post.platform])
@@ -498,10 +498,10 @@ class _Run:
             if isinstance(error, errors.UnreachableError):  # still in doubt, and said like every post of the platform
                 return Result(post, Outcome.IN_DOUBT, self.stopped[platform])
             return Result(post, Outcome.IN_DOUBT, _("could not look for it on {platform}: {error}").format(
-                platform=platform.capitalize(), error=error))
+                platform=label_of(platform), error=error))
         except PublishError as error:
             return Result(post, Outcome.IN_DOUBT, _("could not look for it on {platform}: {error}").format(
-                platform=platform.capitalize(), error=error))
+                platform=label_of(platform), error=error))
         if found is not None:
             self.ledger.succeed(slug, platform, found)
             link = found.permalink or found.remote_id
@@ -510,7 +510,7 @@ class _Run:
                     problem=found.problem, link=link))
             return Result(post, Outcome.FOUND, _("it had gone through after all: {link}").format(link=link))
         self.ledger.settle(slug, platform, State.PENDING, _("not found on {platform}; sent again").format(
-            platform=platform.capitalize()))
+            platform=label_of(platform)))
         return None
 
     def _local(self, when: datetime) -> str:
@@ -613,7 +613,7 @@ class _Run:
                 problem=receipt.problem, link=receipt.permalink or receipt.remote_id))
         if receipt.scheduled_for:
             return Result(post, Outcome.SCHEDULED_THERE, _("{platform} will publish it at {when}: {link}").format(
-                platform=platform.capitalize(), link=receipt.permalink or receipt.remote_id,
+                platform=label_of(platform), link=receipt.permalink or receipt.remote_id,
                 when=self._local(receipt.scheduled_for)))
         return Result(post, Outcome.POSTED, receipt.permalink or receipt.remote_id)
 

@@ -15,7 +15,7 @@ from sokasi_post.config import Settings
 from sokasi_post.i18n import _, format_date
 from sokasi_post.ledger import Entry, Ledger, Setback
 from sokasi_post.models import Cooldown, PlannedPost, Problem, Product
-from sokasi_post.platforms import short_name
+from sokasi_post.platforms import label_of, short_name
 from sokasi_post.publishing import Plan, active_cooldowns
 from sokasi_post.states import DONE, DOUBTFUL, Outcome, State, Unsent, word_for
 from sokasi_post.yamlfile import YamlFileError, read_yaml_mapping
@@ -262,7 +262,7 @@ def _post_items(planned: Plan, state: _State, broken: dict[str, tuple[Problem, .
 
 def _trouble(key: Key, state: _State) -> str | None:
     """The reason a post needs a look and what happens next, in one line; None when it needs none."""
-    platform = key[1].capitalize()
+    platform = label_of(key[1])
     setback = state.last_setback(key)
     if setback is not None:
         if setback.outcome == Outcome.STOPPED:
@@ -302,7 +302,7 @@ def _platforms(posts: list[PlannedPost]) -> str:
 
 def _rest_text(cooldown: Cooldown, settings: Settings) -> str:
     """A resting platform in the group's words: since when, until when, and what happens then."""
-    name = cooldown.platform.capitalize()
+    name = label_of(cooldown.platform)
     since = format_date(cooldown.since.astimezone(settings.timezone))
     if cooldown.not_before is None:
         return _("{platform} asked on {since} to confirm the account is really ours: nothing goes to {platform} until the "

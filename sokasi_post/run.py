@@ -21,6 +21,7 @@ from sokasi_post.i18n import _, format_date
 from sokasi_post.importer import Draft, Export, ImportPlan, plan_import, write_drafts
 from sokasi_post.ledger import Ledger
 from sokasi_post.models import Cooldown, Problem, Product
+from sokasi_post.platforms import label_of
 from sokasi_post.publishers import SETUP_HELP, Publisher, build
 from sokasi_post.publishing import Plan, PublishOptions, Result, StatusRow, plan
 from sokasi_post.redaction import redact
@@ -111,7 +112,7 @@ def reconcile(settings: Settings, products: tuple[Product, ...], *, planner: Pla
 def headline(result: Result) -> str:
     """`product → Platform: word`, the start of a result's line."""
     post = result.post
-    return f"{post.product.slug} → {post.platform.capitalize()}: {word_for(result.outcome)}"
+    return f"{post.product.slug} → {label_of(post.platform)}: {word_for(result.outcome)}"
 
 
 class _Lines:
@@ -238,7 +239,7 @@ def doctor(settings: Settings, now: datetime, *, make_publisher: MakePublisher |
 def _check_platform(platform: str, settings: Settings, ledger: Ledger, rest: Cooldown | None, make: MakePublisher,
                     now: datetime) -> list[Check]:
     """doctor's lines for one platform."""
-    name = platform.capitalize()
+    name = label_of(platform)
     if rest is not None:
         return [(False, f"{name}: {publishing.cooldown_text(rest, settings)}")]
     try:
@@ -264,7 +265,7 @@ def _clock_check(publisher: Publisher, platform: str) -> list[Check]:
     return [(False, _("clock: this computer's clock is {minutes} minutes {way} {platform}'s; set the right time (and turn "
                       "on automatic time)").format(minutes=round(abs(offset) / 60),
                                                    way=_("ahead of") if offset > 0 else _("behind"),
-                                                   platform=platform.capitalize()))]
+                                                   platform=label_of(platform)))]
 
 
 def import_chat(settings: Settings, export: Path, *, since: date | None = None, senders: tuple[str, ...] = (),

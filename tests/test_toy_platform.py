@@ -30,27 +30,27 @@ def test_check_the_dry_run_status_and_the_preview_know_a_registered_platform(toy
     assert check.exit_code == 0, check.output
     dry = toy.run("publish", "--dry-run")
     assert dry.exit_code == 0, dry.output
-    assert "== sokasi-bundar → Toy ==" in dry.stdout
+    assert "== sokasi-bundar → ToyNet ==" in dry.stdout
     assert "  1. foto.jpg → 600 × 600" in dry.stdout  # the toy's square shape and width, from its rules
     assert "of 300 characters" in dry.stdout
     rows = json.loads(toy.run("status", "--json").stdout)
     assert [(row["slug"], row["platform"], row["state"]) for row in rows] == [("sokasi-bundar", "toy", "not sent")]
     assert toy.run("preview").exit_code == 0
     page = (toy.root / ".sokasi-post" / "preview" / "index.html").read_text(encoding="utf-8")
-    assert 'data-platform="toy"' in page
+    assert 'data-platform="toy"' in page and "<h3>ToyNet " in page  # its label, from its rules
 
 
 def test_its_rules_block_what_it_refuses_before_anything_is_sent(toy):
     toy.product("sokasi-tagar", "title: Tagar\ncaption: \"Anyaman #a #b #c #d\"\nprice: 1000\n")
     check = toy.run("check")
     assert check.exit_code == 1
-    assert "the Toy caption has 6 hashtags; Toy allows 3" in check.stdout
+    assert "the ToyNet caption has 6 hashtags; ToyNet allows 3" in check.stdout
 
 
 def test_publish_sends_through_its_publisher_module_once(toy):
     first = toy.run("publish")
     assert first.exit_code == 0, first.output
-    assert "sokasi-bundar → Toy: posted: https://toy.example/toy-1" in first.stdout
+    assert "sokasi-bundar → ToyNet: posted: https://toy.example/toy-1" in first.stdout
     assert toy.run("publish").exit_code == 0  # a second run sends nothing new
     [post] = toyplatform.SERVER.posts
     assert "Harga: Rp 150.000" in post["caption"]

@@ -18,7 +18,7 @@ from sokasi_post.errors import RejectedError
 from sokasi_post.models import PlannedPost, Receipt
 from sokasi_post.platforms import PlatformRules
 
-RULES = PlatformRules(name="toy", label="Toy", short="TY", caption_characters=300, hashtags=3, photos_per_post=4,
+RULES = PlatformRules(name="toy", label="ToyNet", short="TY", caption_characters=300, hashtags=3, photos_per_post=4,
                       min_ratio=1.0, max_ratio=1.0, links_clickable=False, photo_width=600, publisher="tests.toyplatform")
 
 

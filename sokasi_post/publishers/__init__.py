@@ -25,7 +25,7 @@ from sokasi_post.config import Settings, read_secret
 from sokasi_post.errors import AuthError, TransientError, UnreachableError
 from sokasi_post.i18n import N_, _
 from sokasi_post.models import PlannedPost, Receipt
-from sokasi_post.platforms import rules_for
+from sokasi_post.platforms import label_of, rules_for
 from sokasi_post.redaction import redact
 
 __all__ = ["CLOCK_MARGIN", "SETUP_HELP", "Checkpoint", "Publisher", "build", "causes", "connect_failure", "redact", "same_text",
@@ -206,7 +206,7 @@ def connect_failure(error: BaseException) -> str | None:
 def unreachable(platform: str, reason: str) -> UnreachableError:
     """The one message for a platform that could not be reached, whatever the reason (kept for the log)."""
     return UnreachableError(_("no internet connection (or {platform} cannot be reached)").format(
-        platform=platform.capitalize()), reason)
+        platform=label_of(platform)), reason)
 
 
 def with_retries(call: Callable[[], T], sleep: Callable[[float], None], attempts: int = RETRY_ATTEMPTS) -> T:
