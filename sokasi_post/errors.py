@@ -27,6 +27,10 @@ class StateError(SokasiError):
     """The state folder (the ledger) cannot be read or written; the message says what happened and what to do."""
 
 
+class SiteError(SokasiError):
+    """The site could not be put online (git missing, the remote unreachable or refusing); the message says what to do."""
+
+
 class PublishError(SokasiError):
     """A platform did not take a post; the subclass tells the publishing flow what to do next."""
 
