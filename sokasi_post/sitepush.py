@@ -14,6 +14,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -249,7 +250,7 @@ def _environment() -> dict[str, str]:
 def _run(command: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
     """Run git with no shell, no terminal and no input; one that runs past `timeout` is stopped with all it started."""
     try:
-        # A new session has no terminal, so ssh cannot stop to ask for a passphrase either.
+        # A new session has no terminal, so ssh cannot stop to ask for a passphrase either (POSIX; ignored on Windows).
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    env=_environment(), start_new_session=True)
     except FileNotFoundError:
@@ -262,10 +263,18 @@ def _run(command: list[str], timeout: float) -> subprocess.CompletedProcess[str]
         try:
             out, err = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            # git's own children (ssh, the https helper) hold the pipes open: stop the whole group, not git alone.
-            os.killpg(process.pid, signal.SIGKILL)
+            _stop(process)
             process.communicate()
             raise SiteError(_("git was stopped after {seconds} seconds without finishing (a very slow or broken connection?): "
                               "the site is not fully online; run `sokasi-post site --publish` again later")
                             .format(seconds=math.ceil(timeout))) from None
     return subprocess.CompletedProcess(command, process.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a git that hangs, and on Linux and macOS every process it started."""
+    if sys.platform == "win32":  # no process groups there: git alone is stopped
+        process.kill()
+    else:
+        # git's own children (ssh, the https helper) hold the pipes open: stop the whole group, not git alone.
+        os.killpg(process.pid, signal.SIGKILL)
