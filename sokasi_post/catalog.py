@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -32,7 +33,7 @@ PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
 SLUG_PATTERN = re.compile(r"\A[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 POST_KEYS = ("title", "caption", "price", "maker", "maker_instagram", "hashtags", "platforms", "publish_at", "photos", "alt",
              "focus", "fit", "status")
-STATUSES = ("ready", "draft")
+STATUSES = ("ready", "draft", "sold")
 # publish_at must lie in these years: beyond, the time arithmetic of scheduling overflows (year 9999 at -12:00).
 PUBLISH_AT_RANGE = (date(2000, 1, 1), date(2099, 12, 31))
 
@@ -92,6 +93,32 @@ def load_product(folder: Path, settings: Settings) -> tuple[Product | None, list
     checker = _PostChecker(folder, post_file, document, settings)
     product = checker.product()
     return product, checker.problems
+
+
+# A top-level `status:` line of a post.yaml, with what follows it on the line (value and comment).
+_STATUS_LINE = re.compile(r"^status[ \t]*:.*$", re.MULTILINE)
+
+
+def set_status(folder: Path, status: str) -> bool:
+    """Write `status: <status>` in the product's post.yaml, keeping every other line as it is; False when it already
+    said so. The file is replaced whole (a new file, then renamed), so a crash never leaves half a post.yaml."""
+    post_file = folder / POST_FILE
+    document = read_yaml_document(post_file)
+    if document.values.get("status", "ready") == status:
+        return False
+    text = document.text
+    line = f"status: {status}"
+    if _STATUS_LINE.search(text):
+        text = _STATUS_LINE.sub(line, text, count=1)
+    else:
+        text = text + ("" if text.endswith("\n") or not text else "\n") + line + "\n"
+    if parse_yaml(text).values.get("status") != status:  # e.g. a status written inside a block: left to the user
+        raise YamlFileError(_("cannot change status: in this file; write status: {status} on a line of its own").format(
+            status=status))
+    temporary = post_file.with_name(f".{POST_FILE}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(post_file)
+    return True
 
 
 def slugify(text: str) -> str:
@@ -252,7 +279,7 @@ class _PostChecker:
 
     def unfinished(self, status: str, texts: dict[str, str | None], alt: dict[str, str], photos: tuple[Path, ...]) -> None:
         """What the starter files put here and is still here: an error in a ready product, a warning in a draft."""
-        say = self.warn if status == "draft" else self.fail
+        say = self.fail if status == "ready" else self.warn  # a draft is not posted yet, a sold product never again
         advice = {
             "title": _("line {line}: title: still the example title from `{command}`; write the product's own name"),
             "caption": _("line {line}: caption: still the example text from `{command}`; write the product's own story"),
@@ -333,10 +360,10 @@ class _PostChecker:
         return value
 
     def status(self) -> str:
-        """ready (the default) or draft; anything else is a problem, and the product is treated as a draft."""
+        """ready (the default), draft or sold; anything else is a problem, and the product is treated as a draft."""
         value = self.raw.get("status", "ready")
         if value not in STATUSES:
-            self.fail(_("status: expected ready or draft, got {got}").format(got=describe_type(value)))
+            self.fail(_("status: expected ready, draft or sold, got {got}").format(got=describe_type(value)))
             return "draft"
         return str(value)
 

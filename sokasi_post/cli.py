@@ -322,6 +322,9 @@ def check(app: _App) -> None:
     if bad:
         app.say(_("Products with problems: {bad} of {total}; fix them and run `sokasi-post check` again (config: {config})")
                 .format(bad=bad, total=total, config=display_path(settings.config_path)))
+    sold = [product.slug for product in catalog.products if product.is_sold]
+    if sold:
+        app.say(_("Sold, never posted again (their pages on the site say so): {slugs}").format(slugs=", ".join(sold)))
     if bad or settings.unfinished:
         raise SystemExit(1)
     app.say(_("All good. Products: {total}; config: {config}").format(
@@ -592,6 +595,66 @@ def preview(app: _App, slugs: tuple[str, ...], out_dir: Path | None, open_it: bo
         import webbrowser
 
         webbrowser.open(made.index.resolve().as_uri())
+
+
+@_command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help=_("Folder to write the site into: a new or empty one, or one it made before (default: site.out)."))
+@click.option("--publish", "push", is_flag=True, help=_("Then put it online: push it with git to site.git_remote."))
+@click.pass_obj
+def site(app: _App, out_dir: Path | None, push: bool) -> None:
+    """Write the shop-window site: every product for sale, with prices, makers and a WhatsApp order button.
+
+    One page per product and per craftsman, in both languages, link previews for WhatsApp and Facebook,
+    sitemap.xml and feed.csv (Meta's catalogue feed). Sold products leave the index and keep their page
+    with a "Sold" badge. Only changed files are rewritten. Works offline; --publish pushes the folder to
+    the git remote in config.yaml (see docs/hosting.md).
+
+    Example: sokasi-post site --publish
+    """
+    settings = app.settings()
+    result = run.build_site(settings, out_dir)
+    for problem in result.problems:
+        click.echo(_problem_line(problem))
+    folder = out_dir or (settings.site.out_dir if settings.site else settings.config_path.parent / "site")
+    click.echo(display_path(folder / "index.html"))
+    app.say(_("Site written: {pages} pages; {written} files changed, {removed} removed, {unchanged} unchanged").format(
+        pages=result.pages, written=len(result.written), removed=len(result.removed), unchanged=result.unchanged))
+    if push:
+        pushed = run.push_site(settings, folder)
+        if pushed.commit is None:
+            app.say(_("Nothing new to put online: the site there is already this one."))
+        else:
+            app.say(_("Put online: {count} files changed, on branch {branch} of {remote}").format(
+                count=len(pushed.changed), branch=settings.site.git_branch if settings.site else "",
+                remote=settings.site.git_remote if settings.site else ""))  # config refuses one with a secret
+    if any(not problem.warning for problem in result.problems):
+        raise SystemExit(1)
+
+
+@_command()
+@click.argument("slugs", nargs=-1, required=True, metavar="SLUG...")
+@click.option("--undo", is_flag=True, help=_("Put them back on sale (status: ready)."))
+@click.pass_obj
+def sold(app: _App, slugs: tuple[str, ...], undo: bool) -> None:
+    """Mark products as sold (status: sold in post.yaml): never posted again; on the site they leave the index and
+    keep their page with a "Sold" badge, so links already shared still work.
+
+    Example: sokasi-post sold sokasi-bundar-poleng
+    """
+    settings = app.settings()
+    catalog = load_catalog(settings)
+    select_products(catalog, slugs)  # an unknown name is refused with "did you mean", before any file changes
+    for slug, changed in run.mark_sold(settings, slugs, sold=not undo):
+        if undo:
+            said = _("{slug}: back on sale (status: ready)") if changed else _("{slug}: already on sale")
+        else:
+            said = _("{slug}: sold (status: sold)") if changed else _("{slug}: already sold")
+        click.echo(said.format(slug=slug))
+    if settings.site is not None:
+        result = run.build_site(settings)
+        app.say(_("Site updated: {written} files changed (`sokasi-post site --publish` puts it online)").format(
+            written=len(result.written)))
 
 
 @_command()

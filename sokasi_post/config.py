@@ -177,6 +177,15 @@ SCHEMA: dict[str, Any] = {
         "hashtags": _Key((list, dict), (), N_("a list of hashtags, e.g. [sokasi, bambu], or one list per platform "
                                                 "under all, facebook and instagram")),
     },
+    "site": {
+        "base_url": _text(),
+        "name": _text(),
+        "about": _text(""),
+        "makers": _Key((list,), (), N_("a list of makers' names, e.g. [Ni Wayan Murni, I Ketut Sarna]")),
+        "out": _text("site"),
+        "git_remote": _text(),
+        "git_branch": _text("gh-pages"),
+    },
 }
 
 
@@ -249,6 +258,19 @@ class MediaSettings:
 
 
 @dataclass(frozen=True)
+class SiteSettings:
+    """The shop-window site: where it lives online and what it says."""
+
+    base_url: str | None  # e.g. "https://tigawasa.github.io/sokasi/", always ending in "/"; None: not set
+    name: str  # the cooperative's name shown on the site
+    about: str  # a paragraph about the cooperative ("" when none)
+    makers: tuple[str, ...]  # the makers whose work is shown; () = every maker
+    out_dir: Path  # where `site` writes
+    git_remote: str | None  # where `site --publish` pushes (a URL or a path); None: not set
+    git_branch: str = "gh-pages"
+
+
+@dataclass(frozen=True)
 class CaptionSettings:
     """Caption templates per platform and the hashtags every post gets."""
 
@@ -280,6 +302,7 @@ class Settings:
     unfinished: tuple[Problem, ...] = ()
 
     more_platforms: tuple[str, ...] = ()  # platforms registered beyond Facebook and Instagram, switched on
+    site: SiteSettings | None = None  # None when config.yaml has no `site:` section
 
     @property
     def enabled_platforms(self) -> tuple[str, ...]:
@@ -538,6 +561,8 @@ def _build(path: Path, shown: str, v: dict[str, Any], problems: list[str], today
     schedule = _schedule_settings(v["schedule"], document, problems)
     captions = _caption_settings(v["captions"], problems)
     problems.extend(f"contact.greeting: {p}" for p in template_problems(v["contact"]["greeting"], fields=("title",)))
+    site = _site_settings(v["site"], v["contact"]["name"], path.parent, problems, warnings) \
+        if "site" in document.lines else None
     if problems or whatsapp is None:  # no number is a problem already: "contact.whatsapp: missing"
         return None
     state_dir = _resolve(path.parent, v["state_dir"])
@@ -558,6 +583,7 @@ def _build(path: Path, shown: str, v: dict[str, Any], problems: list[str], today
         language=v["language"],
         warnings=tuple(f"{shown}: {w}" for w in warnings),
         more_platforms=tuple(name for name in platform_names() if name not in BUILT_IN and v[name]["enabled"]),
+        site=site,
         unfinished=_unfinished(path, document, {"facebook.page_id": facebook.page_id if facebook.enabled else None,
                                                 "instagram.username": ig["username"] if ig["enabled"] else None,
                                                 "contact.whatsapp": whatsapp}),
@@ -713,6 +739,51 @@ def _schedule_settings(schedule: dict[str, Any], document: YamlDocument, problem
             problems.append(_("schedule.slots: {value!r} is not a time of day like \"09:00\"").format(value=typed))
     _within(problems, "schedule.max_per_run", schedule["max_per_run"], 1, 25)
     return ScheduleSettings(slots=tuple(sorted(slots)), max_per_run=schedule["max_per_run"])
+
+
+# A git branch name: letters, digits and . _ / - (git refuses "..", a leading "-" and more; these cover the usual names).
+_BRANCH = re.compile(r"^(?!-)(?!.*\.\.)[A-Za-z0-9._/-]{1,100}$")
+DEFAULT_SITE_NAME = "Sokasi Tigawasa"
+
+
+def _holds_secret(remote: str) -> bool:
+    """True when a git address over http(s) carries a name or password (GitHub tokens travel as either)."""
+    try:
+        parts = urlsplit(remote)
+        return parts.scheme.lower() in ("http", "https") and bool(parts.username or parts.password)
+    except ValueError:
+        return False
+
+
+def _site_settings(site: dict[str, Any], contact_name: str | None, base: Path, problems: list[str],
+                   warnings: list[str]) -> SiteSettings:
+    """The site section, checked: the address buyers open, the makers shown, and where `site --publish` pushes."""
+    base_url = (site["base_url"] or "").strip() or None
+    if base_url is None:
+        warnings.append(_("site.base_url: not set; link previews in WhatsApp and Facebook, the sitemap and the "
+                          "catalogue feed need the site's address (e.g. https://tigawasa.github.io/sokasi/)"))
+    elif not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", base_url):
+        problems.append(_("site.base_url: expected the site's address, like https://tigawasa.github.io/sokasi/, "
+                          "got {value!r}").format(value=base_url))
+    elif base_url.startswith("http://") and urlsplit(base_url).hostname not in LOOPBACK_HOSTS:
+        warnings.append(_("site.base_url: starts with http://; WhatsApp and Facebook show link previews only for "
+                          "https:// addresses"))
+    remote = (site["git_remote"] or "").strip() or None
+    if remote and _holds_secret(remote):  # https://token@host/... or user:token@: a secret in a file people share
+        problems.append(_("site.git_remote: holds a password or token; remove it from the file and change it, then "
+                          "use an SSH address (git@github.com:...) or git's own credential store"))
+    if not _BRANCH.match(site["git_branch"]):
+        problems.append(_("site.git_branch: expected a branch name like gh-pages, got {value!r}").format(
+            value=site["git_branch"]))
+    return SiteSettings(
+        base_url=base_url if base_url is None or base_url.endswith("/") else base_url + "/",
+        name=(site["name"] or "").strip() or contact_name or DEFAULT_SITE_NAME,
+        about=(site["about"] or "").strip(),
+        makers=check_text_list(site["makers"], "site.makers", problems),
+        out_dir=_resolve(base, site["out"]),
+        git_remote=remote,
+        git_branch=site["git_branch"],
+    )
 
 
 def _caption_settings(captions: dict[str, Any], problems: list[str]) -> CaptionSettings:

@@ -126,7 +126,14 @@ class LongestSide(_Look):
     max_side: int
 
 
-Target: TypeAlias = FixedRatio | LongestSide  # exactly how one photo is rendered for one platform
+@dataclass(frozen=True)
+class MaxWidth(_Look):
+    """A photo rendered in its own ratio, at most `max_width` pixels wide (one size of the shop-window site's srcset)."""
+
+    max_width: int
+
+
+Target: TypeAlias = FixedRatio | LongestSide | MaxWidth  # exactly how one photo is rendered for one platform or page
 
 
 @dataclass(frozen=True)
@@ -153,19 +160,61 @@ def prepare_products(
     progress: Callable[[int], None] | None = None,
 ) -> Prepared:
     """Make every photo of `products` ready for each of their platforms, in parallel, using the cache."""
+    with _pillow_warnings_heard_per_photo():
+        jobs = [job for product in products for job in _jobs(product, settings)]
+        results, warned = _run_jobs(jobs, settings, progress)
+    return _by_post(products, results, tuple(warned))
+
+
+@dataclass(frozen=True)
+class WebPhotos:
+    """Every photo of the site's products at each of its widths, and the photos that could not be prepared."""
+
+    photos: dict[Path, tuple[PreparedPhoto, ...]]  # source photo -> its renderings, narrowest first, no two alike
+    problems: tuple[Problem, ...]
+
+
+# The site's photos: small enough for a phone on a slow link; a thumbnail is not a print.
+WEB_QUALITY = 75
+
+
+def prepare_web_photos(products: tuple[Product, ...], settings: Settings,
+                       widths: tuple[int, ...] = (360, 720, 1080)) -> WebPhotos:
+    """Every photo of `products` in its own shape at each width (never enlarged), for the site's srcset; cached."""
+    media = settings.media
+    jobs: list[_Job] = [(product, photo, [MaxWidth("site", product.focus.get(photo.name, (0.5, 0.5)), media.background,
+                                                   min(media.quality, WEB_QUALITY), None, None, max_width=width)
+                                          for width in sorted(widths)])
+                        for product in products for photo in product.photos]
+    with _pillow_warnings_heard_per_photo():
+        results, warned = _run_jobs(jobs, settings, None)
+    photos: dict[Path, tuple[PreparedPhoto, ...]] = {}
+    problems: list[Problem] = list(warned)
+    for product, photo, _targets in jobs:
+        done = [result for result in results[photo] if isinstance(result, PreparedPhoto)]
+        failed = [result for result in results[photo] if isinstance(result, PhotoError)]
+        if failed:
+            problems.append(Problem(photo, str(failed[0]), slug=product.slug))
+        sizes = {(prepared.width, prepared.height): prepared for prepared in done}  # a narrow photo: one size
+        photos[photo] = tuple(sorted(sizes.values(), key=lambda prepared: prepared.width))
+    return WebPhotos(photos, tuple(problems))
+
+
+def _run_jobs(jobs: list[_Job], settings: Settings, progress: Callable[[int], None] | None
+              ) -> tuple[dict[Path, list[PreparedPhoto | PhotoError]], list[Problem]]:
+    """Each job's photo rendered for its targets, in parallel, through the cache: the outcomes by photo, and the
+    warnings heard (called inside _pillow_warnings_heard_per_photo)."""
     cache = _Cache(settings.state_dir / "cache" / "photos")
     warned: list[Problem] = []
     workers = settings.media.workers or os.cpu_count() or 1
     results: dict[Path, list[PreparedPhoto | PhotoError]] = {}
-    with _pillow_warnings_heard_per_photo():
-        jobs = [job for product in products for job in _jobs(product, settings)]
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for job, result in zip(jobs, pool.map(lambda job: _run_job(job, cache, warned), jobs), strict=True):
-                results[job[1]] = result
-                if progress:
-                    progress(1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for job, result in zip(jobs, pool.map(lambda job: _run_job(job, cache, warned), jobs), strict=True):
+            results[job[1]] = result
+            if progress:
+                progress(1)
     cache.save()
-    return _by_post(products, results, tuple(warned))
+    return results, warned
 
 
 def _jobs(product: Product, settings: Settings) -> list[_Job]:
@@ -472,6 +521,8 @@ def _needed_scale(width: int, height: int, target: Target) -> float:
     """How much of the source's resolution this target needs (1 = all of it)."""
     if isinstance(target, LongestSide):
         return min(1.0, target.max_side * DRAFT_TOLERANCE / max(width, height))
+    if isinstance(target, MaxWidth):
+        return min(1.0, target.max_width / width)
     box_width, _box_height = _box_size(width, height, target)
     return min(1.0, target.width / box_width)
 
@@ -519,6 +570,8 @@ def _render(upright: Image.Image, target: Target) -> tuple[bytes, int, int, floa
     """
     if isinstance(target, LongestSide):
         picture, kept = _within_side(upright, target), 1.0
+    elif isinstance(target, MaxWidth):
+        picture, kept = _within_width(upright, target), 1.0
     else:
         picture, kept = _at_ratio(upright, target)
     buffer = BytesIO()
@@ -537,6 +590,15 @@ def _within_side(upright: Image.Image, target: LongestSide) -> Image.Image:
     scale = min(1.0, target.max_side / max(width, height))
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     # The half-size decode usually gives Facebook's size already: then there is nothing to resize (or copy).
+    resized = upright if size == upright.size else upright.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+    return _finish(resized, target.background)
+
+
+def _within_width(upright: Image.Image, target: MaxWidth) -> Image.Image:
+    """The photo in its own ratio, scaled down (never up) to the target's width."""
+    width, height = upright.size
+    scale = min(1.0, target.max_width / width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
     resized = upright if size == upright.size else upright.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
     return _finish(resized, target.background)
 

@@ -48,6 +48,11 @@ class Product:
         """True when the product must not be published yet."""
         return self.status == "draft"
 
+    @property
+    def is_sold(self) -> bool:
+        """True when the product is sold: it keeps its page on the site and is never published again."""
+        return self.status == "sold"
+
 
 @dataclass(frozen=True)
 class PreparedPhoto:

@@ -113,6 +113,7 @@ class Plan:
 
     posts: tuple[PlannedPost, ...]
     photo_problems: tuple[Problem, ...]
+    sold: tuple[Product, ...] = ()  # status: sold: never planned, never sent again; `status` still lists them
 
     def problems(self) -> list[Problem]:
         """The photo problems, then each post's caption and size problems and its warnings (the preview's), once each,
@@ -152,9 +153,11 @@ def plan(
     if platform is not None:
         products = tuple(replace(p, platforms=tuple(n for n in p.platforms if n == platform)) for p in products)
     products = tuple(p for p in products if p.platforms)
+    sold = tuple(p for p in products if p.is_sold)
+    products = tuple(p for p in products if not p.is_sold)
     prepared = prepare_products(products, settings, progress)
     posts = tuple(plan_post(product, name, settings, prepared) for product in products for name in product.platforms)
-    return Plan(posts, tuple(prepared.problems))
+    return Plan(posts, tuple(prepared.problems), sold)
 
 
 def photo_count(products: tuple[Product, ...], platform: str | None = None) -> int:
@@ -655,6 +658,10 @@ def status_rows(planned: Plan, ledger: Ledger, broken: dict[str, tuple[Problem, 
             rows.append(_unsent_row(post, setbacks.get(key)))
         else:
             rows.append(_row(entry, entry.state in DONE and entry.fingerprint != fingerprint(post), setbacks.get(key)))
+    for product in planned.sold:
+        for platform in product.platforms:
+            seen.add((product.slug, platform))
+            rows.append(_sold_row(product.slug, platform, ledger.get(product.slug, platform)))
     rest = [*_broken_rows(broken or {}),
             *(_row(entry, False, setbacks.get((entry.slug, entry.platform)))
               for entry in ledger.entries() if (entry.slug, entry.platform) not in seen)]
@@ -675,6 +682,14 @@ def _unsent_row(post: PlannedPost, setback: Setback | None) -> StatusRow:
         return StatusRow(slug, platform, Unsent.BLOCKED, False, None, None, None, setback.at, setback.tries, problems)
     return StatusRow(slug, platform, AFTER_SETBACK.get(setback.outcome, Unsent.NOT_SENT), False, None, None, None, setback.at,
                      setback.tries, setback.detail)
+
+
+def _sold_row(slug: str, platform: str, entry: Entry | None) -> StatusRow:
+    """A sold product on one platform: never sent again; a post made before keeps its id and link."""
+    if entry is None:
+        return StatusRow(slug, platform, Unsent.SOLD, False, None, None, None, None, 0, None)
+    return StatusRow(slug, platform, Unsent.SOLD, False, entry.remote_id, entry.permalink, entry.published_at,
+                     entry.updated_at, entry.attempts, None)
 
 
 def _broken_rows(broken: dict[str, tuple[Problem, ...]]) -> list[StatusRow]:

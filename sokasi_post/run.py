@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sokasi_post import publishing
+from sokasi_post import publishing, site, sitepush
+from sokasi_post.catalog import load_catalog, set_status
 from sokasi_post.config import Settings
-from sokasi_post.errors import CHALLENGE, SokasiError, StateError, ThrottledError
+from sokasi_post.errors import CHALLENGE, SiteError, SokasiError, StateError, ThrottledError
 from sokasi_post.i18n import _, format_date
 from sokasi_post.importer import Draft, Export, ImportPlan, plan_import, write_drafts
 from sokasi_post.ledger import Ledger
@@ -85,6 +86,8 @@ def publish(settings: Settings, products: tuple[Product, ...], options: PublishO
         log.info("%s", lines.logged(result))
 
     with lock:
+        if settings.site is not None:  # the site first: a product is on it before its posts go out
+            _keep_site_current(settings, notice)
         planned = planner(products, settings, options.platform)
         with Ledger.open(settings.state_dir, notice=notice) as ledger:
             results = publishing.publish(planned, settings, ledger, make_publisher or _real_publishers(settings),
@@ -107,6 +110,52 @@ def reconcile(settings: Settings, products: tuple[Product, ...], *, planner: Pla
             results = publishing.reconcile(planned, settings, ledger, make_publisher or _real_publishers(settings),
                                            now or datetime.now(UTC))
     return Tally(tuple(results))
+
+
+def first_posted(ledger: Ledger) -> dict[str, datetime]:
+    """When each product first went out on any platform (the site lists the newest first)."""
+    found: dict[str, datetime] = {}
+    for entry in ledger.entries():
+        if entry.published_at is not None:
+            found[entry.slug] = min(entry.published_at, found.get(entry.slug, entry.published_at))
+    return found
+
+
+def build_site(settings: Settings, out: Path | None = None) -> site.SiteResult:
+    """The shop-window site from the whole catalogue (drafts left out, sold products with their badge), written into
+    `out` (default: site.out); only changed files are rewritten. Reads the ledger, never writes it; no network."""
+    catalog = load_catalog(settings)
+    with Ledger.open(settings.state_dir, read_only=True) as ledger:
+        first = first_posted(ledger)
+    folder = out or (settings.site.out_dir if settings.site else settings.config_path.parent / "site")
+    return site.build_site(catalog.products, settings, folder, first_posted=first)
+
+
+def push_site(settings: Settings, folder: Path) -> sitepush.PushResult:
+    """The built site pushed with git to site.git_remote, branch site.git_branch (SiteError when it cannot be)."""
+    if settings.site is None or settings.site.git_remote is None:
+        raise SiteError(_("{config}: site.git_remote is not set; say where the site goes (docs/hosting.md)").format(
+            config=display_path(settings.config_path)))
+    return sitepush.push_site(folder, settings.site.git_remote, settings.site.git_branch, settings.state_dir / "site.git")
+
+
+def _keep_site_current(settings: Settings, notice: Callable[[str], None]) -> None:
+    """Before a publishing run: the site rebuilt (and pushed when a remote is set); trouble is said, never fatal."""
+    try:
+        result = build_site(settings)
+        log.info("site: %d files written, %d removed", len(result.written), len(result.removed))
+        if settings.site is not None and settings.site.git_remote and (result.written or result.removed):
+            pushed = push_site(settings, settings.site.out_dir)
+            log.info("site pushed: %d files changed", len(pushed.changed))
+    except SokasiError as error:
+        notice(_("the shop-window site was not updated ({error}); the posts go out all the same").format(
+            error=redact(str(error))))
+
+
+def mark_sold(settings: Settings, slugs: tuple[str, ...], sold: bool = True) -> list[tuple[str, bool]]:
+    """Set status: sold (or back to ready) in each named product's post.yaml: (slug, whether the file changed)."""
+    status = "sold" if sold else "ready"
+    return [(slug, set_status(settings.posts_dir / slug, status)) for slug in slugs]
 
 
 def headline(result: Result) -> str:

@@ -37,6 +37,7 @@ class Unsent(StrEnum):
     RESTING = "resting"  # its platform rests after an anti-abuse answer
     HELD_FOR_TOMORROW = "held for tomorrow"  # the daily limit was reached
     BROKEN = "broken"  # a product folder that does not load (its platform is "-")
+    SOLD = "sold"  # status: sold in post.yaml: never posted again (a post made before keeps its link)
 
 
 class Outcome(StrEnum):
@@ -74,7 +75,8 @@ STATE_WORDS = {State.PENDING: N_("pending"), State.IN_FLIGHT: N_("in flight"), S
                State.SCHEDULED: N_("scheduled"), State.FAILED: N_("failed"), State.UNKNOWN: N_("unknown")}
 UNSENT_WORDS = {Unsent.NOT_SENT: N_("not sent"), Unsent.DRAFT: N_("draft"), Unsent.BLOCKED: N_("blocked"),
                 Unsent.HELD_BACK: N_("held back"), Unsent.RESTING: N_("resting"),
-                Unsent.HELD_FOR_TOMORROW: N_("held for tomorrow"), Unsent.BROKEN: N_("broken")}
+                Unsent.HELD_FOR_TOMORROW: N_("held for tomorrow"), Unsent.BROKEN: N_("broken"),
+                Unsent.SOLD: N_("sold")}
 # An outcome that is the same situation as a status state is said with that state's word.
 OUTCOME_WORDS = {
     Outcome.POSTED: N_("posted"), Outcome.SCHEDULED_THERE: STATE_WORDS[State.SCHEDULED],

@@ -15,6 +15,7 @@ HOMES = {
     "facebook": "publishers.facebook",
     "instagrapi": "publishers.instagram",
     "sqlite3": "ledger",
+    "subprocess": "sitepush",
 }
 
 # Lower layers never import higher ones: config/catalog -> captions/media -> publishers -> ledger -> flow -> cli.
@@ -22,10 +23,10 @@ LAYERS = [
     {"errors", "i18n", "models", "redaction", "platforms", "states"},
     {"yamlfile", "checks"},
     {"config"},
-    {"catalog", "captions", "media", "whatsapp", "places"},
-    {"publishers"},
+    {"catalog", "captions", "media", "whatsapp", "places", "feed"},
+    {"publishers", "sitepush"},
     {"ledger", "runlock"},
-    {"publishing", "starter", "preview", "importer", "report"},
+    {"publishing", "starter", "preview", "importer", "report", "site"},
     {"run"},
     {"cli", "__main__", "__init__"},
 ]

@@ -232,10 +232,10 @@ def test_hash_in_a_yaml_hashtag_list_is_explained(project):
     assert 'in YAML a # starts a comment, so write sokasi or "#sokasi" in quotes' in line
 
 
-def test_status_must_be_ready_or_draft(project):
+def test_status_must_be_ready_draft_or_sold(project):
     project.product("sokasi-status", "title: S\ncaption: C\nstatus: siap\n")
     assert only_problem(project.run("check"), "sokasi-status") == (
-        "posts/sokasi-status/post.yaml: status: expected ready or draft, got text ('siap')")
+        "posts/sokasi-status/post.yaml: status: expected ready, draft or sold, got text ('siap')")
 
 
 def test_unknown_platform_and_alt_for_a_missing_photo(project):

@@ -613,3 +613,40 @@ def test_a_run_from_the_cache_says_the_same_of_a_photo_as_the_run_that_decoded_i
     second = prepared_for(project, "sokasi-ulang")
     assert sorted((p.path.name, p.message, p.warning) for p in second.problems) == sorted(
         (p.path.name, p.message, p.warning) for p in first.problems)
+
+
+def web_photos(project, widths=(360, 720, 1080)):
+    settings = load_settings(project.config)
+    return media.prepare_web_photos(load_catalog(settings).products, settings, widths)
+
+
+def test_the_sites_photos_come_at_each_width_in_their_own_shape_never_enlarged(project):
+    wide = project.product("sokasi-lebar", "title: L\ncaption: C\n", photos=())
+    save(Image.new("RGB", (1600, 1200), (200, 160, 100)), wide / "foto.jpg")
+    tall = project.product("sokasi-tinggi", "title: T\ncaption: C\n", photos=())
+    save(Image.new("RGB", (600, 900), (90, 60, 30)), tall / "foto.jpg")
+    found = web_photos(project)
+    assert found.problems == ()
+    assert [(p.width, p.height) for p in found.photos[wide / "foto.jpg"]] == [(360, 270), (720, 540), (1080, 810)]
+    # 600 pixels wide: 360 wide, then the photo as it is (once, not enlarged to 720 or 1080).
+    assert [(p.width, p.height) for p in found.photos[tall / "foto.jpg"]] == [(360, 540), (600, 900)]
+    for prepared in found.photos[wide / "foto.jpg"]:
+        with Image.open(prepared.path) as image:
+            assert image.format == "JPEG" and image.size == (prepared.width, prepared.height)
+
+
+def test_the_sites_photos_are_cached_and_a_damaged_one_is_named(project, monkeypatch):
+    project.good("sokasi-a")
+    broken = project.product("sokasi-rusak", "title: R\ncaption: C\n", photos=())
+    (broken / "foto.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a photo")
+    first = web_photos(project)
+    assert [(p.path.name, p.slug) for p in first.problems] == [("foto.jpg", "sokasi-rusak")]
+    assert first.photos[broken / "foto.jpg"] == ()
+
+    def fail(*args, **kwargs):
+        raise AssertionError("decoded again")
+
+    monkeypatch.setattr(media, "_decode", fail)
+    again = web_photos(project)
+    good = project.root / "posts" / "sokasi-a" / "foto.jpg"
+    assert again.photos[good] == first.photos[good]
