@@ -1,0 +1,197 @@
+"""The shop window from the coordinator's side: `sold`, the `site` section of config.yaml, `site --publish`, and
+`publish` keeping the site current. The pages themselves are tested in test_site.py, the feed in test_feed.py and
+the git pushing in test_sitepush.py; here they are used through the commands, against the fakes."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from sokasi_post.config import load_settings
+from sokasi_post.errors import ConfigError
+from tests.fakegraph import FakeGraph
+from tests.fakeinstagram import fake_instagram_fixture  # noqa: F401
+from tests.test_publish_e2e import SAMPLE_PAGE, Village
+
+BASE = "https://tigawasa.github.io/sokasi/"
+
+
+@pytest.fixture
+def village(tmp_path, fake_instagram, monkeypatch):
+    with FakeGraph(page_id=SAMPLE_PAGE) as graph:
+        place = Village(tmp_path / "village", graph, fake_instagram, monkeypatch, small_photos=True)
+        yield place
+
+
+def with_site(village, **keys: str) -> Path:
+    """The village's config with a site section (base_url and any other keys); returns the site folder."""
+    lines = [f"  base_url: {BASE}", *(f"  {key}: {value}" for key, value in keys.items())]
+    with village.config.open("a", encoding="utf-8") as config:
+        config.write("site:\n" + "\n".join(lines) + "\n")
+    return village.root / "site"
+
+
+def published_titles(village) -> list[str]:
+    facebook = [post.message.splitlines()[0] for post in village.graph.posts if post.published]
+    instagram = [media.caption.splitlines()[0] for media in village.fake.media if not media.deleted]
+    return sorted(facebook + instagram)
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in folder.rglob("*") if path.is_file()}
+
+
+def test_sold_writes_status_sold_keeping_every_other_line_and_undo_puts_it_back(village):
+    post_file = village.root / "posts" / "sokasi-polos-kecil" / "post.yaml"
+    before = post_file.read_text(encoding="utf-8")
+    result = village.run("sold", "sokasi-polos-kecil")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "sokasi-polos-kecil: sold (status: sold)\n"
+    after = post_file.read_text(encoding="utf-8")
+    assert after.startswith(before.rstrip("\n")) and after.endswith("\nstatus: sold\n")  # comments and all kept
+    assert village.run("sold", "sokasi-polos-kecil").stdout == "sokasi-polos-kecil: already sold\n"
+    back = village.run("sold", "--undo", "sokasi-polos-kecil")
+    assert back.stdout == "sokasi-polos-kecil: back on sale (status: ready)\n"
+    assert "status: ready" in post_file.read_text(encoding="utf-8")
+    assert load_settings(village.config) is not None
+
+
+def test_sold_replaces_the_status_line_where_it_is(village):
+    post_file = village.root / "posts" / "keben-tutup-tinggi" / "post.yaml"
+    assert "status: draft" in post_file.read_text(encoding="utf-8")
+    village.run("sold", "keben-tutup-tinggi")
+    text = post_file.read_text(encoding="utf-8")
+    assert "status: sold" in text and "status: draft" not in text and text.count("status:") == 1
+
+
+def test_sold_with_an_unknown_name_changes_nothing(village):
+    posts = village.root / "posts"
+    before = digests(posts)
+    result = village.run("sold", "sokasi-polos-kecil", "sokasi-tidak-ada")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output and "sokasi-tidak-ada" in result.output
+    assert digests(posts) == before
+
+
+def test_a_sold_product_is_never_posted_and_status_and_check_say_sold(village):
+    village.run("sold", "sokasi-polos-kecil")
+    result = village.run("publish")
+    assert result.exit_code == 0, result.output
+    assert published_titles(village) == ["Sokasi bundar motif poleng"] * 2
+    rows = json.loads(village.run("status", "--json").stdout)
+    assert {row["platform"]: row["state"] for row in rows if row["slug"] == "sokasi-polos-kecil"} == {
+        "facebook": "sold", "instagram": "sold"}
+    check = village.run("check")
+    assert "Sold, never posted again (their pages on the site say so): sokasi-polos-kecil" in check.output
+
+
+def test_a_product_sold_after_it_was_posted_keeps_its_link_and_is_not_posted_again(village):
+    assert village.run("publish").exit_code == 0
+    links = {row["platform"]: row["url"] for row in json.loads(village.run("status", "--json").stdout)
+             if row["slug"] == "sokasi-polos-kecil"}
+    village.run("sold", "sokasi-polos-kecil")
+    (village.root / "posts" / "sokasi-polos-kecil" / "post.yaml").open("a", encoding="utf-8").write("price: 99000\n")
+    assert village.run("publish", "--repost", "sokasi-polos-kecil").exit_code == 0
+    assert published_titles(village).count("Sokasi polos kecil") == 2  # once per platform, never again
+    rows = [row for row in json.loads(village.run("status", "--json").stdout) if row["slug"] == "sokasi-polos-kecil"]
+    assert {row["platform"]: (row["state"], row["url"]) for row in rows} == {
+        platform: ("sold", url) for platform, url in links.items()}
+
+
+def test_the_site_section_is_checked_like_every_other_key(village):
+    text = village.config.read_text(encoding="utf-8")
+    village.config.write_text(text + "site:\n  base_url: tigawasa dot github\n  git_branch: ..x\n  makers: Wayan\n",
+                              encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(village.config)
+    said = "\n".join(raised.value.problems)
+    assert "site.makers: expected a list of makers' names" in said
+    village.config.write_text(text + "site:\n  base_url: tigawasa dot github\n  git_branch: ..x\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(village.config)
+    said = "\n".join(raised.value.problems)
+    assert "site.base_url: expected the site's address" in said and "site.git_branch: expected a branch name" in said
+
+
+def test_a_token_in_the_git_address_is_refused_without_being_shown(village):
+    token = "ghp_CANARYtokenDoNotLeak0123456789"
+    with village.config.open("a", encoding="utf-8") as config:
+        config.write(f"site:\n  base_url: {BASE}\n  git_remote: https://{token}@github.com/tigawasa/sokasi.git\n")
+    result = village.run("check")
+    assert result.exit_code == 2
+    assert "site.git_remote: holds a password or token" in result.output and token not in result.output
+
+
+def test_check_warns_when_the_site_has_no_address(village):
+    with village.config.open("a", encoding="utf-8") as config:
+        config.write("site:\n  name: Koperasi Tigawasa\n")
+    result = village.run("check")
+    assert "site.base_url: not set; link previews in WhatsApp and Facebook" in result.output
+    assert village.run("site").exit_code == 0  # the site is still built, without absolute links
+
+
+def test_publish_puts_a_new_product_on_the_site_and_a_sold_one_gets_its_badge(village):
+    site = with_site(village)
+    assert village.run("publish").exit_code == 0
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "products/sokasi-polos-kecil.html" in index and "keben-tutup-tinggi" not in index  # a draft stays off
+    village.run("sold", "sokasi-polos-kecil")
+    assert village.run("publish").exit_code == 0
+    assert "products/sokasi-polos-kecil.html" not in (site / "index.html").read_text(encoding="utf-8")
+    page = (site / "products" / "sokasi-polos-kecil.html").read_text(encoding="utf-8")
+    assert '<span class="badge">Terjual</span>' in page
+    assert '<span class="badge">Sold</span>' in (site / "en" / "products" / "sokasi-polos-kecil.html").read_text(
+        encoding="utf-8")
+    with (site / "feed.csv").open(encoding="utf-8", newline="") as feed:
+        availability = {row["id"]: row["availability"] for row in csv.DictReader(feed)}
+    assert availability == {"sokasi-bundar-poleng": "in stock", "sokasi-polos-kecil": "out of stock"}
+
+
+def test_a_site_that_cannot_be_built_is_said_and_the_posts_go_out_all_the_same(village):
+    site = with_site(village)
+    site.mkdir()
+    (site / "notes.txt").write_text("the coordinator's own file", encoding="utf-8")  # not a folder the site made
+    result = village.run("publish")
+    assert result.exit_code == 0, result.output
+    assert "the shop-window site was not updated" in result.output
+    assert published_titles(village).count("Sokasi polos kecil") == 2
+    assert (site / "notes.txt").read_text(encoding="utf-8") == "the coordinator's own file"
+
+
+def git(*args: str) -> str:
+    return subprocess.run(["git", *args], check=True, capture_output=True, text=True).stdout
+
+
+def test_site_publish_to_a_bare_repository_then_pushes_exactly_the_changed_files(village, tmp_path):
+    remote = tmp_path / "remote.git"
+    git("init", "-q", "--bare", str(remote))
+    site = with_site(village, git_remote=str(remote), git_branch="gh-pages")
+    first = village.run("site", "--publish")
+    assert first.exit_code == 0, first.output
+    assert "Put online:" in first.output
+    pushed = set(git("--git-dir", str(remote), "ls-tree", "-r", "--name-only", "gh-pages").split())
+    assert {"index.html", "en/index.html", "feed.csv", "sitemap.xml", "robots.txt",
+            "products/sokasi-bundar-poleng.html"} <= pushed
+    assert not (site / ".git").exists()
+    before = digests(site)
+    old = git("--git-dir", str(remote), "rev-parse", "gh-pages").strip()
+
+    post_file = village.root / "posts" / "sokasi-bundar-poleng" / "post.yaml"
+    post_file.write_text(post_file.read_text(encoding="utf-8").replace("price: 175000", "price: 185000"),
+                         encoding="utf-8")
+    second = village.run("site", "--publish")
+    assert second.exit_code == 0, second.output
+    new = git("--git-dir", str(remote), "rev-parse", "gh-pages").strip()
+    changed = set(git("--git-dir", str(remote), "diff", "--name-only", old, new).split())
+    after = digests(site)
+    rewritten = {name for name in after if before.get(name) != after[name]}
+    assert changed == rewritten - {".nojekyll"}
+    assert "products/sokasi-bundar-poleng.html" in changed and "feed.csv" in changed
+    assert not any("sokasi-polos-kecil" in name for name in changed)  # the other product's files were left alone
+    assert "Nothing new to put online" in village.run("site", "--publish").output
