@@ -195,3 +195,17 @@ def test_site_publish_to_a_bare_repository_then_pushes_exactly_the_changed_files
     assert "products/sokasi-bundar-poleng.html" in changed and "feed.csv" in changed
     assert not any("sokasi-polos-kecil" in name for name in changed)  # the other product's files were left alone
     assert "Nothing new to put online" in village.run("site", "--publish").output
+
+
+@pytest.mark.parametrize("config", ["config.yaml", "sokasi_post/starter/en/config.yaml", "sokasi_post/starter/id/config.yaml"])
+def test_the_commented_site_section_of_the_bundled_configs_works_once_uncommented(tmp_path, config):
+    root = Path(__file__).resolve().parent.parent
+    lines = (root / config).read_text(encoding="utf-8").splitlines()
+    start = lines.index("# site:")
+    block = [line[2:] for line in lines[start:] if line.startswith(("# site:", "#   "))]
+    text = "\n".join([*lines[:start], *block]).replace('"123456789012345"', '"109284736150294"')
+    (tmp_path / "posts").mkdir()
+    (tmp_path / "config.yaml").write_text(text + "\n", encoding="utf-8")
+    site = load_settings(tmp_path / "config.yaml").site
+    assert site is not None and site.base_url is not None and site.base_url.endswith("/sokasi/")
+    assert site.git_remote is not None and site.about
