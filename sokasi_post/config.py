@@ -755,6 +755,14 @@ def _holds_secret(remote: str) -> bool:
         return False
 
 
+def _local_or_address(base: Path, remote: str | None) -> str | None:
+    """A git remote as git should get it: an address (https://…, ssh://…, git@host:path) as written, a folder made
+    absolute from config.yaml's folder (so the command works from any folder, cron's included)."""
+    if remote is None or "://" in remote or re.match(r"^[^/\\]+:", remote):
+        return remote
+    return str(_resolve(base, remote))
+
+
 def _site_settings(site: dict[str, Any], contact_name: str | None, base: Path, problems: list[str],
                    warnings: list[str]) -> SiteSettings:
     """The site section, checked: the address buyers open, the makers shown, and where `site --publish` pushes."""
@@ -781,7 +789,7 @@ def _site_settings(site: dict[str, Any], contact_name: str | None, base: Path, p
         about=(site["about"] or "").strip(),
         makers=check_text_list(site["makers"], "site.makers", problems),
         out_dir=_resolve(base, site["out"]),
-        git_remote=remote,
+        git_remote=_local_or_address(base, remote),
         git_branch=site["git_branch"],
     )
 

@@ -8,6 +8,7 @@ lock, every result reported as it is known, and a tally at the end. Tests call t
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from sokasi_post.yamlfile import display_path
 FIRST_FACEBOOK_POST = "facebook-first-post-logged-out"  # the one-time notice after the first Facebook post
 # Seconds the computer's clock may differ from a platform's before doctor complains.
 CLOCK_TOLERANCE = 120
+SITE_PUSHED = "site-pushed"  # in state_dir: the digest of the site's manifest as it was last put online
 # A platform's long reason for holding a post back is said in full once a run, then "as for <product> above".
 SAID_ONCE = (Outcome.STOPPED, Outcome.RETRY_LATER, Outcome.IN_DOUBT)
 
@@ -136,17 +138,33 @@ def push_site(settings: Settings, folder: Path) -> sitepush.PushResult:
     if settings.site is None or settings.site.git_remote is None:
         raise SiteError(_("{config}: site.git_remote is not set; say where the site goes (docs/hosting.md)").format(
             config=display_path(settings.config_path)))
-    return sitepush.push_site(folder, settings.site.git_remote, settings.site.git_branch, settings.state_dir / "site.git")
+    pushed = sitepush.push_site(folder, settings.site.git_remote, settings.site.git_branch,
+                                settings.state_dir / "site.git", keep_out=(site.MANIFEST,))
+    (settings.state_dir / SITE_PUSHED).write_text(_site_digest(folder) + "\n", encoding="utf-8")
+    return pushed
+
+
+def _site_digest(folder: Path) -> str:
+    """What identifies a built site: the digest of its manifest (every file's name and digest)."""
+    manifest = folder / site.MANIFEST
+    return hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.is_file() else ""
 
 
 def _keep_site_current(settings: Settings, notice: Callable[[str], None]) -> None:
-    """Before a publishing run: the site rebuilt (and pushed when a remote is set); trouble is said, never fatal."""
+    """Before a publishing run: the site rebuilt, and pushed when a remote is set and what is online is not this
+    site (a push that failed, offline, is tried again by the next run); trouble is said, never fatal."""
     try:
         result = build_site(settings)
         log.info("site: %d files written, %d removed", len(result.written), len(result.removed))
-        if settings.site is not None and settings.site.git_remote and (result.written or result.removed):
+        if settings.site is None or not settings.site.git_remote:
+            return
+        marker = settings.state_dir / SITE_PUSHED
+        if not marker.is_file() or marker.read_text(encoding="utf-8").strip() != _site_digest(settings.site.out_dir):
             pushed = push_site(settings, settings.site.out_dir)
             log.info("site pushed: %d files changed", len(pushed.changed))
+    except OSError as error:
+        notice(_("the shop-window site was not updated ({error}); the posts go out all the same").format(
+            error=error.strerror or error))
     except SokasiError as error:
         notice(_("the shop-window site was not updated ({error}); the posts go out all the same").format(
             error=redact(str(error))))

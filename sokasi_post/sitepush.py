@@ -69,8 +69,9 @@ def git_available() -> bool:
         return False
 
 
-def push_site(folder: Path, remote: str, branch: str, git_dir: Path) -> PushResult:
-    """Publish the site in `folder` to `branch` of `remote` (a URL or a path), on top of what that branch already has."""
+def push_site(folder: Path, remote: str, branch: str, git_dir: Path, keep_out: tuple[str, ...] = ()) -> PushResult:
+    """Publish the site in `folder` to `branch` of `remote` (a URL or a path), on top of what that branch already has;
+    the files named in `keep_out` (the site builder's own bookkeeping) stay on this computer."""
     folder, git_dir = folder.absolute(), git_dir.absolute()
     _check(folder, remote, branch, git_dir)
     git = _Git(folder, git_dir, remote)
@@ -79,7 +80,7 @@ def push_site(folder: Path, remote: str, branch: str, git_dir: Path) -> PushResu
         (folder / NOJEKYLL).write_bytes(b"")
     for _attempt in range(ATTEMPTS):
         parent = git.fetch(branch)
-        commit = git.commit(parent)
+        commit = git.commit(parent, keep_out)
         if commit is None:
             return PushResult(commit=None, changed=(), pushed=False)
         if git.push(commit, branch):
@@ -152,10 +153,13 @@ class _Git:
             raise self.failure(result, network=True)
         return self.output("rev-parse", "--verify", "refs/sokasi/remote^{commit}")
 
-    def commit(self, parent: str | None) -> str | None:
-        """A commit of the site folder as it is, on top of `parent`; None when it has exactly `parent`'s files."""
+    def commit(self, parent: str | None, keep_out: tuple[str, ...] = ()) -> str | None:
+        """A commit of the site folder as it is (but `keep_out`), on top of `parent`; None when it has exactly
+        `parent`'s files."""
         # The index is kept between runs, so only files whose size or time changed are read again.
         self.run("add", "--all", "--force")  # --force: a global gitignore of the user's never leaves a site file out
+        if keep_out:
+            self.run("rm", "--cached", "--quiet", "--ignore-unmatch", "--", *keep_out)
         if parent is not None:
             self.keep_github_files(parent)
         tree = self.output("write-tree")
