@@ -24,7 +24,6 @@ from sokasi_post.errors import ConfigError, SokasiError, UsageError
 from sokasi_post.i18n import LANGUAGES, _, format_date, ngettext, set_language
 from sokasi_post.models import PLATFORMS, Cooldown, PlannedPost, Problem, Product
 from sokasi_post.platforms import label_of, rules_for
-from sokasi_post.preview import render_preview
 from sokasi_post.publishers import secrets_of
 from sokasi_post.publishing import Plan, PublishOptions, StatusRow, export_photos, photo_count, plan, select_products
 from sokasi_post.redaction import RedactingFilter, boundary, redact, remember
@@ -427,6 +426,8 @@ def _dry_run(app: _App, settings: Settings, catalog: Catalog, products: tuple[Pr
     for problem in _unfinished_for(settings, options.platform):  # a dry run is what one does before filling them in
         click.echo(_problem_line(replace(problem, warning=True)))
     now = datetime.now(UTC)
+    from sokasi_post.preview import render_preview
+
     made = render_preview(planned, settings, settings.state_dir / "preview", now,
                           broken=publishing.broken_folders(catalog, options.slugs))
     app.say(_("Preview with the photos as they will look: {index}").format(index=display_path(made.index)))
@@ -586,6 +587,8 @@ def preview(app: _App, slugs: tuple[str, ...], out_dir: Path | None, open_it: bo
     settings = app.settings()
     catalog = load_catalog(settings)
     planned = _plan_with_progress(app, select_products(catalog, slugs), settings)
+    from sokasi_post.preview import render_preview
+
     made = render_preview(planned, settings, out_dir or settings.state_dir / "preview", datetime.now(UTC),
                           broken=publishing.broken_folders(catalog, slugs))
     click.echo(display_path(made.index))

@@ -14,13 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sokasi_post import publishing, site, sitepush
+from sokasi_post import publishing
 from sokasi_post.catalog import load_catalog, set_status
 from sokasi_post.config import Settings
 from sokasi_post.errors import CHALLENGE, SiteError, SokasiError, StateError, ThrottledError
 from sokasi_post.i18n import _, format_date
-from sokasi_post.importer import Draft, Export, ImportPlan, plan_import, write_drafts
 from sokasi_post.ledger import Ledger
 from sokasi_post.models import Cooldown, Problem, Product
 from sokasi_post.platforms import label_of
@@ -37,6 +37,11 @@ CLOCK_TOLERANCE = 120
 SITE_PUSHED = "site-pushed"  # in state_dir: the digest of the site's manifest as it was last put online
 # A platform's long reason for holding a post back is said in full once a run, then "as for <product> above".
 SAID_ONCE = (Outcome.STOPPED, Outcome.RETRY_LATER, Outcome.IN_DOUBT)
+
+if TYPE_CHECKING:  # imported where used: most commands need neither, and each costs start-up time
+    from sokasi_post.importer import Draft, ImportPlan
+    from sokasi_post.site import SiteResult
+    from sokasi_post.sitepush import PushResult
 
 log = logging.getLogger("sokasi_post.publish")
 
@@ -123,18 +128,22 @@ def first_posted(ledger: Ledger) -> dict[str, datetime]:
     return found
 
 
-def build_site(settings: Settings, out: Path | None = None) -> site.SiteResult:
+def build_site(settings: Settings, out: Path | None = None) -> SiteResult:
     """The shop-window site from the whole catalogue (drafts left out, sold products with their badge), written into
     `out` (default: site.out); only changed files are rewritten. Reads the ledger, never writes it; no network."""
     catalog = load_catalog(settings)
     with Ledger.open(settings.state_dir, read_only=True) as ledger:
         first = first_posted(ledger)
+    from sokasi_post import site
+
     folder = out or (settings.site.out_dir if settings.site else settings.config_path.parent / "site")
     return site.build_site(catalog.products, settings, folder, first_posted=first)
 
 
-def push_site(settings: Settings, folder: Path) -> sitepush.PushResult:
+def push_site(settings: Settings, folder: Path) -> PushResult:
     """The built site pushed with git to site.git_remote, branch site.git_branch (SiteError when it cannot be)."""
+    from sokasi_post import site, sitepush
+
     if settings.site is None or settings.site.git_remote is None:
         raise SiteError(_("{config}: site.git_remote is not set; say where the site goes (docs/hosting.md)").format(
             config=display_path(settings.config_path)))
@@ -146,7 +155,9 @@ def push_site(settings: Settings, folder: Path) -> sitepush.PushResult:
 
 def _site_digest(folder: Path) -> str:
     """What identifies a built site: the digest of its manifest (every file's name and digest)."""
-    manifest = folder / site.MANIFEST
+    from sokasi_post.site import MANIFEST
+
+    manifest = folder / MANIFEST
     return hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.is_file() else ""
 
 
@@ -339,6 +350,8 @@ def import_chat(settings: Settings, export: Path, *, since: date | None = None, 
                 date_order: str | None = None, dry_run: bool = False, show: Callable[[Draft], None] = _nothing,
                 notice: Callable[[str], None] = _nothing) -> ImportPlan:
     """Read a WhatsApp export into draft products, each shown before anything is written; with `dry_run`, none is."""
+    from sokasi_post.importer import Export, plan_import, write_drafts
+
     with contextlib.closing(Export(export)) as source, Ledger.open(settings.state_dir, notice=notice) as ledger:
         found = plan_import(source, settings, ledger, since, senders, date_order)
         for draft in found.drafts:

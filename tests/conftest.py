@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import sys
@@ -24,6 +25,7 @@ from PIL import Image
 
 from sokasi_post.cli import cli
 
+ROOT = Path(__file__).resolve().parent.parent
 CONFIG = """\
 posts_dir: posts
 facebook:
@@ -35,6 +37,17 @@ contact:
 captions:
   hashtags: [sokasi, tigawasa]
 """
+
+
+@functools.cache
+def small_sample_photo(relative: Path) -> bytes:
+    """A photo of the bundled sample (a path such as posts/x/1.jpg) at a third of its size, made once per process:
+    for tests that look at anything but the photos' pixels."""
+    with Image.open(ROOT / relative) as image:
+        small = image.resize((image.width // 3, image.height // 3), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    small.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
 
 
 def jpeg_bytes(size: tuple[int, int] = (640, 480), colour: tuple[int, int, int] = (200, 160, 100)) -> bytes:

@@ -270,12 +270,20 @@ def test_a_damaged_or_odd_photo_is_one_named_problem_or_a_good_output(tmp_path, 
 
 
 def test_the_corpus_really_holds_damaged_files(tmp_path):
-    """Most of the cases must fail: a corpus of files that all happen to decode would prove nothing."""
-    failed = 0
+    """Most of the cases must fail: a corpus of files that all happen to decode would prove nothing. (All of them in
+    one catalogue, a product each, prepared in one go.)"""
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG, encoding="utf-8")
+    products = []
     for number, (name, data) in enumerate(CASES):
-        prepared, bad, _good = prepare_beside_a_good_photo(tmp_path / str(number), name, data)
-        failed += any(problem.path == bad and not problem.warning for problem in prepared.problems)
-    assert failed > len(CASES) * 2 // 3
+        folder = tmp_path / "posts" / f"sokasi-{number}"
+        folder.mkdir(parents=True)
+        (folder / name).write_bytes(data)
+        products.append(Product(slug=f"sokasi-{number}", folder=folder, title="S", caption="C", photos=(folder / name,),
+                                platforms=PLATFORMS))
+    prepared = media.prepare_products(tuple(products), load_settings(config))
+    failed = {problem.path for problem in prepared.problems if not problem.warning}
+    assert len(failed) > len(CASES) * 2 // 3
 
 
 SMALL_PNG = encoded(picture().resize((360, 270)), "PNG", compress_level=1)

@@ -19,6 +19,7 @@ from sokasi_post.ledger import Ledger
 from sokasi_post.models import Receipt
 from sokasi_post.preview import render_preview
 from sokasi_post.publishing import fingerprint, plan
+from tests.conftest import small_sample_photo
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
@@ -44,7 +45,11 @@ class Page(HTMLParser):
 
 @pytest.fixture
 def sample(tmp_path, monkeypatch):
+    """The bundled sample, its photos a third of their size (shrunk once per process): the page is looked at here,
+    not the photos' pixels, and preparing the full-size ones again in every test took a third of this file's time."""
     shutil.copytree(ROOT / "posts", tmp_path / "posts")
+    for photo in (tmp_path / "posts").rglob("*.jpg"):
+        photo.write_bytes(small_sample_photo(photo.relative_to(tmp_path)))
     shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
     monkeypatch.chdir(tmp_path)
     return tmp_path

@@ -6,8 +6,6 @@ answers Instagram's private API over TLS on 127.0.0.1. Nothing here reaches any 
 
 from __future__ import annotations
 
-import functools
-import io
 import shutil
 import socket
 from datetime import UTC, datetime, timedelta
@@ -15,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from PIL import Image
 
 from sokasi_post import publishing
 from sokasi_post.catalog import load_catalog
@@ -24,6 +21,7 @@ from sokasi_post.config import load_settings
 from sokasi_post.ledger import Ledger
 from sokasi_post.publishers import instagram as instagram_publisher
 from sokasi_post.publishers.instagram import save_session
+from tests.conftest import small_sample_photo
 from tests.fakegraph import ERRORS, FakeGraph
 from tests.fakeinstagram import FakeInstagram, fake_instagram_fixture, make_client  # noqa: F401
 
@@ -32,16 +30,6 @@ SAMPLE_PAGE = "109284736150294"  # the Page ID put into the bundled config.yaml 
 WHATSAPP = "+62 813-3791-2468"  # likewise the WhatsApp number
 CANARY = "EAACANARYtokenDoNotLeak0123456789abcdefXYZ"
 PASSWORD_CANARY = "canary-password-Tigawasa-1234"
-
-
-@functools.cache
-def _small_photo(relative: Path) -> bytes:
-    """A sample photo at a third of its size, made once per test process."""
-    with Image.open(ROOT / relative) as image:
-        small = image.resize((image.width // 3, image.height // 3), Image.Resampling.LANCZOS)
-    buffer = io.BytesIO()
-    small.save(buffer, "JPEG", quality=90)
-    return buffer.getvalue()
 
 
 class Village:
@@ -57,7 +45,7 @@ class Village:
         shutil.copytree(ROOT / "posts", root / "posts")
         if small_photos:
             for photo in (root / "posts").rglob("*.jpg"):
-                photo.write_bytes(_small_photo(photo.relative_to(root)))
+                photo.write_bytes(small_sample_photo(photo.relative_to(root)))
         text = (ROOT / "config.yaml").read_text(encoding="utf-8")  # filled in, as the README asks before publishing
         text = text.replace('"123456789012345"', f'"{SAMPLE_PAGE}"').replace('"+62 812-3456-7890"', f'"{WHATSAPP}"')
         text = text.replace("  api_version: v25.0", f"  api_version: v25.0\n  graph_url: {graph.url}")
