@@ -616,8 +616,13 @@ def site(app: _App, out_dir: Path | None, push: bool) -> None:
     Example: sokasi-post site --publish
     """
     settings = app.settings()
+    # The order button sends buyers to contact.whatsapp: with the starter's example number they would reach a stranger.
+    unfinished = [p for p in settings.unfinished if p.platform is None]
+    if push and unfinished:
+        raise ConfigError([*(f"{display_path(p.path)}: {p.message}" for p in unfinished),
+                           _("the site was not put online: replace the example values above, then run it again")])
     result = run.build_site(settings, out_dir)
-    for problem in result.problems:
+    for problem in [*(replace(p, warning=True) for p in unfinished), *result.problems]:
         click.echo(_problem_line(problem))
     folder = out_dir or (settings.site.out_dir if settings.site else settings.config_path.parent / "site")
     click.echo(display_path(folder / "index.html"))

@@ -227,3 +227,16 @@ def test_publish_pushes_the_site_and_a_push_that_failed_is_tried_again_by_the_ne
     head = git("--git-dir", str(remote), "rev-parse", "gh-pages")
     village.run("publish")
     assert git("--git-dir", str(remote), "rev-parse", "gh-pages") == head  # nothing changed: nothing pushed
+
+
+def test_the_site_is_not_put_online_with_the_starters_example_whatsapp_number(village, tmp_path):
+    remote = tmp_path / "remote.git"
+    git("init", "-q", "--bare", str(remote))
+    with_site(village, git_remote=str(remote))
+    text = village.config.read_text(encoding="utf-8")
+    village.config.write_text(text.replace('"+62 813-3791-2468"', '"+62 812-3456-7890"'), encoding="utf-8")
+    built = village.run("site")
+    assert built.exit_code == 0 and "contact.whatsapp is still the example value" in built.output  # said, built
+    refused = village.run("site", "--publish")
+    assert refused.exit_code == 2 and "the site was not put online" in refused.output
+    assert git("--git-dir", str(remote), "branch", "--list") == ""  # nothing went out
