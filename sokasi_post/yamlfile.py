@@ -203,16 +203,22 @@ def _syntax_problem(error: yaml.MarkedYAMLError, text: str) -> str:
 
 def parse_yaml(text: str) -> YamlDocument:
     """Parse YAML text (safely, at most MAX_YAML_DEPTH deep) into a YamlDocument; raise YamlFileError in words."""
-    loader = _BoundedLoader(text)
+    loader = None
     try:
+        loader = _BoundedLoader(text)  # its reader refuses control characters here already
         node = loader.get_single_node()
         loaded = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
         raise YamlFileError(_syntax_problem(error, text)) from None
+    except yaml.reader.ReaderError as error:  # a character no text file holds (NUL, a bell...), refused before parsing
+        raise YamlFileError(_("line {line}: holds a control character ({code}) that is not text; copy the text into a "
+                              "new file in a text editor").format(line=text[: error.position].count("\n") + 1,
+                                                                   code=f"#x{error.character:04x}")) from None
     except yaml.YAMLError as error:
         raise YamlFileError(_("YAML syntax error: {problem}").format(problem=error)) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     lines: dict[str, int] = {}
     written: dict[str, str] = {}
     if node is not None:

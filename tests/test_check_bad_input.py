@@ -306,3 +306,10 @@ def test_the_nearest_photo_name_is_suggested_in_indonesian_too(project):
     expected = catalog["photos: {name} is listed but not in the folder{hint}"].format(name="fotoo2.jpg", hint=hint)
     assert only_problem(project.run("--lang", "id", "check"), "sokasi-foto") == f"posts/sokasi-foto/post.yaml: {expected}"
     assert "(maksudnya foto2.jpg?)" in expected
+
+
+def test_a_control_character_in_post_yaml_is_one_line_naming_the_file_and_the_line(project):
+    project.product("sokasi-nul", "title: S\ncaption: C\x00\n")
+    assert only_problem(project.run("check"), "sokasi-nul") == (
+        "posts/sokasi-nul/post.yaml: line 2: holds a control character (#x0000) that is not text; copy the text into a "
+        "new file in a text editor")
