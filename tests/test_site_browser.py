@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
@@ -56,8 +55,8 @@ addEventListener('load', () => {
 
 # Headless Chromium makes no window narrower than 500 pixels, so each page is opened in a frame of exactly the
 # width (a frame is a viewport of its own: the page's media queries, `sizes` and innerWidth follow it), in a window
-# at device pixel ratio 2, as on a phone. One browser opens every page, the frames on top of each other (all in view:
-# a frame out of view may be left to load later).
+# at device pixel ratio 2, as on a phone. One browser opens every page at both widths, the frames on top of each other
+# (all in view: a frame out of view may be left to load later).
 HARNESS = """<!doctype html><html><head><script>const seen = {{}};
 addEventListener('message', event => {{ seen[event.data[0]] = event.data[1];
   if (Object.keys(seen).length === {count}) document.body.dataset.probe = JSON.stringify(seen); }});</script></head>
@@ -87,17 +86,18 @@ def site(tmp_path_factory) -> Path:
     return root / "site"
 
 
-def probe(site: Path, size: tuple[int, int], profile: Path) -> tuple[dict[str, dict], list[str]]:
-    """Open a probing copy of every page of PAGES headless at `size`: what the probe found per page, and the console's
-    complaints."""
-    copies = {page: (site / page).with_name(f"probe-{size[0]}-{Path(page).name}") for page in PAGES}
-    for page, copy in copies.items():
+def probe(site: Path, sizes: tuple[tuple[int, int], ...], profile: Path) -> dict[tuple[int, int], tuple[dict, list[str]]]:
+    """Open a probing copy of every page of PAGES headless at each of `sizes`, in one browser: per size, what the
+    probe found per page, and the console's complaints (the browser's, for every page at every size)."""
+    copies = {(size, page): (site / page).with_name(f"probe-{size[0]}-{Path(page).name}")
+              for size in sizes for page in PAGES}
+    for (_size, page), copy in copies.items():
         copy.write_text((site / page).read_text(encoding="utf-8").replace("</body>", PROBE), encoding="utf-8")
-    harness = site / f"harness-{size[0]}.html"
-    harness.write_text(HARNESS.format(count=len(PAGES), frames="\n".join(
-        FRAME.format(page=copy.relative_to(site).as_posix(), width=size[0], height=size[1]) for copy in copies.values())),
-        encoding="utf-8")
-    window = f"--window-size={max(size[0], 500) + 20},{size[1] + 20}"
+    harness = site / "harness.html"
+    harness.write_text(HARNESS.format(count=len(copies), frames="\n".join(
+        FRAME.format(page=copy.relative_to(site).as_posix(), width=size[0], height=size[1])
+        for (size, _page), copy in copies.items())), encoding="utf-8")
+    window = f"--window-size={max(max(w for w, _h in sizes), 500) + 20},{max(h for _w, h in sizes) + 20}"
     try:
         run = subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr",
                               "--v=0", window, "--force-device-scale-factor=2", "--hide-scrollbars",
@@ -111,7 +111,7 @@ def probe(site: Path, size: tuple[int, int], profile: Path) -> tuple[dict[str, d
     console = [line for line in run.stderr.splitlines() if "CONSOLE" in line or "ERR_FILE_NOT_FOUND" in line
                or "Failed to load" in line]
     by_address = json.loads(html.unescape(found.group(1)))
-    return {page: by_address[copy.as_uri()] for page, copy in copies.items()}, console
+    return {size: ({page: by_address[copies[(size, page)].as_uri()] for page in PAGES}, console) for size in sizes}
 
 
 def local_file(address: str) -> Path:
@@ -120,11 +120,8 @@ def local_file(address: str) -> Path:
 
 @pytest.fixture(scope="module")
 def seen(site, tmp_path_factory) -> dict[tuple[tuple[int, int], str], tuple[dict, list[str]]]:
-    """Every page of PAGES at both widths (a browser for each width, both at once)."""
-    profiles = tmp_path_factory.mktemp("profiles")
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = dict(zip((PHONE, DESKTOP), pool.map(lambda size: probe(site, size, profiles / str(size[0])),
-                                                   (PHONE, DESKTOP)), strict=True))
+    """Every page of PAGES at both widths, in one browser (one start of Chromium costs more than all the pages)."""
+    runs = probe(site, (PHONE, DESKTOP), tmp_path_factory.mktemp("profile"))
     return {(size, page): (pages[page], console) for size, (pages, console) in runs.items() for page in pages}
 
 
