@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sokasi_post import publishing
-from sokasi_post.catalog import load_catalog, set_status
+from sokasi_post.catalog import POST_FILE, load_catalog, set_status
 from sokasi_post.config import Settings
-from sokasi_post.errors import CHALLENGE, SiteError, SokasiError, StateError, ThrottledError
+from sokasi_post.errors import CHALLENGE, SiteError, SokasiError, StateError, ThrottledError, UsageError
 from sokasi_post.i18n import _, format_date
 from sokasi_post.ledger import Ledger
 from sokasi_post.models import Cooldown, Problem, Product
@@ -29,7 +29,7 @@ from sokasi_post.publishing import Plan, PublishOptions, Result, StatusRow, plan
 from sokasi_post.redaction import redact
 from sokasi_post.runlock import LOCK_FILE, RunLock
 from sokasi_post.states import Outcome, word_for
-from sokasi_post.yamlfile import display_path
+from sokasi_post.yamlfile import YamlFileError, display_path
 
 FIRST_FACEBOOK_POST = "facebook-first-post-logged-out"  # the one-time notice after the first Facebook post
 # Seconds the computer's clock may differ from a platform's before doctor complains.
@@ -184,7 +184,17 @@ def _keep_site_current(settings: Settings, notice: Callable[[str], None]) -> Non
 def mark_sold(settings: Settings, slugs: tuple[str, ...], sold: bool = True) -> list[tuple[str, bool]]:
     """Set status: sold (or back to ready) in each named product's post.yaml: (slug, whether the file changed)."""
     status = "sold" if sold else "ready"
-    return [(slug, set_status(settings.posts_dir / slug, status)) for slug in slugs]
+    done = []
+    for slug in slugs:
+        post_file = settings.posts_dir / slug / POST_FILE
+        try:
+            done.append((slug, set_status(post_file.parent, status)))
+        except YamlFileError as error:
+            raise UsageError(f"{display_path(post_file)}: {error}") from None
+        except OSError as error:
+            raise UsageError(_("{path}: cannot be written ({reason})").format(
+                path=display_path(post_file), reason=error.strerror or error)) from None
+    return done
 
 
 def headline(result: Result) -> str:

@@ -240,3 +240,14 @@ def test_the_site_is_not_put_online_with_the_starters_example_whatsapp_number(vi
     refused = village.run("site", "--publish")
     assert refused.exit_code == 2 and "the site was not put online" in refused.output
     assert git("--git-dir", str(remote), "branch", "--list") == ""  # nothing went out
+
+
+def test_sold_on_a_post_yaml_it_cannot_change_safely_says_what_to_write_and_changes_nothing(village):
+    post_file = village.root / "posts" / "sokasi-polos-kecil" / "post.yaml"
+    text = post_file.read_text(encoding="utf-8") + "status:\n  - ready\n"  # a list under status: not one plain line
+    post_file.write_text(text, encoding="utf-8")
+    result = village.run("sold", "sokasi-polos-kecil")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.startswith("error: posts/sokasi-polos-kecil/post.yaml: ")
+    assert post_file.read_text(encoding="utf-8") == text
+
