@@ -321,7 +321,20 @@ def doctor(settings: Settings, now: datetime, *, make_publisher: MakePublisher |
         rests = publishing.active_cooldowns(settings, ledger, now)
         for platform in settings.enabled_platforms:
             checks += _check_platform(platform, settings, ledger, rests.get(platform), make, now)
-    return checks
+    return checks + _site_checks(settings)
+
+
+def _site_checks(settings: Settings) -> list[Check]:
+    """doctor's lines for the shop window: only where the site is to be put online with git."""
+    if settings.site is None or settings.site.git_remote is None:
+        return []
+    from sokasi_post.sitepush import git_available
+
+    if not git_available():
+        return [(False, _("site: the git command is not installed, so `site --publish` cannot put the site online; "
+                          "install git (docs/hosting.md), or copy the site folder to the web host by hand"))]
+    return [(True, _("site: git is installed; `site --publish` pushes to branch {branch} of {remote}").format(
+        branch=settings.site.git_branch, remote=settings.site.git_remote))]
 
 
 def _check_platform(platform: str, settings: Settings, ledger: Ledger, rest: Cooldown | None, make: MakePublisher,

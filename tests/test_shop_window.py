@@ -251,3 +251,13 @@ def test_sold_on_a_post_yaml_it_cannot_change_safely_says_what_to_write_and_chan
     assert result.output.startswith("error: posts/sokasi-polos-kecil/post.yaml: ")
     assert post_file.read_text(encoding="utf-8") == text
 
+
+
+def test_doctor_says_whether_git_can_put_the_site_online(village, monkeypatch, tmp_path):
+    with_site(village, git_remote="git@github.com:tigawasa/sokasi.git")
+    found = village.run("doctor")
+    assert "[ok] site: git is installed; `site --publish` pushes to branch gh-pages of git@github.com:tigawasa/sokasi.git" \
+        in found.output
+    monkeypatch.setenv("PATH", str(tmp_path / "no-git-here"))
+    missing = village.run("doctor")
+    assert "[!!] site: the git command is not installed" in missing.output and "Traceback" not in missing.output
