@@ -35,7 +35,7 @@ from sokasi_post.models import PreparedPhoto, Problem, Product
 from sokasi_post.yamlfile import NotAFileError, display_path, open_regular
 
 MANIFEST = ".sokasi-site.json"
-WIDTHS = (360, 720, 1080)  # the photo widths made for the site: a phone's grid, a phone's full width, a desktop
+WIDTHS = (360, 800, 1080)  # the photo widths made for the site: a phone's grid, a phone's full width, a desktop
 # The photos shown before any scrolling are loaded at once; the rest only when scrolled near (loading="lazy").
 EAGER_CARDS = 2
 # WhatsApp shows a link's picture only when the file is small; the widest rendering under this is used for previews.

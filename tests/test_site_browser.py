@@ -183,3 +183,9 @@ def test_the_first_view_of_the_index_on_a_phone_is_under_300_kb(seen, site):
     assert found["first"]  # the first products are in view and loaded at once
     assert all(src.endswith("-360.jpg") for src, _width in (found["images"][n] for n in found["first"]))
     assert first_view_bytes(site, found) < FIRST_VIEW_BUDGET
+
+
+def test_a_product_page_on_a_phone_takes_the_middle_size_not_the_largest(seen):
+    found, _console = seen[(PHONE, "products/sokasi-bundar-poleng.html")]
+    chosen = [src.rsplit("/", 1)[-1] for src, width in found["images"] if width]
+    assert chosen and all(name.endswith("-800.jpg") for name in chosen), chosen
