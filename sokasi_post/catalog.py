@@ -112,7 +112,14 @@ def set_status(folder: Path, status: str) -> bool:
         text = _STATUS_LINE.sub(line, text, count=1)
     else:
         text = text + ("" if text.endswith("\n") or not text else "\n") + line + "\n"
-    if parse_yaml(text).values.get("status") != status:  # e.g. a status written inside a block: left to the user
+    try:
+        changed = parse_yaml(text).values
+    except YamlFileError:
+        changed = None
+    others = {key: value for key, value in document.values.items() if key != "status"}
+    if not isinstance(changed, dict) or changed.get("status") != status or \
+            {key: value for key, value in changed.items() if key != "status"} != others:
+        # e.g. a status written over several lines, or a caption line that looked like one: left to the user
         raise YamlFileError(_("cannot change status: in this file; write status: {status} on a line of its own").format(
             status=status))
     temporary = post_file.with_name(f".{POST_FILE}.{os.getpid()}.tmp")

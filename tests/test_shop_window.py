@@ -261,3 +261,15 @@ def test_doctor_says_whether_git_can_put_the_site_online(village, monkeypatch, t
     monkeypatch.setenv("PATH", str(tmp_path / "no-git-here"))
     missing = village.run("doctor")
     assert "[!!] site: the git command is not installed" in missing.output and "Traceback" not in missing.output
+
+
+
+def test_sold_never_changes_a_caption_line_that_looks_like_a_status(village):
+    post_file = village.root / "posts" / "sokasi-polos-kecil" / "post.yaml"
+    # YAML reads the quoted caption over two lines: its second line looks like `status:` but is the caption's.
+    text = 'title: Sokasi polos kecil\ncaption: "Siap kirim\nstatus: ready untuk Bali"\nprice: 85000\nmaker: Wayan\n'
+    post_file.write_text(text, encoding="utf-8")
+    result = village.run("sold", "sokasi-polos-kecil")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "write status: sold on a line of its own" in result.output
+    assert post_file.read_text(encoding="utf-8") == text  # the caption is untouched
