@@ -95,6 +95,19 @@ def load_product(folder: Path, settings: Settings) -> tuple[Product | None, list
     return product, checker.problems
 
 
+def unknown_site_makers(products: tuple[Product, ...], settings: Settings) -> list[Problem]:
+    """A warning for each name in site.makers that is the maker of no product: the site would show nothing of theirs,
+    and, when no name matches, nothing at all (a typo must not empty the shop window unseen)."""
+    if settings.site is None or not settings.site.makers:
+        return []
+    known = sorted({product.maker.strip() for product in products if product.maker})
+    folded = {name.casefold() for name in known}
+    return [Problem(settings.config_path, _("site.makers: no product has {name} as its maker, so the site shows "
+                                            "nothing of theirs{hint}").format(name=name, hint=did_you_mean(name, known)),
+                    warning=True)
+            for name in settings.site.makers if name.strip().casefold() not in folded]
+
+
 # A top-level `status:` line of a post.yaml, with what follows it on the line (value and comment).
 _STATUS_LINE = re.compile(r"^status[ \t]*:.*$", re.MULTILINE)
 

@@ -18,7 +18,7 @@ import click
 
 from sokasi_post import publishing, run
 from sokasi_post.captions import format_rupiah
-from sokasi_post.catalog import Catalog, load_catalog
+from sokasi_post.catalog import Catalog, load_catalog, unknown_site_makers
 from sokasi_post.config import Settings, find_config, load_settings, read_secret
 from sokasi_post.errors import ConfigError, SokasiError, UsageError
 from sokasi_post.i18n import LANGUAGES, _, format_date, ngettext, set_language
@@ -307,7 +307,8 @@ def check(app: _App) -> None:
     """
     settings = app.settings()
     catalog = load_catalog(settings)
-    problems = [*catalog.problems, *_plan_with_progress(app, catalog.products, settings).problems()]
+    problems = [*catalog.problems, *_plan_with_progress(app, catalog.products, settings).problems(),
+                *unknown_site_makers(catalog.products, settings)]
     problems.sort(key=lambda p: (p.slug or "", p.warning))
     for problem in [*settings.unfinished, *problems]:
         click.echo(_problem_line(problem))
@@ -622,7 +623,8 @@ def site(app: _App, out_dir: Path | None, push: bool) -> None:
         raise ConfigError([*(f"{display_path(p.path)}: {p.message}" for p in unfinished),
                            _("the site was not put online: replace the example values above, then run it again")])
     result = run.build_site(settings, out_dir)
-    for problem in [*(replace(p, warning=True) for p in unfinished), *result.problems]:
+    makers = unknown_site_makers(load_catalog(settings).products, settings)
+    for problem in [*(replace(p, warning=True) for p in unfinished), *makers, *result.problems]:
         click.echo(_problem_line(problem))
     folder = out_dir or (settings.site.out_dir if settings.site else settings.config_path.parent / "site")
     click.echo(display_path(folder / "index.html"))

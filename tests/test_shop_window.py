@@ -273,3 +273,15 @@ def test_sold_never_changes_a_caption_line_that_looks_like_a_status(village):
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "write status: sold on a line of its own" in result.output
     assert post_file.read_text(encoding="utf-8") == text  # the caption is untouched
+
+
+def test_a_maker_named_in_the_site_section_with_a_typo_is_said_by_check_and_site(village):
+    with_site(village, makers="[Ni Ketut Sarii, I Made Budiasa]")
+    expected = ("config.yaml: warning: site.makers: no product has Ni Ketut Sarii as its maker, so the site shows "
+                "nothing of theirs (did you mean Ni Ketut Sari?)")
+    check = village.run("check")
+    assert expected in check.output and check.exit_code == 0
+    site = village.run("site")
+    assert expected in site.output
+    index = (village.root / "site" / "index.html").read_text(encoding="utf-8")
+    assert "sokasi-polos-kecil" in index and "sokasi-bundar-poleng" not in index  # only the maker spelled right
