@@ -15,7 +15,6 @@ import html
 import json
 import os
 import re
-import stat
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,10 +27,11 @@ from sokasi_post.i18n import _, format_date, language
 from sokasi_post.ledger import Ledger
 from sokasi_post.media import contact_sheet
 from sokasi_post.models import PlannedPost, PreparedPhoto, Problem
+from sokasi_post.ownedfolder import claim, unchanged, write_atomically
 from sokasi_post.platforms import label_of, rules_for
 from sokasi_post.publishing import Plan, active_cooldowns, cooldown_text, fingerprint
 from sokasi_post.states import DONE, State, phrase_for
-from sokasi_post.yamlfile import NotAFileError, display_path, open_regular
+from sokasi_post.yamlfile import display_path
 
 INDEX = "index.html"
 SIGNATURE = ".preview-of"  # the marker: what this folder's preview shows, and the files it wrote
@@ -109,33 +109,13 @@ def _signature(planned: Plan, states: dict, now: datetime, resting: dict[str, st
 # The only names the preview ever writes (and so the only ones it may remove): anything else in a marker is ignored.
 _OUR_FILE = re.compile(r"(?:index\.html|preview\.png|[a-z0-9]+(?:-[a-z0-9]+)*/(?:facebook|instagram)-\d\d\.jpg)")
 _OUR_FOLDER = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_MAX_MARKER_BYTES = 10_000_000
 
 
 def _claim(folder: Path) -> dict:
     """What the preview wrote into `folder` before (empty for a new or empty folder); UsageError if it is not ours."""
-    refuse = UsageError(_("{folder}: this folder has other files in it and was not made by `sokasi-post preview`; "
-                          "nothing was written: choose a new or empty folder with --out").format(
-        folder=display_path(folder)))
-    if not folder.exists():
-        folder.mkdir(parents=True)
-        return {}
-    if not folder.is_dir():
-        raise refuse
-    try:
-        handle, size = open_regular(folder / SIGNATURE, follow_links=False)
-    except FileNotFoundError:
-        if any(folder.iterdir()):
-            raise refuse from None
-        return {}
-    except NotAFileError:
-        raise refuse from None
-    with handle:
-        text = handle.read(_MAX_MARKER_BYTES).decode("utf-8", "replace") if size <= _MAX_MARKER_BYTES else ""
-    try:
-        marker = json.loads(text)
-    except ValueError:
-        marker = None
+    marker = claim(folder, SIGNATURE, UsageError(_(
+        "{folder}: this folder has other files in it and was not made by `sokasi-post preview`; nothing was written: "
+        "choose a new or empty folder with --out").format(folder=display_path(folder))))
     # A marker from an older version holds only the signature: the folder is ours, but what it wrote is not known.
     return marker if isinstance(marker, dict) else {}
 
@@ -174,14 +154,7 @@ class _Writer:
             if not parent.exists():
                 parent.mkdir()
                 self.folders.add(sub)
-        descriptor, temporary = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=parent)
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(data)
-            Path(temporary).replace(self.folder / name)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(self.folder / name, data)
         self.written[name] = hashlib.sha256(data).hexdigest()
 
     def finish(self, signature: str) -> None:
@@ -189,7 +162,7 @@ class _Writer:
         for scratch in self.scratched:
             scratch.unlink(missing_ok=True)
         for name, digest in self.before.items():
-            if name not in self.written and _unchanged(self.folder / name, digest):
+            if name not in self.written and unchanged(self.folder / name, digest):
                 (self.folder / name).unlink()
         for sub in sorted(self.folders):
             path = self.folder / sub
@@ -198,21 +171,6 @@ class _Writer:
         self.folders = {sub for sub in self.folders if (self.folder / sub).is_dir()}
         marker = {"signature": signature, "written": self.written, "folders": sorted(self.folders)}
         self.write(SIGNATURE, json.dumps(marker, indent=1).encode("utf-8"))
-
-
-def _unchanged(path: Path, digest: str) -> bool:
-    """True when `path` is an ordinary file (not a link) still holding exactly what the preview wrote."""
-    try:
-        if not stat.S_ISREG(path.lstat().st_mode):
-            return False
-        handle, _size = open_regular(path, follow_links=False)
-    except OSError:
-        return False
-    with handle:
-        found = hashlib.sha256()
-        while chunk := handle.read(1 << 20):
-            found.update(chunk)
-    return found.hexdigest() == digest
 
 
 def _esc(text: str) -> str:

@@ -15,10 +15,8 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import os
 import re
 import stat
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,7 +30,8 @@ from sokasi_post.config import DEFAULT_SITE_NAME, Settings, SiteSettings, whatsa
 from sokasi_post.errors import UsageError
 from sokasi_post.i18n import _
 from sokasi_post.models import PreparedPhoto, Problem, Product
-from sokasi_post.yamlfile import NotAFileError, display_path, open_regular
+from sokasi_post.ownedfolder import claim, unchanged, write_atomically
+from sokasi_post.yamlfile import display_path
 
 MANIFEST = ".sokasi-site.json"
 WIDTHS = (360, 800, 1080)  # the photo widths made for the site: a phone's grid, a phone's full width, a desktop
@@ -41,7 +40,6 @@ EAGER_CARDS = 2
 # WhatsApp shows a link's picture only when the file is small; the widest rendering under this is used for previews.
 PREVIEW_IMAGE_BYTES = 300_000
 DESCRIPTION_CHARS = 200  # how much of a story goes into a link preview's description
-_MAX_MANIFEST_BYTES = 10_000_000
 
 # The `sizes` of each kind of picture, matching the CSS below: the browser picks from srcset with it.
 _GRID_SIZES = "(min-width: 1000px) 250px, (min-width: 600px) calc((100vw - 48px) / 3), calc((100vw - 36px) / 2)"
@@ -505,28 +503,9 @@ def _claim(out: Path) -> dict[str, str]:
 
     UsageError when `out` holds files but no manifest: it is someone else's folder, and nothing is written there.
     """
-    refuse = UsageError(_("{folder}: this folder has other files in it and was not made by `sokasi-post site`; nothing "
-                          "was written: choose a new or empty folder (site.out in config.yaml)").format(
-        folder=display_path(out)))
-    if not out.exists() and not out.is_symlink():
-        out.mkdir(parents=True)
-        return {}
-    if not out.is_dir():
-        raise refuse
-    try:
-        handle, size = open_regular(out / MANIFEST, follow_links=False)
-    except FileNotFoundError:
-        if any(out.iterdir()):
-            raise refuse from None
-        return {}
-    except NotAFileError:
-        raise refuse from None
-    with handle:
-        text = handle.read(_MAX_MANIFEST_BYTES).decode("utf-8", "replace") if size <= _MAX_MANIFEST_BYTES else ""
-    try:
-        manifest = json.loads(text)
-    except ValueError:
-        manifest = None
+    manifest = claim(out, MANIFEST, UsageError(_(
+        "{folder}: this folder has other files in it and was not made by `sokasi-post site`; nothing was written: "
+        "choose a new or empty folder (site.out in config.yaml)").format(folder=display_path(out))))
     files = manifest.get("files") if isinstance(manifest, dict) else None
     return {name: digest for name, digest in (files.items() if isinstance(files, dict) else ())
             if isinstance(name, str) and isinstance(digest, str) and _OUR_FILE.fullmatch(name)}
@@ -571,23 +550,15 @@ class _Writer:
         return folder
 
     def _write(self, name: str, data: bytes) -> None:
-        folder = self._folder(name)
-        descriptor, temporary = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(data)
-            os.chmod(temporary, 0o644)  # noqa: PTH101 - mkstemp makes it private; a web server must read it
-            Path(temporary).replace(self.out / name)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        self._folder(name)
+        write_atomically(self.out / name, data, mode=0o644)  # a web server must read it
 
     def _remove(self, name: str, digest: str) -> bool:
         """Remove a file the site wrote before, if it still holds what was written; then its emptied folders."""
         path = self.out / name
         if any(folder.is_symlink() for folder in path.parents if folder.is_relative_to(self.out) and folder != self.out):
             return False  # a link put in place of a folder it made: what is behind it is not the site's
-        if not _unchanged(path, digest):
+        if not unchanged(path, digest):
             return False
         path.unlink()
         folder = path.parent
@@ -604,15 +575,5 @@ def _holds(path: Path, data: bytes) -> bool:
         if not stat.S_ISREG(status.st_mode) or status.st_size != len(data):
             return False
         return path.read_bytes() == data
-    except OSError:
-        return False
-
-
-def _unchanged(path: Path, digest: str) -> bool:
-    """True when `path` is an ordinary file (not a link) still holding exactly what the site wrote."""
-    try:
-        if not stat.S_ISREG(path.lstat().st_mode):
-            return False
-        return hashlib.sha256(path.read_bytes()).hexdigest() == digest
     except OSError:
         return False

@@ -21,7 +21,7 @@ HOMES = {
 # Lower layers never import higher ones: config/catalog -> captions/media -> publishers -> ledger -> flow -> cli.
 LAYERS = [
     {"errors", "i18n", "models", "redaction", "platforms", "states"},
-    {"yamlfile", "checks"},
+    {"yamlfile", "checks", "ownedfolder"},
     {"config"},
     {"catalog", "captions", "media", "whatsapp", "places", "feed"},
     {"publishers", "sitepush"},
