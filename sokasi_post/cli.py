@@ -623,8 +623,7 @@ def site(app: _App, out_dir: Path | None, push: bool) -> None:
         raise ConfigError([*(f"{display_path(p.path)}: {p.message}" for p in unfinished),
                            _("the site was not put online: replace the example values above, then run it again")])
     result = run.build_site(settings, out_dir)
-    makers = unknown_site_makers(load_catalog(settings).products, settings)
-    for problem in [*(replace(p, warning=True) for p in unfinished), *makers, *result.problems]:
+    for problem in [*(replace(p, warning=True) for p in unfinished), *result.problems]:
         click.echo(_problem_line(problem))
     folder = out_dir or (settings.site.out_dir if settings.site else settings.config_path.parent / "site")
     click.echo(display_path(folder / "index.html"))

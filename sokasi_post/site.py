@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 from sokasi_post import feed, media
 from sokasi_post.captions import format_rupiah
-from sokasi_post.catalog import slugify
+from sokasi_post.catalog import slugify, unknown_site_makers
 from sokasi_post.config import DEFAULT_SITE_NAME, Settings, SiteSettings, whatsapp_digits
 from sokasi_post.errors import UsageError
 from sokasi_post.i18n import _
@@ -157,13 +157,14 @@ def build_site(products: tuple[Product, ...], settings: Settings, out: Path, *,
     files["robots.txt"] = _robots(site.base_url).encode("utf-8")
     if site.base_url:
         files["sitemap.xml"] = _sitemap(site.base_url, sorted(pages)).encode("utf-8")
-    else:
+    elif settings.site is None:  # with a site section, loading config.yaml said so already
         problems.append(Problem(settings.config_path, _(
             "site.base_url is not set: the site has no link previews, no sitemap.xml and no feed.csv; "
             "set it to the address the site is published at"), warning=True))
     problems += _write_feed(model, files, out)
-    written, removed, unchanged = _Writer(out, before).sync(files)
-    return SiteResult(written, removed, unchanged, tuple(problems), len(pages))
+    problems += unknown_site_makers(products, settings)
+    written, removed, kept = _Writer(out, before).sync(files)
+    return SiteResult(written, removed, kept, tuple(problems), len(pages))
 
 
 def _default_site(settings: Settings, out: Path) -> SiteSettings:

@@ -320,7 +320,8 @@ def test_without_a_base_url_there_are_no_absolute_addresses_sitemap_or_feed(shop
     config = shop / "config.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace(f"  base_url: {BASE}\n", ""), encoding="utf-8")
     result = build(shop)
-    assert [problem.message.split(":")[0] for problem in result.problems] == ["site.base_url is not set"]
+    assert result.problems == ()  # loading config.yaml warned already (tests/test_shop_window.py), not said twice
+    assert "site.base_url: not set" in load_settings(config).warnings[0]
     assert not (shop / "site" / "sitemap.xml").exists() and not (shop / "site" / "feed.csv").exists()
     assert "Sitemap" not in read(shop, "robots.txt")
     page = Page(read(shop, "products/sokasi-polos-kecil.html"))
@@ -366,3 +367,12 @@ def test_the_feed_is_written_beside_the_index_and_its_problems_are_reported(shop
     assert [problem.message for problem in result.problems if problem.path.name == "feed.csv"] == [
         "sokasi-polos-kecil: no price, so it is left out of the catalogue feed; add one to its post.yaml, e.g. price: 150000"]
     assert "Harga: tanya lewat WhatsApp" in read(shop, "products/sokasi-polos-kecil.html")
+
+
+def test_without_a_site_section_the_missing_address_is_said_once_by_the_site(shop):
+    config = shop / "config.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text[: text.index("site:")], encoding="utf-8")
+    assert load_settings(config).site is None
+    result = build(shop)
+    assert [problem.message.split(":")[0] for problem in result.problems] == ["site.base_url is not set"]
