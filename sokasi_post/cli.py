@@ -19,7 +19,7 @@ import click
 from sokasi_post import publishing, run
 from sokasi_post.captions import format_rupiah
 from sokasi_post.catalog import Catalog, load_catalog, unknown_site_makers
-from sokasi_post.config import Settings, find_config, load_settings, read_secret
+from sokasi_post.config import Settings, find_config, load_settings, read_secret, site_or_default
 from sokasi_post.errors import ConfigError, SokasiError, UsageError
 from sokasi_post.i18n import LANGUAGES, _, format_date, ngettext, set_language
 from sokasi_post.models import PLATFORMS, Cooldown, PlannedPost, Problem, Product
@@ -625,7 +625,7 @@ def site(app: _App, out_dir: Path | None, push: bool) -> None:
     result = run.build_site(settings, out_dir)
     for problem in [*(replace(p, warning=True) for p in unfinished), *result.problems]:
         click.echo(_problem_line(problem))
-    folder = out_dir or (settings.site.out_dir if settings.site else settings.config_path.parent / "site")
+    folder = out_dir or site_or_default(settings).out_dir
     click.echo(display_path(folder / "index.html"))
     app.say(_("Site written: {pages} pages; {written} files changed, {removed} removed, {unchanged} unchanged").format(
         pages=result.pages, written=len(result.written), removed=len(result.removed), unchanged=result.unchanged))

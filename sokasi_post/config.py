@@ -746,6 +746,14 @@ _BRANCH = re.compile(r"^(?!-)(?!.*\.\.)[A-Za-z0-9._/-]{1,100}$")
 DEFAULT_SITE_NAME = "Sokasi Tigawasa"
 
 
+def site_or_default(settings: Settings) -> SiteSettings:
+    """settings.site, or what `sokasi-post site` uses when config.yaml has no `site:` section: no address, every
+    maker, the folder site/ beside config.yaml (what the section's own defaults give)."""
+    return settings.site or SiteSettings(base_url=None, name=settings.contact.name or DEFAULT_SITE_NAME, about="",
+                                         makers=(), out_dir=_resolve(settings.config_path.parent, "site"),
+                                         git_remote=None)
+
+
 def _holds_secret(remote: str) -> bool:
     """True when a git address over http(s) carries a name or password (GitHub tokens travel as either)."""
     try:

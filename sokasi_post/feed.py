@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from urllib.parse import urlsplit
 
-from sokasi_post.config import Settings
+from sokasi_post.config import Settings, site_or_default
 from sokasi_post.i18n import N_, _
 from sokasi_post.models import Product
 
@@ -88,7 +88,7 @@ def feed_items(products: Iterable[Product], settings: Settings, page_url: Callab
     A product without a price or photo still gets an item (with that field empty) so feed_problems can name it;
     feed_csv leaves such items out of the file.
     """
-    brand = settings.site.name if settings.site else (settings.contact.name or "")
+    brand = site_or_default(settings).name
     items = [_item(product, brand, page_url(product), image_urls(product)) for product in products if not product.is_draft]
     return sorted(items, key=lambda item: item.id)
 

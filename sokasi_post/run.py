@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from sokasi_post import publishing
 from sokasi_post.catalog import POST_FILE, load_catalog, set_status
-from sokasi_post.config import Settings
+from sokasi_post.config import Settings, site_or_default
 from sokasi_post.errors import CHALLENGE, SiteError, SokasiError, StateError, ThrottledError, UsageError
 from sokasi_post.i18n import _, format_date
 from sokasi_post.ledger import Ledger
@@ -136,7 +136,7 @@ def build_site(settings: Settings, out: Path | None = None) -> SiteResult:
         first = first_posted(ledger)
     from sokasi_post import site
 
-    folder = out or (settings.site.out_dir if settings.site else settings.config_path.parent / "site")
+    folder = out or site_or_default(settings).out_dir
     return site.build_site(catalog.products, settings, folder, first_posted=first)
 
 

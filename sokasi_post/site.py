@@ -26,7 +26,7 @@ from urllib.parse import quote
 from sokasi_post import feed, media
 from sokasi_post.captions import format_rupiah
 from sokasi_post.catalog import slugify, unknown_site_makers
-from sokasi_post.config import DEFAULT_SITE_NAME, Settings, SiteSettings, whatsapp_digits
+from sokasi_post.config import Settings, SiteSettings, site_or_default, whatsapp_digits
 from sokasi_post.errors import UsageError
 from sokasi_post.i18n import _
 from sokasi_post.models import PreparedPhoto, Problem, Product
@@ -141,7 +141,7 @@ def build_site(products: tuple[Product, ...], settings: Settings, out: Path, *,
     `first_posted` (slug -> when it was first published) orders the index newest first. Raises UsageError when `out`
     holds files the site did not write.
     """
-    site = settings.site or _default_site(settings, out)
+    site = site_or_default(settings)
     before = _claim(out)
     shown = _shown(products, site)
     web = media.prepare_web_photos(shown, settings, WIDTHS)
@@ -165,12 +165,6 @@ def build_site(products: tuple[Product, ...], settings: Settings, out: Path, *,
     problems += unknown_site_makers(products, settings)
     written, removed, kept = _Writer(out, before).sync(files)
     return SiteResult(written, removed, kept, tuple(problems), len(pages))
-
-
-def _default_site(settings: Settings, out: Path) -> SiteSettings:
-    """The site settings when config.yaml has no `site:` section: no address, every maker."""
-    return SiteSettings(base_url=None, name=settings.contact.name or DEFAULT_SITE_NAME, about="", makers=(),
-                        out_dir=out, git_remote=None)
 
 
 def _languages(settings: Settings) -> tuple[str, str]:

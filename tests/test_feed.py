@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -93,10 +94,15 @@ def test_the_brand_is_the_site_name_or_else_the_contact_name(tmp_path):
     assert items_of(tmp_path, product(), site="")[0].brand == "Ni Wayan Murni"
 
 
-def test_without_any_name_the_missing_brand_is_reported(tmp_path):
+def test_without_any_name_the_brand_is_the_name_the_site_shows(tmp_path):
     (tmp_path / "posts").mkdir()
     (tmp_path / "config.yaml").write_text(CONFIG, encoding="utf-8")
     items = feed_items([product()], load_settings(tmp_path / "config.yaml"), page_url, image_urls)
+    assert items[0].brand == "Sokasi Tigawasa" and feed_problems(items) == []
+
+
+def test_an_item_without_a_brand_is_reported_and_left_out_of_the_file(tmp_path):
+    items = [replace(item, brand="") for item in items_of(tmp_path, product())]
     assert feed_problems(items) == ["sokasi-bundar: no brand, so it is left out of the catalogue feed; "
                                     "set site.name (or contact.name) in config.yaml"]
     assert rows(feed_csv(items)) == []
