@@ -755,10 +755,11 @@ def site_or_default(settings: Settings) -> SiteSettings:
 
 
 def _holds_secret(remote: str) -> bool:
-    """True when a git address over http(s) carries a name or password (GitHub tokens travel as either)."""
+    """True when a git address carries a password (ssh://user:secret@…), or a name over http(s) (GitHub tokens travel
+    as either there); `git@github.com:…` and ssh://git@… name only the server's account."""
     try:
         parts = urlsplit(remote)
-        return parts.scheme.lower() in ("http", "https") and bool(parts.username or parts.password)
+        return bool(parts.password) or (parts.scheme.lower() in ("http", "https") and bool(parts.username))
     except ValueError:
         return False
 

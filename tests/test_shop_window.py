@@ -119,13 +119,24 @@ def test_the_site_section_is_checked_like_every_other_key(village):
     assert "site.base_url: expected the site's address" in said and "site.git_branch: expected a branch name" in said
 
 
-def test_a_token_in_the_git_address_is_refused_without_being_shown(village):
+@pytest.mark.parametrize("address", ["https://{token}@github.com/tigawasa/sokasi.git",
+                                     "https://tigawasa:{token}@github.com/tigawasa/sokasi.git",
+                                     "ssh://git:{token}@github.com/tigawasa/sokasi.git"])
+def test_a_token_in_the_git_address_is_refused_without_being_shown(village, address):
     token = "ghp_CANARYtokenDoNotLeak0123456789"
-    with village.config.open("a", encoding="utf-8") as config:
-        config.write(f"site:\n  base_url: {BASE}\n  git_remote: https://{token}@github.com/tigawasa/sokasi.git\n")
-    result = village.run("check")
-    assert result.exit_code == 2
-    assert "site.git_remote: holds a password or token" in result.output and token not in result.output
+    text = village.config.read_text(encoding="utf-8")
+    village.config.write_text(text + f"site:\n  base_url: {BASE}\n  git_remote: {address.format(token=token)}\n",
+                              encoding="utf-8")
+    for command in (("check",), ("doctor",), ("site", "--publish")):
+        result = village.run(*command)
+        assert result.exit_code == 2, command
+        assert "site.git_remote: holds a password or token" in result.output and token not in result.output
+
+
+@pytest.mark.parametrize("address", ["git@github.com:tigawasa/sokasi.git", "ssh://git@github.com/tigawasa/sokasi.git"])
+def test_an_ssh_address_naming_the_servers_account_is_accepted(village, address):
+    with_site(village, git_remote=address)
+    assert load_settings(village.config).site.git_remote == address
 
 
 def test_check_warns_when_the_site_has_no_address(village):
