@@ -405,6 +405,10 @@ def publish(app: _App, slugs: tuple[str, ...], dry_run: bool, platform: str | No
     options = PublishOptions(slugs=slugs, platform=platform, repost=repost, ignore_slots=ignore_slots,
                              ignore_cooldown=ignore_cooldown)
     products = publishing.chosen_products(catalog, options)
+    for product in products:
+        if product.is_sold and product.slug in (*slugs, *repost):  # asked for by name: say why nothing goes out
+            click.echo(_("{slug}: sold, never posted again (`sokasi-post sold --undo {slug}` puts it back on sale)")
+                       .format(slug=product.slug))
     if dry_run:
         _dry_run(app, settings, catalog, products, options)
         return

@@ -97,7 +97,9 @@ def test_a_product_sold_after_it_was_posted_keeps_its_link_and_is_not_posted_aga
              if row["slug"] == "sokasi-polos-kecil"}
     village.run("sold", "sokasi-polos-kecil")
     (village.root / "posts" / "sokasi-polos-kecil" / "post.yaml").open("a", encoding="utf-8").write("price: 99000\n")
-    assert village.run("publish", "--repost", "sokasi-polos-kecil").exit_code == 0
+    again = village.run("publish", "--repost", "sokasi-polos-kecil")
+    assert again.exit_code == 0
+    assert again.stdout.startswith("sokasi-polos-kecil: sold, never posted again (`sokasi-post sold --undo")
     assert published_titles(village).count("Sokasi polos kecil") == 2  # once per platform, never again
     rows = [row for row in json.loads(village.run("status", "--json").stdout) if row["slug"] == "sokasi-polos-kecil"]
     assert {row["platform"]: (row["state"], row["url"]) for row in rows} == {
