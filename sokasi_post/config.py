@@ -112,6 +112,9 @@ def _flag(default: bool) -> _Key:
 
 # Every key config.yaml may hold, with its default. Documented key by key in docs/config.md.
 BUILT_IN = ("facebook", "instagram")  # the platforms with sections of their own below
+INSTAGRAM_BACKENDS = ("instagrapi", "graph")
+GRAPH_BACKEND = "graph"
+PHOTO_HOSTS = ("site", "page")
 
 SCHEMA: dict[str, Any] = {
     "language": _Key((str,), None, N_("id or en")),
@@ -142,6 +145,10 @@ SCHEMA: dict[str, Any] = {
         "pause_min_seconds": _Key((int,), 30, N_("whole seconds")),
         "pause_max_seconds": _Key((int,), 90, N_("whole seconds")),
         "daily_limit": _Key((int,), rules_for("instagram").daily_limit, N_("how many posts a day at most")),
+        "backend": _text("instagrapi"),
+        "user_id": _Key((str, int), None, N_("the Instagram professional account's numeric ID")),
+        "token_env": _text("FACEBOOK_PAGE_TOKEN"),
+        "photo_host": _text("site"),
     },
     "contact": {
         "whatsapp": _Key((str, int), _REQUIRED, N_("a phone number, e.g. \"+62 812-3456-7890\"")),
@@ -225,6 +232,15 @@ class InstagramSettings:
     location: InstagramLocation | None = None
     pause_seconds: tuple[int, int] = (30, 90)
     daily_limit: int = 5
+    backend: str = "instagrapi"  # "instagrapi" (the private phone API) or "graph" (Meta's official API)
+    user_id: str | None = None  # the professional account's ID, for the graph backend
+    token_env: str = "FACEBOOK_PAGE_TOKEN"  # the Page token's variable, for the graph backend
+    photo_host: str = "site"  # where Meta fetches the photos from (graph): "site", or "page" (experimental)
+
+    @property
+    def official(self) -> bool:
+        """True when posts go through Meta's official API (backend: graph) rather than instagrapi."""
+        return self.backend == GRAPH_BACKEND
 
 
 @dataclass(frozen=True)
@@ -563,6 +579,7 @@ def _build(path: Path, shown: str, v: dict[str, Any], problems: list[str], today
     problems.extend(f"contact.greeting: {p}" for p in template_problems(v["contact"]["greeting"], fields=("title",)))
     site = _site_settings(v["site"], v["contact"]["name"], path.parent, problems, warnings) \
         if "site" in document.lines else None
+    problems.extend(_official_photo_problems(v["instagram"], site))
     if problems or whatsapp is None:  # no number is a problem already: "contact.whatsapp: missing"
         return None
     state_dir = _resolve(path.parent, v["state_dir"])
@@ -588,6 +605,22 @@ def _build(path: Path, shown: str, v: dict[str, Any], problems: list[str], today
                                                 "instagram.username": ig["username"] if ig["enabled"] else None,
                                                 "contact.whatsapp": whatsapp}),
     )
+
+
+def _official_photo_problems(ig: dict[str, Any], site: SiteSettings | None) -> list[str]:
+    """Meta's official API fetches each photo from a public https address (docs/platforms.md G1): with backend graph and
+    the site as photo host, the site's address must be set, and be https (http only for this computer, in tests)."""
+    if not (ig["enabled"] and ig["backend"] == GRAPH_BACKEND and ig["photo_host"] == "site"):
+        return []
+    base_url = site.base_url if site else None
+    if base_url is None:
+        return [_("instagram.backend: graph fetches the photos from the shop-window site, so config.yaml needs a site: "
+                  "section with base_url, the address the site is published at (README.md, \"Instagram through the "
+                  "official API\")")]
+    if not _encrypted_or_local(base_url):
+        return [_("site.base_url: Instagram fetches photos only from an https:// address, got {value!r}").format(
+            value=base_url)]
+    return []
 
 
 def _resolve(base: Path, value: str) -> Path:
@@ -642,7 +675,8 @@ def _secret_name_problems(v: dict[str, Any]) -> list[str]:
     """A problem for each key naming a secret's environment variable whose value does not look like a variable's name."""
     names = (("facebook.token_env", v["facebook"]["token_env"]), ("facebook.app_id_env", v["facebook"]["app_id_env"]),
              ("facebook.app_secret_env", v["facebook"]["app_secret_env"]),
-             ("instagram.password_env", v["instagram"]["password_env"]))
+             ("instagram.password_env", v["instagram"]["password_env"]),
+             ("instagram.token_env", v["instagram"]["token_env"]))
     # Never echo the value: a token pasted here by mistake must not reach the screen.
     return [_(
         "{key}: expected the NAME of an environment variable in capitals (like FACEBOOK_PAGE_TOKEN), not a secret; "
@@ -692,7 +726,20 @@ def _check_instagram(ig: dict[str, Any], problems: list[str]) -> InstagramLocati
                         .format(low=ig["pause_min_seconds"], high=ig["pause_max_seconds"]))
     _within(problems, "instagram.pause_max_seconds", ig["pause_max_seconds"], 0, 3_600)
     _within(problems, "instagram.daily_limit", ig["daily_limit"], 1, 25)
+    _check_backend(ig, problems)
     return location
+
+
+def _check_backend(ig: dict[str, Any], problems: list[str]) -> None:
+    """instagram.backend and, for the official API, its account ID and photo host (docs/instagram-graph.md)."""
+    if ig["backend"] not in INSTAGRAM_BACKENDS:
+        problems.append(_("instagram.backend: expected instagrapi or graph, got {value!r}").format(value=ig["backend"]))
+    if ig["photo_host"] not in PHOTO_HOSTS:
+        problems.append(_("instagram.photo_host: expected site or page, got {value!r}").format(value=ig["photo_host"]))
+    user_id = None if ig["user_id"] is None else str(ig["user_id"]).strip()
+    if user_id is not None and not user_id.isdigit():
+        problems.append(_("instagram.user_id: expected the account's numeric ID (`sokasi-post doctor` finds it), got "
+                          "{value!r}").format(value=user_id))
 
 
 def _location(place: dict[str, Any], problems: list[str]) -> InstagramLocation | None:
@@ -715,6 +762,10 @@ def _instagram_settings(ig: dict[str, Any], location: InstagramLocation | None, 
         location=location,
         pause_seconds=(ig["pause_min_seconds"], ig["pause_max_seconds"]),
         daily_limit=ig["daily_limit"],
+        backend=ig["backend"],
+        user_id=None if ig["user_id"] is None else str(ig["user_id"]).strip(),
+        token_env=ig["token_env"],
+        photo_host=ig["photo_host"],
     )
 
 

@@ -78,5 +78,16 @@ class RejectedError(PublishError):
     """The platform refused this post's content; retrying the same post will not help."""
 
 
+class HeldBackError(PublishError):
+    """Nothing was sent: the post cannot go until something is done first (the message says what, in plain words).
+
+    `whole_platform`: nothing more goes to this platform in this run (e.g. its 24-hour publishing limit is reached).
+    """
+
+    def __init__(self, message: str, whole_platform: bool = False):
+        super().__init__(message)
+        self.whole_platform = whole_platform
+
+
 class UnknownOutcomeError(PublishError):
     """The request may have created the post, but no clear answer came back: never resend blindly."""

@@ -178,6 +178,15 @@ class WebPhotos:
 WEB_QUALITY = 75
 
 
+def public_photo_name(path: Path) -> str:
+    """Where a prepared Instagram photo lives on the shop-window site: "ig/<sha256 of its bytes, 32 hex>.jpg".
+
+    Named by content, so a changed photo gets a new address and no cache anywhere can serve its old bytes; Meta fetches
+    it from there when the official API publishes it (docs/platforms.md G1).
+    """
+    return f"ig/{hashlib.sha256(path.read_bytes()).hexdigest()[:32]}.jpg"
+
+
 def prepare_web_photos(products: tuple[Product, ...], settings: Settings,
                        widths: tuple[int, ...] = (360, 720, 1080)) -> WebPhotos:
     """Every photo of `products` in its own shape at each width (never enlarged), for the site's srcset; cached."""

@@ -112,6 +112,7 @@ class Receipt:
     scheduled_for: datetime | None = None
     # The post exists but is not as sent (e.g. Instagram dropped the caption): shown to the coordinator, never resent.
     problem: str | None = None
+    via: str = ""  # which way it was made where a platform has two (Instagram: "graph" or "instagrapi")
 
 
 @dataclass(frozen=True)

@@ -144,7 +144,7 @@ def test_unknown_nested_key(tmp_path):
          "timezone, facebook, instagram, contact, whatsapp, reconcile, schedule, media, captions, site"),
         (("instagram:\n  username: sokasi.tigawasa", "instagram: sokasi.tigawasa"),
          "instagram: expected a section of keys (enabled, username, password_env, session_file, location, "
-         "pause_min_seconds, pause_max_seconds, daily_limit), "
+         "pause_min_seconds, pause_max_seconds, daily_limit, backend, user_id, token_env, photo_host), "
          "got text ('sokasi.tigawasa')"),
     ],
 )

@@ -100,6 +100,10 @@ def build(platform: str, settings: Settings, sleep: Callable[[float], None] = ti
             raise AuthError(_("the Facebook Page token is not set: put it in the environment variable {name} ({help})")
                             .format(name=settings.facebook.token_env, help=_(SETUP_HELP)))
         return FacebookPublisher(settings, token, sleep=sleep)
+    if platform == "instagram" and settings.instagram.official:
+        from sokasi_post.publishers.instagram_graph import make_graph_publisher
+
+        return make_graph_publisher(settings, sleep)
     if platform == "instagram":
         from sokasi_post.publishers.instagram import InstagramPublisher  # slow to import: only when needed
 
@@ -112,7 +116,8 @@ def build(platform: str, settings: Settings, sleep: Callable[[float], None] = ti
 def secrets_of(settings: Settings) -> list[str]:
     """Every secret in play, to keep out of all output: the token, app secret and password the configured
     environment variables hold, and the session id, cookies and authorization of the saved Instagram session."""
-    names = (settings.facebook.token_env, settings.facebook.app_secret_env, settings.instagram.password_env)
+    names = (settings.facebook.token_env, settings.facebook.app_secret_env, settings.instagram.password_env,
+             settings.instagram.token_env)
     found = [value for value in (read_secret(name) for name in names) if value]
     app_id, app_secret = read_secret(settings.facebook.app_id_env), read_secret(settings.facebook.app_secret_env)
     if app_id and app_secret:
