@@ -707,7 +707,7 @@ def _status_json(row: StatusRow, cooldown: Cooldown | None) -> dict[str, object]
             "post_id": row.post_id, "url": row.url,
             "published_at": row.published_at.isoformat() if row.published_at else None,
             "updated_at": row.updated_at.isoformat() if row.updated_at else None, "attempts": row.attempts,
-            "error": row.error, "cooldown": _cooldown_json(cooldown)}
+            "error": row.error, "via": row.via, "cooldown": _cooldown_json(cooldown)}
 
 
 def _status_table(rows: list[StatusRow], settings: Settings) -> list[str]:
@@ -719,7 +719,8 @@ def _status_table(rows: list[StatusRow], settings: Settings) -> list[str]:
         tries = ngettext("{count} try", "{count} tries", row.attempts).format(count=row.attempts) if row.attempts else ""
         said = " — ".join(text for text in (row.url, row.error, tries if row.error else "") if text)
         shown = when.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M") if when else "-"
-        table.append((row.slug, row.platform, state, shown, said))
+        platform = f"{row.platform} ({row.via})" if row.via else row.platform  # which way it was made, where two exist
+        table.append((row.slug, platform, state, shown, said))
     widths = [max(len(cells[column]) for cells in table) for column in range(4)]
     return ["  ".join([*(cell.ljust(width) for cell, width in zip(cells, widths, strict=False)), cells[4]]).rstrip()
             for cells in table]

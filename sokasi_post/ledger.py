@@ -47,6 +47,7 @@ class Entry:
     published_at: datetime | None
     scheduled_for: datetime | None
     sent_at: datetime | None = None
+    via: str | None = None  # the way the post was made where its platform has two ("graph", "instagrapi")
 
 
 def _create_posts(db: sqlite3.Connection) -> None:
@@ -103,6 +104,12 @@ def _add_setbacks(db: sqlite3.Connection) -> None:
                "detail TEXT NOT NULL, tries INTEGER NOT NULL, PRIMARY KEY (slug, platform))")
 
 
+def _add_via(db: sqlite3.Connection) -> None:
+    # Which way a post was made where its platform has two (Instagram: Meta's official API or instagrapi). The row
+    # stays one per product and platform: a product posted one way is never posted again the other way.
+    db.execute("ALTER TABLE posts ADD COLUMN via TEXT")
+
+
 # Named migrations, applied in order, each once (the table `migrations` remembers which ran).
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_create_posts", _create_posts),
@@ -110,6 +117,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("003_imports_and_reports", _add_imports_and_reports),
     ("004_cooldowns_and_notices", _add_cooldowns_and_notices),
     ("005_setbacks", _add_setbacks),
+    ("006_via", _add_via),
 ]
 
 
@@ -350,10 +358,10 @@ class Ledger:
         with self.db:
             self.db.execute(
                 """UPDATE posts SET state = ?, remote_id = ?, permalink = ?, published_at = ?, scheduled_for = ?,
-                       last_error = ?, updated_at = ? WHERE slug = ? AND platform = ?""",
+                       last_error = ?, updated_at = ?, via = ? WHERE slug = ? AND platform = ?""",
                 (state, receipt.remote_id, redact_optional(receipt.permalink), receipt.at.isoformat(),
                  receipt.scheduled_for.isoformat() if receipt.scheduled_for else None, redact_optional(receipt.problem),
-                 self._now(), slug, platform),
+                 self._now(), receipt.via or None, slug, platform),
             )
 
     def settle(self, slug: str, platform: str, state: State, error: str) -> None:
@@ -511,4 +519,5 @@ def _entry(row: sqlite3.Row) -> Entry:
         remote_id=row["remote_id"], permalink=row["permalink"], progress=json.loads(row["progress"] or "{}"),
         attempts=row["attempts"], last_error=redact_optional(row["last_error"]), updated_at=_when(row["updated_at"]),
         published_at=_time(row["published_at"]), scheduled_for=_time(row["scheduled_for"]), sent_at=_time(row["sent_at"]),
+        via=row["via"],
     )

@@ -355,6 +355,7 @@ class _Run:
         self.repost = set(repost)
         self.publishers: dict[str, Publisher] = {}
         self.stopped: dict[str, str] = {}
+        self.full: dict[str, str] = {}  # platforms whose own publishing limit is reached: why (nothing more goes there)
 
     def release(self, planned: Plan, ignore_slots: bool) -> set[str] | None:
         """The new products this run may start on: all (None) without slots, else the oldest ready ones for this slot."""
@@ -477,6 +478,8 @@ class _Run:
         if entry is None and released is not None and post.product.slug not in released:
             return Result(post, Outcome.QUEUED, _("in the queue for the next posting time ({times})").format(
                 times=", ".join(slot.strftime("%H:%M") for slot in self.settings.schedule.slots)))
+        if post.platform in self.full:
+            return Result(post, Outcome.HELD, self.full[post.platform])
         if post.platform in self.stopped:
             return Result(post, Outcome.STOPPED, self.stopped[post.platform])
         return self._resting(post)
@@ -599,6 +602,12 @@ class _Run:
         except TransientError as error:
             self.ledger.settle(slug, platform, State.PENDING, str(error))
             return Result(post, Outcome.RETRY_LATER, str(error))
+        except errors.HeldBackError as error:  # nothing was sent: something must be done first, or the limit waited out
+            self.ledger.settle(slug, platform, State.PENDING, str(error))
+            if error.whole_platform:
+                self.full[platform] = str(error)
+                return Result(post, Outcome.HELD, str(error))
+            return Result(post, Outcome.STOPPED, str(error))
         except (AuthError, ThrottledError) as error:
             self.ledger.settle(slug, platform, State.PENDING, str(error))
             self._stop(platform, error)
@@ -637,6 +646,7 @@ class StatusRow:
     updated_at: datetime | None
     attempts: int
     error: str | None
+    via: str | None = None  # the way a post was made where its platform has two (Instagram: "graph" or "instagrapi")
 
 
 def status_rows(planned: Plan, ledger: Ledger, broken: dict[str, tuple[Problem, ...]] | None = None) -> list[StatusRow]:
@@ -689,7 +699,7 @@ def _sold_row(slug: str, platform: str, entry: Entry | None) -> StatusRow:
     if entry is None:
         return StatusRow(slug, platform, Unsent.SOLD, False, None, None, None, None, 0, None)
     return StatusRow(slug, platform, Unsent.SOLD, False, entry.remote_id, entry.permalink, entry.published_at,
-                     entry.updated_at, entry.attempts, None)
+                     entry.updated_at, entry.attempts, None, entry.via)
 
 
 def _broken_rows(broken: dict[str, tuple[Problem, ...]]) -> list[StatusRow]:
@@ -708,4 +718,4 @@ def _row(entry, changed: bool, setback: Setback | None = None) -> StatusRow:
     if setback is not None and setback.at >= entry.updated_at:  # the last run said something newer than the row
         error, updated_at = setback.detail, setback.at
     return StatusRow(entry.slug, entry.platform, entry.state, changed, entry.remote_id, entry.permalink, entry.published_at,
-                     updated_at, entry.attempts, error)
+                     updated_at, entry.attempts, error, entry.via)

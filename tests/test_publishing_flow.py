@@ -13,7 +13,7 @@ import pytest
 from sokasi_post import publishing
 from sokasi_post.catalog import load_catalog
 from sokasi_post.config import load_settings
-from sokasi_post.errors import BLOCKED, CHALLENGE, AuthError, RejectedError, ThrottledError, TransientError, UnknownOutcomeError
+from sokasi_post.errors import BLOCKED, CHALLENGE, AuthError, HeldBackError, RejectedError, ThrottledError, TransientError, UnknownOutcomeError
 from sokasi_post.ledger import Ledger
 from sokasi_post.models import Receipt
 from sokasi_post.states import TROUBLE
@@ -152,6 +152,32 @@ def test_throttling_stops_the_platform_for_the_run_and_keeps_posts_pending(proje
             "nothing is sent to Instagram before Saturday, 28 November 2026 11:00 WITA (repeat 1 since the last good post)")
     assert outcomes[("sokasi-a", "instagram")] == ("retry-later", said)
     assert outcomes[("sokasi-b", "instagram")] == ("stopped", said)
+    assert [(e.slug, e.state) for e in entries] == [("sokasi-a", "pending")]
+
+
+def test_a_post_held_back_is_not_sent_and_the_next_run_sends_it(project):
+    for slug in ("sokasi-a", "sokasi-b"):
+        project.good(slug, platforms="[instagram]")
+    said = "the photos are not online yet: publish the site first"
+    publishers = both(ig=[HeldBackError(said)])
+    outcomes, entries = run(project, publishers)
+    assert outcomes[("sokasi-a", "instagram")] == ("stopped", said)  # needs the coordinator: the run says so
+    assert outcomes[("sokasi-b", "instagram")][0] == "posted"  # only that post waits
+    assert [(e.slug, e.state) for e in entries] == [("sokasi-a", "pending"), ("sokasi-b", "published")]
+    outcomes, _ = run(project, both())
+    assert outcomes[("sokasi-a", "instagram")][0] == "posted"
+
+
+def test_a_platform_limit_holds_the_rest_of_the_run_without_calling_it_trouble(project):
+    for slug in ("sokasi-a", "sokasi-b"):
+        project.good(slug, platforms="[instagram]")
+    said = "Instagram's limit of 25 posts in 24 hours is reached"
+    publishers = both(ig=[HeldBackError(said, whole_platform=True)])
+    outcomes, entries = run(project, publishers)
+    assert outcomes[("sokasi-a", "instagram")] == ("held", said)
+    assert outcomes[("sokasi-b", "instagram")] == ("held", said)  # not even tried
+    assert publishers["instagram"].sent == []
+    assert {outcome for outcome, _ in outcomes.values()} & TROUBLE == set()
     assert [(e.slug, e.state) for e in entries] == [("sokasi-a", "pending")]
 
 
