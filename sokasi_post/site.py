@@ -18,7 +18,7 @@ import json
 import re
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -162,6 +162,7 @@ def build_site(products: tuple[Product, ...], settings: Settings, out: Path, *,
             "site.base_url is not set: the site has no link previews, no sitemap.xml and no feed.csv; "
             "set it to the address the site is published at"), warning=True))
     problems += _write_feed(model, files, out)
+    problems += [p for p in _instagram_photos(products, settings, files) if p not in problems]
     problems += unknown_site_makers(products, settings)
     written, removed, kept = _Writer(out, before).sync(files)
     return SiteResult(written, removed, kept, tuple(problems), len(pages))
@@ -171,6 +172,22 @@ def _languages(settings: Settings) -> tuple[str, str]:
     """(the language at the root, the other one): the config's, else Indonesian."""
     root = settings.language if settings.language in WORDS else "id"
     return root, next(code for code in WORDS if code != root)
+
+
+def _instagram_photos(products: tuple[Product, ...], settings: Settings, files: dict[str, bytes | Path]) -> list[Problem]:
+    """With Instagram through Meta's official API, Meta fetches each photo from a public address (docs/platforms.md G1):
+    the site carries the exact Instagram JPEG of every product that may still be posted there (ready, not sold, on
+    Instagram; whoever made it), at media.public_photo_name. Returns the photos that could not be prepared."""
+    ig = settings.instagram
+    if not (ig.enabled and ig.official and ig.photo_host == "site"):
+        return []
+    wanted = tuple(replace(product, platforms=("instagram",)) for product in products
+                   if not product.is_draft and not product.is_sold and "instagram" in product.platforms)
+    prepared = media.prepare_products(wanted, settings)
+    for photos in prepared.photos.values():
+        for photo in photos:
+            files[media.public_photo_name(photo.path)] = photo.path
+    return prepared.problems
 
 
 def _shown(products: tuple[Product, ...], site: SiteSettings) -> tuple[Product, ...]:

@@ -376,3 +376,31 @@ def test_without_a_site_section_the_missing_address_is_said_once_by_the_site(sho
     assert load_settings(config).site is None
     result = build(shop)
     assert [problem.message.split(":")[0] for problem in result.problems] == ["site.base_url is not set"]
+
+
+def use_official_instagram(root: Path) -> None:
+    config = root / "config.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("instagram:\n", "instagram:\n  backend: graph\n", 1), encoding="utf-8")
+
+
+def test_with_instagrams_official_api_the_site_carries_each_instagram_photo_byte_for_byte(shop):
+    from sokasi_post import publishing
+    from sokasi_post.media import public_photo_name
+
+    use_official_instagram(shop)
+    set_status(shop, "keben-tutup-tinggi", "sold")
+    build(shop)
+    settings = load_settings(shop / "config.yaml")
+    planned = publishing.plan(load_catalog(settings).products, settings)
+    photos = [photo for post in planned.posts if post.platform == "instagram" for photo in post.prepared]
+    assert photos and all(post.product.slug != "keben-tutup-tinggi" for post in planned.posts)
+    for photo in photos:  # exactly the bytes publish will ask Meta to fetch, at the address it will give
+        assert (shop / "site" / public_photo_name(photo.path)).read_bytes() == photo.path.read_bytes()
+    hosted = sorted(path.name for path in (shop / "site" / "ig").iterdir())
+    assert hosted == sorted({public_photo_name(photo.path).removeprefix("ig/") for photo in photos})  # a sold one's left out
+
+
+def test_without_the_official_api_the_site_carries_no_instagram_photos(shop):
+    build(shop)
+    assert not (shop / "site" / "ig").exists()
