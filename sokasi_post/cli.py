@@ -832,9 +832,12 @@ def login(app: _App, platform: str) -> None:
 
     Example: sokasi-post login instagram
     """
+    settings = app.settings()
+    if settings.instagram.official:  # Meta's official API posts with the Page token: there is no session to save
+        raise UsageError(_("no login needed: config.yaml has instagram.backend: graph, which posts with the Page token in "
+                           "{variable}; `sokasi-post doctor` checks it").format(variable=settings.instagram.token_env))
     from sokasi_post.publishers.instagram import login as instagram_login
 
-    settings = app.settings()
     password = read_secret(settings.instagram.password_env)
     if not password:
         if not _is_terminal(sys.stdin):

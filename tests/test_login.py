@@ -106,3 +106,13 @@ def test_without_a_terminal_or_a_password_login_says_what_to_do(project):
     assert result.exit_code == 2
     assert result.stderr == ("error: no password: set INSTAGRAM_PASSWORD, or run `sokasi-post login instagram` in a "
                              "terminal\n")
+
+
+def test_with_the_official_api_login_says_none_is_needed_and_asks_for_no_password(project):
+    project.config.write_text(project.config.read_text(encoding="utf-8").replace(
+        "instagram:\n", "instagram:\n  backend: graph\n  photo_host: page\n"), encoding="utf-8")
+    result = project.run("login", "instagram", input="never-read\n")
+    assert result.exit_code == 2
+    assert result.stderr == ("error: no login needed: config.yaml has instagram.backend: graph, which posts with the Page "
+                             "token in FACEBOOK_PAGE_TOKEN; `sokasi-post doctor` checks it\n")
+    assert not (project.root / ".sokasi-post" / "instagram-session.json").exists()
