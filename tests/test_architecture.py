@@ -12,7 +12,7 @@ HOMES = {
     "click": "cli",
     "yaml": "yamlfile",
     "PIL": "media",
-    "facebook": "publishers.facebook",
+    "facebook": "publishers.graphapi",
     "instagrapi": "publishers.instagram",
     "sqlite3": "ledger",
     "subprocess": "sitepush",

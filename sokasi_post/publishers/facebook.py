@@ -1,15 +1,12 @@
-"""Posting on the Facebook Page through the Graph API; facebook-sdk (and requests, under it) only here.
+"""Posting on the Facebook Page through the Graph API, spoken through publishers/graphapi.py (facebook-sdk's home).
 
-Facts behind the surprising lines are in docs/platforms.md (F1-F7): facebook-sdk 3.1.0 refuses current
-Graph versions in its constructor, reads its base URL from a module constant, ignores HTTP status codes,
-lets requests' exceptions (which carry the token in the URL) escape unwrapped. Alt text goes with each upload
-(F3); only an app token may call debug_token (F4); and no Graph call tells whether the app is Live (F1).
+Facts behind the surprising lines are in docs/platforms.md (F1-F7): the traps of facebook-sdk 3.1.0 are handled in
+graphapi.py (F6). Alt text goes with each upload (F3); only an app token may call debug_token (F4); and no Graph call
+tells whether the app is Live (F1).
 """
 
 from __future__ import annotations
 
-import contextlib
-import email.utils
 import json
 import logging
 import time
@@ -18,60 +15,44 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-import facebook
-import requests
-
-from sokasi_post.config import Settings, read_secret
-from sokasi_post.errors import (
-    BLOCKED,
-    SLOW_DOWN,
-    AuthError,
-    PublishError,
-    RejectedError,
-    ThrottledError,
-    TransientError,
-    UnknownOutcomeError,
-)
-from sokasi_post.i18n import _
+from sokasi_post.config import Settings
+from sokasi_post.errors import AuthError, PublishError, RejectedError
+from sokasi_post.i18n import N_, _
 from sokasi_post.models import PlannedPost, PreparedPhoto, Receipt
 from sokasi_post.publishers import (
     CLOCK_MARGIN,
     SETUP_HELP,
     TIMEOUT,
     Checkpoint,
-    connect_failure,
     redact,
     same_text,
     schedules_natively,
-    unreachable,
     with_retries,
 )
+from sokasi_post.publishers.graphapi import GraphRefusal, GraphSession, GraphWords, Refused, graph_time, refusing
 
 log = logging.getLogger(__name__)
 
-# Meta's error codes (developers.facebook.com/docs/graph-api/guides/error-handling; docs/platforms.md F5).
-TRANSIENT_CODES = {1, 2}
-SLOW_DOWN_CODES = {4, 17, 32, 341, 613} | set(range(80001, 80015))  # rate limits: app, user, Page, custom, business use case
-BLOCKED_CODE = 368  # "temporarily blocked for policies violations": wait much longer, a person may need to look
-AUTH_CODES = {102, 190}
-PERMISSION_CODES = {3, 10} | set(range(200, 300))
-DUPLICATE_CODE = 506
 ALT_TEXT_FIELD = "alt_text_custom"  # a creation parameter of POST /{page-id}/photos only (docs/platforms.md F3)
 # What posting and reading need (developers.facebook.com/docs/pages-api/posts; docs/platforms.md F4).
 NEEDED_SCOPES = ("pages_manage_posts", "pages_read_engagement")
 EXPIRY_WARNING = timedelta(days=14)
 APP_DASHBOARD = "https://developers.facebook.com/apps"
 
-
-class _Refused(Exception):
-    """Facebook answered a doctor's question with an error: its own words, for a finding rather than a failure."""
-
-    def __init__(self, error: facebook.GraphAPIError):
-        body = _error_body(error)
-        super().__init__(body.get("message") or str(error))
-        self.code = body.get("code")
+# What Facebook's errors say (graphapi.GraphSession translates Meta's answers with them).
+WORDS = GraphWords(
+    said=N_("Facebook said: {error}"),
+    blocked=N_(" — Facebook has blocked this for a while; the posts stay queued and Facebook is left alone until the "
+               "block has passed"),
+    slow_down=N_(" — Facebook asks to slow down; the posts stay queued for the next run"),
+    bad_token=N_(" — the token in {variable} is invalid or expired (subcode {sub}); get a new Page token ({help})"),
+    no_permission=N_(" — the token may not post on Page {page}: use a Page token with pages_manage_posts ({help})"),
+    broke=N_("the connection to Facebook broke ({error})"),
+    no_answer=N_("no answer from Facebook ({error})"),
+    unreadable=N_("Facebook sent an unreadable reply ({error})"),
+    help=SETUP_HELP,
+)
 
 
 class FacebookPublisher:
@@ -84,16 +65,9 @@ class FacebookPublisher:
         self.settings = settings.facebook
         self.page_id = settings.facebook.page_id
         self.token = token
-        self._secrets = [token]  # and the app secret and app token, once read (facebook-sdk puts them in URLs)
         self.sleep = sleep
         self.now = lambda: datetime.now(UTC)
-        # The base URL is a module constant read at call time; the version must be set after construction.
-        facebook.FACEBOOK_GRAPH_URL = self.settings.graph_url + "/"
-        session = requests.Session()
-        self.server_time: datetime | None = None  # from the last reply's Date header, to check this computer's clock
-        session.hooks["response"].append(self._note_server_time)
-        self.api = facebook.GraphAPI(access_token=token, timeout=TIMEOUT, session=session)
-        self.api.version = self.settings.api_version
+        self.graph = GraphSession(self.platform, self.settings, token, WORDS, timeout=TIMEOUT)
 
     # -- the Publisher interface ------------------------------------------------------------------
 
@@ -103,7 +77,7 @@ class FacebookPublisher:
         A Page token may read /me (the Page itself); what it may do is known only to debug_token, which
         answers an app token, never a Page token (docs/platforms.md F4): that is for `diagnose`.
         """
-        me = self._request(lambda: self.api.get_object("me", fields="id,name"), creates=False)
+        me = self._request(lambda: self.graph.get("me", fields="id,name"), creates=False)
         if str(me.get("id")) != self.page_id:
             raise AuthError(_(
                 "the token in {variable} belongs to {name} ({id}), not to the Page {page}: it is a personal (user) "
@@ -137,7 +111,7 @@ class FacebookPublisher:
             if when:
                 fields.update(published="false", scheduled_publish_time=str(int(when.timestamp())))
             try:
-                result = self._request(lambda: self.api.put_object(self.page_id, "feed", message=message, **fields),
+                result = self._request(lambda: self.graph.post(f"{self.page_id}", "feed", message=message, **fields),
                                        creates=True)
             except RejectedError:
                 if not resume.get("photo_ids"):
@@ -157,7 +131,7 @@ class FacebookPublisher:
         """For `doctor`, after check(): what the Page token may read, and, with the app's ID and secret, what
         Facebook says of the token (permissions, expiry). The app's mode is never claimed: no call tells it."""
         findings: list[tuple[bool | None, str]] = [self._read_finding()]
-        app = self._app_credentials()
+        app = self.graph.app_credentials()
         info: dict[str, Any] | None = None
         if app is None:
             findings.append((None, _(
@@ -175,42 +149,30 @@ class FacebookPublisher:
         """Look through the Page's recent and scheduled posts for one with this caption, made since `since`."""
         earliest = since - CLOCK_MARGIN
         for edge, field in (("posts", "created_time"), ("scheduled_posts", "scheduled_publish_time")):
-            ask = partial(self.api.get_object, f"{self.page_id}/{edge}",
+            ask = partial(self.graph.get, f"{self.page_id}/{edge}",
                           fields=f"id,message,created_time,permalink_url,{field}", limit=25)
             listing = with_retries(partial(self._request, ask, creates=False), self.sleep)
             for item in listing.get("data", []):
-                created = _graph_time(item.get("created_time"))
+                created = graph_time(item.get("created_time"))
                 if same_text(item.get("message", ""), post.caption) and (created is None or created >= earliest):
-                    scheduled = _graph_time(item.get("scheduled_publish_time")) if edge == "scheduled_posts" else None
+                    scheduled = graph_time(item.get("scheduled_publish_time")) if edge == "scheduled_posts" else None
                     return Receipt(platform=self.platform, remote_id=str(item["id"]), permalink=item.get("permalink_url"),
                                    at=created or self.now(), scheduled_for=scheduled)
         return None
 
     def clock_offset(self) -> float | None:
         """Seconds this computer's clock is ahead of Facebook's (negative: behind), after any request; else None."""
-        return None if self.server_time is None else (self.now() - self.server_time).total_seconds()
+        server_time = self.graph.server_time
+        return None if server_time is None else (self.now() - server_time).total_seconds()
 
     # -- helpers ----------------------------------------------------------------------------------
-
-    def _note_server_time(self, response: requests.Response, *args: object, **kwargs: object) -> None:
-        """Keep the reply's Date for doctor's clock check; a reply without one, or with nonsense in it, is still read."""
-        with contextlib.suppress(TypeError, ValueError):
-            self.server_time = email.utils.parsedate_to_datetime(response.headers.get("Date") or "")
-
-    def _app_credentials(self) -> tuple[str, str] | None:
-        """The app's ID and secret from their environment variables, or None unless both are set."""
-        app_id, secret = read_secret(self.settings.app_id_env), read_secret(self.settings.app_secret_env)
-        if app_id and secret:
-            self._secrets.extend((secret, f"{app_id}|{secret}", quote(f"{app_id}|{secret}", safe="")))
-            return app_id, secret
-        return None
 
     def _read_finding(self) -> tuple[bool, str]:
         """Reading the Page's latest post is what a Page token can show of its own permissions."""
         try:
-            with_retries(lambda: self._request(_refusing(lambda: self.api.get_object(
+            with_retries(lambda: self._request(refusing(lambda: self.graph.get(
                 f"{self.page_id}/posts", fields="id", limit=1)), creates=False), self.sleep)
-        except _Refused as refused:
+        except Refused as refused:
             return False, self._words(_("the token cannot read the Page's posts; Facebook said: {error}"), refused)
         except PublishError as error:
             return False, _("could not read the Page's posts: {error}").format(error=error)
@@ -220,9 +182,9 @@ class FacebookPublisher:
         """Ask debug_token, as the app, about the Page token: its app, type, permissions and expiry."""
         ids = {"id_variable": self.settings.app_id_env, "secret_variable": self.settings.app_secret_env}
         try:
-            info = with_retries(lambda: self._request(_refusing(lambda: self.api.debug_access_token(
-                self.token, app_id, secret)), creates=False), self.sleep).get("data") or {}
-        except _Refused as refused:
+            info = with_retries(lambda: self._request(refusing(lambda: self.graph.debug_token(
+                app_id, secret)), creates=False), self.sleep).get("data") or {}
+        except Refused as refused:
             if refused.code == 100 and "did not match the viewing app" in str(refused).lower():
                 return None, [(False, _(
                     "the token in {variable} was made with another Facebook app, not the one in {id_variable}: set "
@@ -230,7 +192,7 @@ class FacebookPublisher:
                     variable=self.settings.token_env, **ids))]
             return None, [(False, redact(_(
                 "Facebook refused the app ID and secret in {id_variable} and {secret_variable}, so the token could "
-                "not be checked; Facebook said: {error}").format(error=refused, **ids), self._secrets))]
+                "not be checked; Facebook said: {error}").format(error=refused, **ids), self.graph.secrets))]
         except PublishError as error:
             return None, [(False, _("could not ask Facebook about the token: {error}").format(error=error))]
         variable = self.settings.token_env
@@ -285,22 +247,22 @@ class FacebookPublisher:
         if alt:
             try:
                 return self._put_photo(photo.path, **fields, **{ALT_TEXT_FIELD: alt})
-            except facebook.GraphAPIError as error:
-                if not _refuses_field(error, ALT_TEXT_FIELD):
+            except GraphRefusal as refusal:
+                if not refusal.names(ALT_TEXT_FIELD):
                     raise
                 log.warning("Facebook refused the alt text of %s, uploading it without: %s", photo.source.name,
-                            self._words("{error}", error))
+                            self._words("{error}", refusal))
                 dropped.append(photo.source.name)
         return self._put_photo(photo.path, **fields)
 
     def _put_photo(self, path: Path, **fields: str) -> dict:
         with path.open("rb") as image:
-            return self.api.put_photo(image, album_path=f"{self.page_id}/photos", **fields)
+            return self.graph.put_photo(image, album_path=f"{self.page_id}/photos", **fields)
 
     def _permalink(self, post_id: str) -> str | None:
         try:
             result = with_retries(lambda: self._request(
-                lambda: self.api.get_object(post_id, fields="permalink_url"), creates=False), self.sleep)
+                lambda: self.graph.get(post_id, fields="permalink_url"), creates=False), self.sleep)
         except PublishError as error:
             log.warning("could not read the link of post %s: %s", post_id, error)
             return None
@@ -312,108 +274,12 @@ class FacebookPublisher:
         return when if when and schedules_natively(self.platform, self.full_settings, when, self.now()) else None
 
     def _request(self, call: Callable[[], dict], creates: bool) -> dict:
-        """Run one Graph call; translate every failure into a PublishError whose text holds no secret.
+        """Run one Graph call; every failure becomes a PublishError whose text holds no secret (graphapi.py).
 
         `creates` says the call makes something public: then a failure without a clear answer from
         Facebook is an UnknownOutcomeError, never a TransientError that would invite a blind resend.
         """
-        try:
-            result = call()
-        except facebook.GraphAPIError as error:
-            raise self._translate(error, creates) from None
-        except requests.exceptions.RequestException as error:
-            # Unresolvable, refused or silent while connecting: nothing was sent, whatever the call. Said in our words
-            # only: requests' text holds the URL, token included (docs/platforms.md F6).
-            reason = connect_failure(error)
-            if reason is not None:
-                log.info("Facebook cannot be reached: %s", reason)
-                raise unreachable(self.platform, reason) from None
-            # Otherwise the request was on its way (the connection broke, no answer in time): it may have arrived.
-            kind = UnknownOutcomeError if creates else TransientError
-            said = _("the connection to Facebook broke ({error})") if isinstance(
-                error, requests.exceptions.ConnectionError) else _("no answer from Facebook ({error})")
-            raise kind(self._words(said, error)) from None
-        except (KeyError, ValueError) as error:  # a reply without content type, or not JSON
-            kind = UnknownOutcomeError if creates else TransientError
-            raise kind(self._words(_("Facebook sent an unreadable reply ({error})"), error)) from None
-        if not isinstance(result, dict):  # facebook-sdk passes on any JSON; Graph always answers an object
-            kind = UnknownOutcomeError if creates else TransientError
-            raise kind(_("Facebook sent an unreadable reply ({error})").format(
-                error=_("a JSON {kind} where an object was expected").format(kind=type(result).__name__)))
-        return result
-
-    def _translate(self, error: facebook.GraphAPIError, creates: bool) -> PublishError:
-        body = _error_body(error)
-        code, subcode = body.get("code"), body.get("error_subcode")
-        text = body.get("error_user_msg") or body.get("message") or str(error)
-        trace = f" [fbtrace {body['fbtrace_id']}]" if body.get("fbtrace_id") else ""
-        message = self._words(_("Facebook said: {error}"), f"{text}{trace}")
-        if code is None:  # not JSON at all, e.g. a proxy's HTML 502 page
-            return (UnknownOutcomeError if creates else TransientError)(
-                self._words(_("Facebook sent an unreadable reply ({error})"), str(error)))
-        if code == BLOCKED_CODE:  # before is_transient, which Meta also sets on rate limits
-            return ThrottledError(message + _(" — Facebook has blocked this for a while; the posts stay queued and "
-                                              "Facebook is left alone until the block has passed"), cooldown=BLOCKED)
-        if code in SLOW_DOWN_CODES:
-            return ThrottledError(message + _(" — Facebook asks to slow down; the posts stay queued for the next run"),
-                                  cooldown=SLOW_DOWN)
-        if code in TRANSIENT_CODES or body.get("is_transient"):
-            return TransientError(message)
-        if code in AUTH_CODES:
-            return AuthError(message + _(" — the token in {variable} is invalid or expired (subcode {sub}); get a new Page "
-                                         "token ({help})").format(variable=self.settings.token_env, sub=subcode, help=_(SETUP_HELP)))
-        if code in PERMISSION_CODES:
-            return AuthError(message + _(" — the token may not post on Page {page}: use a Page token with pages_manage_posts "
-                                         "({help})").format(page=self.page_id, help=_(SETUP_HELP)))
-        if code == DUPLICATE_CODE:
-            # Facebook says it already has this text: the post may well exist from an earlier attempt.
-            return UnknownOutcomeError(message)
-        return RejectedError(message)
+        return self.graph.request(call, creates)
 
     def _words(self, template: str, error: object) -> str:
-        return redact(template.format(error=error), self._secrets)
-
-
-def _refusing(call: Callable[[], dict]) -> Callable[[], dict]:
-    """`call`, with Facebook's error answer raised as _Refused (for doctor's findings) instead of a PublishError."""
-    def run() -> dict:
-        try:
-            return call()
-        except facebook.GraphAPIError as error:
-            body = _error_body(error)
-            code = body.get("code")
-            if code is None or code in TRANSIENT_CODES | SLOW_DOWN_CODES | {BLOCKED_CODE} or body.get("is_transient"):
-                raise  # a proxy's page, "retry later", a rate limit: _request's usual translation (and retries)
-            raise _Refused(error) from None
-    return run
-
-
-def _error_body(error: facebook.GraphAPIError) -> dict[str, Any]:
-    """The inside of Meta's `{"error": {...}}`, or {} when the reply was not that."""
-    body = error.result.get("error") if isinstance(error.result, dict) else None
-    return body if isinstance(body, dict) else {}
-
-
-def _refuses_field(error: facebook.GraphAPIError, field: str) -> bool:
-    """Is this Facebook's invalid-parameter error (100) about `field` itself?"""
-    body = _error_body(error)
-    said = f"{body.get('message', '')} {body.get('error_user_msg', '')}"
-    return body.get("code") == 100 and field in said
-
-
-def _graph_time(value: object) -> datetime | None:
-    """Graph's times: '2026-11-28T01:15:00+0000', ISO 8601, or unix seconds."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(int(value), UTC)
-    text = str(value)
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text), UTC)
-    try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S%z")
-    except ValueError:
-        try:
-            return datetime.fromisoformat(text)
-        except ValueError:
-            return None
+        return self.graph.redacted(template, error)
