@@ -22,7 +22,7 @@ from sokasi_post.catalog import Catalog, load_catalog, unknown_site_makers
 from sokasi_post.config import Settings, find_config, load_settings, read_secret, site_or_default
 from sokasi_post.errors import ConfigError, SokasiError, UsageError
 from sokasi_post.i18n import LANGUAGES, _, format_date, ngettext, set_language
-from sokasi_post.models import PLATFORMS, Cooldown, PlannedPost, Problem, Product
+from sokasi_post.models import PLATFORMS, Cooldown, PlannedPost, PreparedPhoto, Problem, Product
 from sokasi_post.platforms import label_of, rules_for
 from sokasi_post.publishers import secrets_of
 from sokasi_post.publishing import Plan, PublishOptions, StatusRow, export_photos, photo_count, plan, select_products
@@ -350,6 +350,16 @@ def _kilobytes(size: int) -> str:
     return _("{size:,} KB").format(size=round(size / 1024))
 
 
+def _fetched_from(post: PlannedPost, photo: PreparedPhoto, settings: Settings) -> str | None:
+    """Where Meta's official API will fetch this Instagram photo (the shop-window site's copy), when it will."""
+    ig, site = settings.instagram, settings.site
+    if post.platform != "instagram" or not ig.official or ig.photo_host != "site" or site is None or not site.base_url:
+        return None
+    from sokasi_post.media import public_photo_name
+
+    return site.base_url + public_photo_name(photo.path)
+
+
 def _show_post(post: PlannedPost, settings: Settings) -> None:
     """Print what one planned post would send."""
     product = post.product
@@ -369,6 +379,8 @@ def _show_post(post: PlannedPost, settings: Settings) -> None:
         click.echo(f"  {number}. {photo.name} → {made}")
         if photo.name in product.alt:
             click.echo(_("     alt: {text}").format(text=product.alt[photo.name]))
+        if ready and (address := _fetched_from(post, ready, settings)):
+            click.echo(_("     Instagram fetches it from: {address}").format(address=address))
     click.echo(_("Caption ({length:,} of {limit:,} characters):").format(
         length=len(post.caption), limit=rules_for(post.platform).caption_characters))
     for line in post.caption.splitlines():
