@@ -23,20 +23,56 @@ It refuses what Graph refuses (docs/platforms.md F1-F4):
   the posts, but `graph.public_read(post_id)` - what a buyer without a role on the app sees - finds nothing
   until `graph.app_mode = "live"`. No Graph field tells the mode (the Application node has none), and the fake
   invents none: asking for one is Meta's "nonexisting field" error.
+
+The Instagram professional account linked to the Page (docs/platforms.md G1-G5): `graph.ig_user_id`, `ig_username`,
+`ig_linked` (False: the Page's `instagram_business_account` is absent and the account's ids are unknown, error
+100/33). `FakeGraph(ig_scopes=True)` gives the Page token instagram_basic and instagram_content_publish. Containers
+(`graph.ig_containers`, `ig_status(id)`), published media (`graph.ig_media`, oldest first), `ig_processing_seconds`,
+`ig_fail_processing(n)`, `ig_quota_total`, `ig_alt_text_supported`, `ig_fetch_timeout`, `ig_ssl_context`. The fake
+really fetches each `image_url` (loopback only), and refuses as Meta does (error code/subcode, HTTP 400 unless said):
+- a call without instagram_basic + pages_read_engagement (reads) or also instagram_content_publish (containers,
+  media_publish): 10 "(#10) Application does not have permission for this action", HTTP 403; another Page's token
+  or the app token: 100/33, as for an unknown object;
+- an image_url that cannot be fetched - not http(s), not on a loopback address (so no test can reach the internet),
+  unreachable, no reply within `ig_fetch_timeout`, not 200: 9004/2207052 "The media could not be fetched from this
+  uri: {uri}"; not a JPEG, or not served as image/jpeg: 36001/2207005; over 8 MiB: 36000/2207004; aspect ratio
+  outside 4:5..1.91:1: 36003/2207009; caption over 2,200 characters (UTF-16 units): 36004/2207010; more than 20
+  user tags: 100/2207040; a carousel of fewer than 2 or more than 10 children: 100/2207028;
+- `alt_text` while `ig_alt_text_supported` is False: 100 "(#100) Invalid parameter alt_text";
+- media_publish of a container not FINISHED (IN_PROGRESS or ERROR): 9007/2207027; unknown or EXPIRED (24 h after
+  its creation on `graph.clock`): 24/2207008; over `ig_quota_total` posts in 24 h: 9/2207042.
+Strict where Meta does not document (the fake's choices): a container already PUBLISHED is refused like an expired
+one (24/2207008), so nothing is published twice; a carousel item published alone is 100; a carousel child that is
+unknown or expired is 24/2207006, one that is not a carousel item, already in a carousel or not FINISHED is 100; a
+carousel container takes no image_url, user_tags or alt_text and an item no location_id (100); media_type other than
+IMAGE or CAROUSEL is 100 (the fake has no video); reading `instagram_business_account` without instagram_basic is 10.
+There is one Instagram account, so "a child of another account" cannot arise. A caption with more than 5 hashtags
+is dropped silently once published (docs/platforms.md I1: the worst case; no source says what the official API does).
+The Page-photo host (docs/platforms.md G6): a Photo's `images` field points at `{graph.url}/cdn/<photo-id>.jpg`,
+served without a token as image/jpeg (the uploaded bytes: Facebook's re-encoding is not modelled).
 """
 
 from __future__ import annotations
 
+import base64
+import http.client
+import io
+import ipaddress
 import itertools
 import json
 import re
 import secrets
+import ssl
 import threading
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from PIL import Image
 
 PAGE_SCOPES = ["pages_manage_posts", "pages_read_engagement", "pages_show_list"]
 USER_SCOPES = ["public_profile", "pages_show_list", "pages_manage_posts", "pages_read_engagement"]
@@ -65,6 +101,24 @@ ERRORS: dict[int, dict] = {
               "You\u2019ve been temporarily blocked from using it.", error_user_title="You Can't Use This Feature Right Now"),
     506: dict(code=506, message="(#506) Duplicate status message"),
 }
+# The Instagram professional account linked to the Page (docs/platforms.md G1-G5).
+IG_SCOPES = ["instagram_basic", "instagram_content_publish"]
+IG_READ_SCOPES = {"instagram_basic", "pages_read_engagement"}  # reading the account, its media, containers, limit
+IG_PUBLISH_SCOPES = IG_READ_SCOPES | {"instagram_content_publish"}  # creating containers, media_publish
+IG_PERMISSION_MESSAGE = "(#10) Application does not have permission for this action"
+IG_CONTAINER_LIFETIME = 24 * 3600  # a container not published within 24 h is EXPIRED (docs/platforms.md G2)
+IG_MAX_IMAGE_BYTES = 8 * 1024 * 1024  # 8 MiB (docs/platforms.md G4, 36000/2207004)
+IG_MAX_CAPTION = 2200  # characters (docs/platforms.md I1, G4 36004/2207010)
+IG_MAX_HASHTAGS = 5  # more and the caption is dropped (docs/platforms.md I1: the worst case)
+IG_MAX_USER_TAGS = 20
+IG_FETCH_TIMEOUT = 5.0  # seconds the fake waits for an image_url
+IG_STATUS_TEXT = {
+    "IN_PROGRESS": "In Progress: Media is still being processed.",
+    "FINISHED": "Finished: Media has been uploaded and it is ready to be published.",
+    "PUBLISHED": "Published: Media has been successfully published.",
+    "EXPIRED": "Expired: Media has not been published within 24 hours of its creation.",
+}
+IG_PROCESSING_ERROR = "Error: Media upload has failed with error code 2207001"
 HTML_PAGE = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
 
 
@@ -118,6 +172,50 @@ class Post:
     scheduled_publish_time: int | None
     created_time: int
     alt_texts: list[str | None] = field(default_factory=list)
+
+
+@dataclass
+class IgContainer:
+    """An Instagram media container: never public. `kind` is "IMAGE", "CAROUSEL_ITEM" or "CAROUSEL"; `data` holds
+    the bytes the fake fetched from `image_url` (None for a carousel); `fields` is the form as sent, token removed."""
+
+    id: str
+    kind: str
+    data: bytes | None
+    fields: dict[str, str]
+    created_at: float
+    image_url: str | None = None
+    caption: str = ""
+    user_tags: list[dict] = field(default_factory=list)
+    alt_text: str | None = None
+    location_id: str | None = None
+    children: list[str] = field(default_factory=list)  # CAROUSEL: the item containers, in order
+    error: str | None = None  # set by ig_fail_processing(): processing ends in ERROR with this status text
+    used_in: str | None = None  # CAROUSEL_ITEM: the carousel container that took it
+    media_id: str | None = None  # set once published
+
+
+@dataclass
+class IgMedia:
+    """A published Instagram media (public). `caption` is "" when Instagram dropped it (more than 5 hashtags);
+    `images`, `user_tags` and `alt_texts` have one entry per image, in order; `children` are the carousel's
+    child media ids."""
+
+    id: str
+    caption: str
+    timestamp: int
+    shortcode: str
+    media_type: str  # "IMAGE" | "CAROUSEL_ALBUM"
+    container_id: str
+    images: list[bytes]
+    user_tags: list[list[dict]]
+    alt_texts: list[str | None]
+    location_id: str | None
+    children: list[str] = field(default_factory=list)
+
+    @property
+    def permalink(self) -> str:
+        return f"https://www.instagram.com/p/{self.shortcode}/"
 
 
 @dataclass
@@ -188,6 +286,73 @@ def _fields(query: dict[str, str], default: list[str]) -> list[str]:
     return [re.sub(r"\..*$", "", f).strip() for f in raw.split(",") if f.strip()]
 
 
+def _subfields(query: dict[str, str], name: str, default: list[str]) -> list[str]:
+    """The names inside `name{a,b}` of `fields` (one level), or `default`."""
+    found = re.search(rf"(?:^|,)\s*{re.escape(name)}\s*\{{([^{{}}]*)\}}", query.get("fields") or "")
+    return [f.strip() for f in found.group(1).split(",") if f.strip()] if found else default
+
+
+def _ig_error(code: int, subcode: int | None, user_msg: str, message: str | None = None, title: str | None = None,
+              status: int = 400) -> GraphError:
+    """Instagram's content-publishing errors: `error_user_msg` carries the documented text (docs/platforms.md G4).
+    `message` is Meta's own where a real reply was seen (9004, 9007, 36000), else the documented text again."""
+    extra = {"error_user_msg": user_msg} | ({"error_user_title": title} if title else {})
+    return GraphError(status, code, message or user_msg, subcode, is_transient=False, **extra)
+
+
+def _fetch_error(uri: str) -> GraphError:
+    return _ig_error(9004, 2207052, f"The media could not be fetched from this uri: {uri}",
+                     "Only photo or video can be accepted as media type.", "Media download has failed.")
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+class _LoopbackRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to a loopback host, so no test can ever make the fake reach the internet."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        target = urlsplit(newurl)
+        if target.scheme not in ("http", "https") or not _is_loopback(target.hostname):
+            raise urllib.error.URLError(f"redirect to a non-loopback address refused: {newurl}")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _image_format(data: bytes, content_type: str) -> str:
+    """What the fetched bytes are, by their first bytes, else by the Content-Type ("png", "html", ...)."""
+    for magic, name in ((b"\xff\xd8\xff", "jpeg"), (b"\x89PNG\r\n\x1a\n", "png"), (b"GIF8", "gif"), (b"BM", "bmp"),
+                        (b"II*\x00", "tiff"), (b"MM\x00*", "tiff")):
+        if data.startswith(magic):
+            return name
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypavif"):
+        return "heic" if b"hei" in data[8:12] else "avif"
+    return content_type.split("/")[-1].split(";")[0].strip() or "unknown"
+
+
+def _cursor(media_id: str) -> str:
+    return base64.urlsafe_b64encode(f"ig-media:{media_id}".encode()).decode().rstrip("=")
+
+
+def _uncursor(cursor: str) -> str | None:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return text.removeprefix("ig-media:") if text.startswith("ig-media:") else None
+
+
+def _hashtags(caption: str) -> int:
+    return len(re.findall(r"(?<![\w#])#\w+", caption))
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive with Content-Length, as requests' connection pool expects
     disable_nagle_algorithm = True  # headers and body go out as two writes; without this each reply waits ~40 ms for an ACK
@@ -201,7 +366,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.graph.crashes.append(exc)
             raise
 
-    do_POST = do_DELETE = do_GET
+    do_POST = do_DELETE = do_HEAD = do_GET
 
     def log_message(self, format, *args):
         pass  # quiet
@@ -217,8 +382,13 @@ class _Server(ThreadingHTTPServer):
 class FakeGraph:
     """A fake Graph API for one Page. Use as a context manager or call start()/stop(). Thread-safe."""
 
-    def __init__(self, page_id: str = "111222333444555", page_name: str = "Sokasi Tigawasa", version: str = "v25.0"):
-        """`version` is the one the client should use; other versions are answered too, and visible in `Call.version`."""
+    def __init__(self, page_id: str = "111222333444555", page_name: str = "Sokasi Tigawasa", version: str = "v25.0",
+                 ig_scopes: bool = False):
+        """`version` is the one the client should use; other versions are answered too, and visible in `Call.version`.
+
+        `ig_scopes=True` gives the Page token instagram_basic and instagram_content_publish too (IG_SCOPES). Off by
+        default: the Facebook side's tests read the token's exact permissions from debug_token.
+        """
         self.page_id, self.page_name, self.version = page_id, page_name, version
         self.oldest_version = "v21.0"  # a path with an older version (or none) is served as this one, silently
         self.app_id, self.app_secret = "1234567890123456", "fake-app-secret"
@@ -240,7 +410,20 @@ class FakeGraph:
         self._photos: dict[str, Photo] = {}
         self._ids = itertools.count(1_000_000_000_000_001)
         self._server: _Server | None = None
-        self.add_token(self.page_token)
+        # The Instagram professional account linked to the Page (docs/platforms.md G5).
+        self.ig_user_id, self.ig_username = "17841400000000001", "sokasi.tigawasa"
+        self.ig_linked = True  # False: the Page has no instagram_business_account and the account's ids are unknown
+        self.ig_processing_seconds = 0.0  # a container stays IN_PROGRESS this long after its creation (on `clock`)
+        self.ig_quota_total = 100  # posts per 24 h through the publishing API (docs/platforms.md G3)
+        self.ig_alt_text_supported = True  # False: `alt_text` is refused with error 100, as before Meta added it
+        self.ig_ssl_context: ssl.SSLContext | None = None  # for an https image_url on 127.0.0.1 (e.g. trustme's)
+        self.ig_fetch_timeout = IG_FETCH_TIMEOUT  # seconds the fake waits for an image_url before "could not be fetched"
+        self._ig_containers: dict[str, IgContainer] = {}
+        self._ig_media: dict[str, IgMedia] = {}
+        self._ig_children: dict[str, tuple[str, int]] = {}  # child media id -> (album id, index)
+        self._ig_failing = 0
+        self._ig_ids = itertools.count(17_890_000_000_000_001)
+        self.add_token(self.page_token, scopes=PAGE_SCOPES + IG_SCOPES if ig_scopes else None)
         self.add_token(self.user_token, kind="USER", app_role=True)  # the admin made the app: a role on it
 
     # -- lifecycle and setup ---------------------------------------------------------------------------------------
@@ -303,6 +486,28 @@ class FakeGraph:
     def photos(self) -> dict[str, Photo]:
         with self._lock:
             return dict(self._photos)
+
+    @property
+    def ig_media(self) -> list[IgMedia]:
+        """Every published Instagram media, oldest first."""
+        with self._lock:
+            return list(self._ig_media.values())
+
+    @property
+    def ig_containers(self) -> dict[str, IgContainer]:
+        """Every Instagram container made, by id (published, expired and failed ones too)."""
+        with self._lock:
+            return dict(self._ig_containers)
+
+    def ig_status(self, container_id: str) -> str:
+        """A container's status_code now: IN_PROGRESS, FINISHED, ERROR, EXPIRED or PUBLISHED."""
+        with self._lock:
+            return self._ig_status(self._ig_containers[container_id])[0]
+
+    def ig_fail_processing(self, n: int = 1) -> None:
+        """The next `n` containers made end in status ERROR once processed."""
+        with self._lock:
+            self._ig_failing += n
 
     def public_read(self, post_id: str) -> dict | None:
         """The post as a buyer without a role on the app sees it on Facebook, or None when it is not there for them.
@@ -423,6 +628,8 @@ class FakeGraph:
         served = version if version and _version_key(version) >= _version_key(self.oldest_version) else self.oldest_version
         if rule and rule.kind == "html":
             self._send(h, rule.status, HTML_PAGE, "text/html; charset=utf-8", served)
+        elif isinstance(payload, bytes):  # the photo CDN
+            self._send(h, status, payload, "image/jpeg" if status == 200 else "text/plain; charset=utf-8", served)
         else:
             self._send(h, status, json.dumps(payload).encode(), "application/json; charset=UTF-8", served, extra_headers)
 
@@ -440,13 +647,24 @@ class FakeGraph:
         for name, value in extra_headers.items():
             h.send_header(name, value)
         h.end_headers()
-        h.wfile.write(body)
+        if h.command != "HEAD":
+            h.wfile.write(body)
 
-    def _act(self, call: Call, parts: list[str]) -> tuple[int, dict]:
+    def _act(self, call: Call, parts: list[str]) -> tuple[int, dict | bytes]:
         try:
+            if re.fullmatch(r"/cdn/[^/]+", call.path):
+                return self._cdn(call)
+            fetched = None
+            if call.method == "POST" and self.ig_linked and parts == [self.ig_user_id, "media"] and "image_url" in call.form:
+                # Meta fetches image_url itself. Everything that needs no image is checked first; the fetch runs
+                # outside the lock, as the URL may be this very server (the Page-photo CDN, docs/platforms.md G6).
+                with self._lock:
+                    self._ig_caller(self._authenticate(call.token), IG_PUBLISH_SCOPES, "post")
+                    self._ig_parameters(call.form)
+                fetched = self._ig_fetch(call.form["image_url"])
             with self._lock:
                 self._publish_due()
-                return 200, self._route(call, parts, self._authenticate(call.token))
+                return 200, self._route(call, parts, self._authenticate(call.token), fetched)
         except GraphError as e:
             return e.status, {"error": e.error}
         except Exception as exc:  # noqa: BLE001 - a bug in the fake: keep it visible
@@ -468,8 +686,13 @@ class FakeGraph:
             raise GraphError(400, 190, f"Error validating access token: Session has expired on {_iso(record.expires_at)}.", 463)
         return record
 
-    def _route(self, call: Call, parts: list[str], who: Token) -> dict:
+    def _route(self, call: Call, parts: list[str], who: Token, fetched: tuple[bytes, str] | None = None) -> dict:
         method, edge = call.method, parts[1] if len(parts) == 2 and parts[0] == self.page_id else None
+        if self.ig_linked and parts and (parts[0] == self.ig_user_id or parts[0] in self._ig_containers
+                                         or parts[0] in self._ig_media or parts[0] in self._ig_children):
+            answer = self._ig_route(call, parts, who, fetched)
+            if answer is not None:
+                return answer
         if method == "GET" and parts == ["me"] and who.kind != "APP":
             return self._node(who.id, call.query, who)
         if method == "GET" and parts == ["debug_token"]:
@@ -499,10 +722,14 @@ class FakeGraph:
             self._require_admin(who)
             self._delete(parts[0])
             return {"success": True}
-        raise GraphError(400, 100, f"Unsupported {method.lower()} request. Object with ID '{(parts or [''])[0]}' does not exist, "
-                         "cannot be loaded due to missing permissions, or does not support this operation. "
-                         "Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api",
-                         33, type="GraphMethodException")
+        raise self._unsupported(method, (parts or [""])[0])
+
+    @staticmethod
+    def _unsupported(method: str, object_id: str) -> GraphError:
+        return GraphError(400, 100, f"Unsupported {method.lower()} request. Object with ID '{object_id}' does not exist, "
+                          "cannot be loaded due to missing permissions, or does not support this operation. "
+                          "Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api",
+                          33, type="GraphMethodException")
 
     def _require_admin(self, who: Token) -> None:
         if who.kind != "PAGE" or who.id != self.page_id or not {"pages_manage_posts", "pages_read_engagement"} <= set(who.scopes):
@@ -617,10 +844,16 @@ class FakeGraph:
             kind, default = ("Page", ["name"]) if node_id == self.page_id else ("User", ["name"])
             values = {"id": node_id, "name": self.page_name if kind == "Page" else self.user_name}
             values |= {"access_token": self.page_token} if kind == "Page" and who.kind == "USER" else {}
+            if kind == "Page":
+                # Absent (not null) when no Instagram account is linked; reading it needs instagram_basic (the
+                # fake's strict choice: Meta's answer without it is not documented).
+                values["instagram_business_account"] = {"id": self.ig_user_id} if self.ig_linked else None
+                if "instagram_business_account" in _fields(query, default) and "instagram_basic" not in who.scopes:
+                    raise GraphError(403, 10, IG_PERMISSION_MESSAGE)
         elif photo := self._photos.get(node_id):
             kind, default = "Photo", ["created_time"]
             values = {"id": node_id, "created_time": _iso(photo.created_time), "permalink_url": self._permalink(node_id),
-                      "alt_text_custom": photo.alt_text}
+                      "alt_text_custom": photo.alt_text, "images": self._photo_images(photo)}
         else:
             post = self._posts[node_id]
             kind, default = "PagePost", ["created_time", "message"]
@@ -662,3 +895,315 @@ class FakeGraph:
             post = self._posts.get(photo.attached_to or "")
             if post is not None and post.photo_ids == [node_id]:
                 del self._posts[post.id]
+
+    # -- the Page-photo CDN (docs/platforms.md G6) -----------------------------------------------------------------
+    def _photo_images(self, photo: Photo) -> list[dict]:
+        """The Photo node's `images`: one rendition, served by the fake's CDN without a token."""
+        try:
+            with Image.open(io.BytesIO(photo.data)) as image:
+                width, height = image.size
+        except Exception:  # noqa: BLE001 - the upload checks only the first bytes
+            width = height = 0
+        return [{"source": f"{self.url}/cdn/{photo.id}.jpg", "width": width, "height": height}]
+
+    def _cdn(self, call: Call) -> tuple[int, bytes]:
+        """GET /cdn/<photo-id>.jpg: the photo's bytes as image/jpeg, for anyone with the URL (published or not)."""
+        if call.method not in ("GET", "HEAD"):
+            return 405, b"Method not allowed"
+        with self._lock:
+            photo = self._photos.get(call.path.removeprefix("/cdn/").removesuffix(".jpg"))
+        return (200, photo.data) if photo is not None else (404, b"Not found")
+
+    # -- Instagram content publishing (docs/platforms.md G1-G5; called with the lock held unless said) --------------
+    def _ig_caller(self, who: Token, scopes: set[str], method: str = "get") -> Token:
+        """The token may act on the Instagram account: this Page's token (or a user's) with `scopes`."""
+        if who.kind == "APP" or (who.kind == "PAGE" and who.id != self.page_id):
+            raise self._unsupported(method, self.ig_user_id)  # another Page's token cannot see this account
+        if not scopes <= set(who.scopes):
+            raise GraphError(403, 10, IG_PERMISSION_MESSAGE)
+        return who
+
+    def _ig_route(self, call: Call, parts: list[str], who: Token, fetched: tuple[bytes, str] | None) -> dict | None:
+        """The Instagram account's endpoints and its containers' and media's nodes; None: not one of them."""
+        method, node = call.method, parts[0]
+        if node == self.ig_user_id:
+            edge = parts[1] if len(parts) == 2 else None
+            if method == "GET" and len(parts) == 1:
+                self._ig_caller(who, IG_READ_SCOPES)
+                return self._ig_pick("IGUser", {"id": node, "username": self.ig_username, "name": self.page_name,
+                                                "media_count": len(self._ig_media)}, call.query)
+            if method == "POST" and edge == "media":
+                self._ig_caller(who, IG_PUBLISH_SCOPES, "post")
+                return self._ig_create(call.form, fetched)
+            if method == "POST" and edge == "media_publish":
+                self._ig_caller(who, IG_PUBLISH_SCOPES, "post")
+                return self._ig_publish(call.form)
+            if method == "GET" and edge == "media":
+                self._ig_caller(who, IG_READ_SCOPES)
+                return self._ig_listing(call)
+            if method == "GET" and edge == "content_publishing_limit":
+                self._ig_caller(who, IG_READ_SCOPES)
+                return self._ig_limit(call.query)
+            return None
+        if method != "GET" or len(parts) != 1:
+            return None  # no update or delete of containers or media through the API
+        self._ig_caller(who, IG_READ_SCOPES)
+        if container := self._ig_containers.get(node):
+            code, text = self._ig_status(container)
+            return self._ig_pick("ShadowIGMediaBuilder", {"id": node, "status_code": code, "status": text}, call.query)
+        return self._ig_media_node(node, call.query)
+
+    @staticmethod
+    def _ig_pick(kind: str, values: dict, query: dict[str, str], default: list[str] | None = None) -> dict:
+        """The requested `fields` of a node (plus id); an unknown field is Meta's error 100, as in _node."""
+        result = {}
+        for name in [*_fields(query, default or []), "id"]:
+            if name not in values:
+                raise GraphError(400, 100, f"(#100) Tried accessing nonexisting field ({name}) on node type ({kind})")
+            if values[name] is not None:
+                result[name] = values[name]
+        return result
+
+    def _ig_parameters(self, form: dict[str, str]) -> dict:
+        """Check a container's parameters, everything but the image (also before the fetch, without it).
+
+        Strict where Meta does not document (the fake's choices): a carousel container takes no image_url, user_tags
+        or alt_text (they belong on its items); a carousel item takes no location_id or children; media_type other
+        than IMAGE or CAROUSEL (video, reels, stories) is refused, the fake having none; a child that is unknown or
+        EXPIRED is 24/2207006 "media not found"; a child that is not a carousel item, already in a carousel, listed
+        twice or not FINISHED is error 100.
+        """
+        media_type = form.get("media_type", "")
+        item = self._flag(form, "is_carousel_item", False)
+        if media_type not in ("", "IMAGE", "CAROUSEL") or (media_type == "CAROUSEL" and item):
+            raise GraphError(400, 100, f"(#100) Param media_type {media_type!r} is not supported here (IMAGE or CAROUSEL; "
+                             "a carousel is not a carousel item)")
+        kind = "CAROUSEL" if media_type == "CAROUSEL" else "CAROUSEL_ITEM" if item else "IMAGE"
+        refused = ("image_url", "user_tags", "alt_text") if kind == "CAROUSEL" else ("children",) + (
+            ("location_id",) if kind == "CAROUSEL_ITEM" else ())
+        for name in refused:
+            if name in form:
+                raise GraphError(400, 100, f"(#100) Param {name} is not allowed on a {kind.lower().replace('_', ' ')} "
+                                 "container")
+        if kind != "CAROUSEL" and not form.get("image_url"):
+            raise GraphError(400, 100, "(#100) The parameter image_url is required")
+        caption = "" if kind == "CAROUSEL_ITEM" else form.get("caption", "")  # an item's caption is ignored
+        if len(caption.encode("utf-16-le")) // 2 > IG_MAX_CAPTION:  # counted in UTF-16 units: the stricter count
+            raise _ig_error(36004, 2207010, f"The caption is too long: at most {IG_MAX_CAPTION} characters are allowed.")
+        if "alt_text" in form and not self.ig_alt_text_supported:
+            raise GraphError(400, 100, "(#100) Invalid parameter alt_text", error_user_title="Invalid parameter")
+        location = form.get("location_id")
+        if location is not None and not location.isdigit():
+            raise GraphError(400, 100, "(#100) Param location_id must be a valid Facebook place ID")
+        children = [c.strip() for c in form.get("children", "").split(",") if c.strip()] if kind == "CAROUSEL" else []
+        if kind == "CAROUSEL":
+            self._ig_check_children(children)
+        return {"kind": kind, "caption": caption, "user_tags": self._ig_user_tags(form.get("user_tags")),
+                "alt_text": form.get("alt_text"), "location_id": location, "children": children}
+
+    @staticmethod
+    def _ig_user_tags(raw: str | None) -> list[dict]:
+        if raw is None:
+            return []
+        try:
+            tags = json.loads(raw)
+        except ValueError:
+            tags = None
+        if not isinstance(tags, list):
+            raise GraphError(400, 100, "(#100) Param user_tags must be a JSON array")
+        if len(tags) > IG_MAX_USER_TAGS:
+            raise _ig_error(100, 2207040, f"Cannot use more than {IG_MAX_USER_TAGS} tags per created media.")
+        for tag in tags:
+            where = [tag.get(k) if isinstance(tag, dict) else None for k in ("x", "y")]
+            if not (isinstance(tag, dict) and isinstance(tag.get("username"), str) and tag["username"]
+                    and all(isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1 for v in where)):
+                raise GraphError(400, 100, "(#100) Param user_tags: each tag needs a username and x, y from 0.0 to 1.0")
+        return tags
+
+    def _ig_check_children(self, children: list[str]) -> None:
+        if not 2 <= len(children) <= 10:
+            raise _ig_error(100, 2207028, f"A carousel must have between 2 and 10 items; this one has {len(children)}.")
+        for index, child in enumerate(children):
+            container = self._ig_containers.get(child)
+            if container is None or self._ig_status(container)[0] == "EXPIRED":
+                raise _ig_error(24, 2207006, f"The media with id {child} cannot be found.")
+            if container.kind != "CAROUSEL_ITEM":
+                raise GraphError(400, 100, f"(#100) The media {child} is not a carousel item (is_carousel_item=true)")
+            if container.used_in or container.media_id or child in children[:index]:
+                raise GraphError(400, 100, f"(#100) The carousel item {child} is already in a carousel")
+            if (status := self._ig_status(container)[0]) != "FINISHED":
+                raise GraphError(400, 100, f"(#100) The carousel item {child} is not ready: its status is {status}")
+
+    def _ig_fetch(self, uri: str) -> tuple[bytes, str]:
+        """GET `uri` as Meta's fetcher would (without the lock): (at most 8 MiB + 1 bytes, Content-Type).
+
+        Only http(s) on a loopback address, redirects included: any other host is answered like an unreachable one.
+        """
+        target = urlsplit(uri)
+        if target.scheme not in ("http", "https") or not _is_loopback(target.hostname):
+            raise _fetch_error(uri)
+        handlers: list = [urllib.request.ProxyHandler({}), _LoopbackRedirects()]
+        if self.ig_ssl_context is not None:
+            handlers.append(urllib.request.HTTPSHandler(context=self.ig_ssl_context))
+        try:
+            request = urllib.request.Request(uri, headers={"User-Agent": "facebookexternalhit/1.1"})
+            with urllib.request.build_opener(*handlers).open(request, timeout=self.ig_fetch_timeout) as reply:
+                if reply.status != 200:
+                    raise _fetch_error(uri)
+                return reply.read(IG_MAX_IMAGE_BYTES + 1), reply.headers.get("Content-Type", "")
+        except (OSError, http.client.HTTPException, ValueError):  # URLError, HTTPError, timeouts, resets
+            raise _fetch_error(uri) from None
+
+    @staticmethod
+    def _ig_check_image(data: bytes, content_type: str) -> None:
+        """JPEG (bytes and Content-Type), at most 8 MiB, aspect ratio from 4:5 to 1.91:1 (docs/platforms.md G4, I7)."""
+        if len(data) > IG_MAX_IMAGE_BYTES:
+            raise _ig_error(36000, 2207004, "The image is too large to download. It should be less than 8 MiB.",
+                            "The image size is too large.", "Image size too large")
+        found, mime = _image_format(data, content_type), content_type.split(";")[0].strip().lower()
+        if found != "jpeg" or mime != "image/jpeg":
+            shown = found if found != "jpeg" else _image_format(b"", content_type)
+            raise _ig_error(36001, 2207005, f"The image format {shown} is not supported. Supported formats are: JPEG")
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+        except Exception:  # noqa: BLE001 - whatever PIL cannot read, Meta cannot either
+            raise _ig_error(36001, 2207005, "The image format unknown is not supported. Supported formats are: JPEG") from None
+        if not 0.8 <= width / height <= 1.91:
+            raise _ig_error(36003, 2207009, f"The submitted image with aspect ratio ('{width}/{height}') cannot be "
+                            "published. Please submit an image with a valid aspect ratio.")
+
+    def _ig_create(self, form: dict[str, str], fetched: tuple[bytes, str] | None) -> dict:
+        params = self._ig_parameters(form)
+        container = IgContainer(str(next(self._ig_ids)), params["kind"], None,
+                                {k: v for k, v in form.items() if k != "access_token"}, self.clock(),
+                                form.get("image_url"), params["caption"], params["user_tags"], params["alt_text"],
+                                params["location_id"], params["children"])
+        if container.kind == "CAROUSEL":
+            self._ig_check_children(container.children)  # again: the state may have moved since the first check
+            for child in container.children:
+                self._ig_containers[child].used_in = container.id
+        else:
+            if fetched is None:
+                raise _fetch_error(form["image_url"])
+            self._ig_check_image(*fetched)
+            container.data = fetched[0]
+        if self._ig_failing:
+            self._ig_failing -= 1
+            container.error = IG_PROCESSING_ERROR
+        self._ig_containers[container.id] = container
+        return {"id": container.id}
+
+    def _ig_status(self, container: IgContainer) -> tuple[str, str]:
+        """(status_code, status) now, on `clock` (docs/platforms.md G2)."""
+        now = self.clock()
+        if container.media_id:
+            code = "PUBLISHED"
+        elif container.created_at + IG_CONTAINER_LIFETIME <= now:
+            code = "EXPIRED"
+        elif now < container.created_at + self.ig_processing_seconds:
+            code = "IN_PROGRESS"
+        elif container.error:
+            return "ERROR", container.error
+        else:
+            code = "FINISHED"
+        return code, IG_STATUS_TEXT[code]
+
+    def _ig_quota_usage(self) -> int:
+        """Media published in the last 24 hours on `clock`; a carousel counts as one (docs/platforms.md G3)."""
+        since = self.clock() - 86400
+        return sum(1 for media in self._ig_media.values() if media.timestamp > since)
+
+    def _ig_publish(self, form: dict[str, str]) -> dict:
+        """Publish a FINISHED image or carousel container. Strict where Meta does not document: a container already
+        published is refused like an expired one (24/2207008), never published twice; a carousel item alone is 100."""
+        creation_id = form.get("creation_id")
+        if not creation_id:
+            raise GraphError(400, 100, "(#100) The parameter creation_id is required")
+        container = self._ig_containers.get(creation_id)
+        status = self._ig_status(container)[0] if container else "UNKNOWN"
+        if status in ("UNKNOWN", "EXPIRED", "PUBLISHED"):
+            raise _ig_error(24, 2207008, f"The media builder with creation id = {creation_id} does not exist or has "
+                            "been expired.")
+        if container.kind == "CAROUSEL_ITEM":
+            raise GraphError(400, 100, f"(#100) The media {creation_id} is a carousel item: publish its carousel instead")
+        if status != "FINISHED":
+            raise _ig_error(9007, 2207027, "The media is not ready for publishing, please wait for a moment",
+                            "Media ID is not available", "Media not ready for publishing")
+        if self._ig_quota_usage() >= self.ig_quota_total:
+            raise _ig_error(9, 2207042, "You reached maximum number of posts that is allowed to be published by "
+                            "Content Publishing API.")
+        items = [container] if container.kind == "IMAGE" else [self._ig_containers[c] for c in container.children]
+        shortcodes = {media.shortcode for media in self._ig_media.values()}
+        while (shortcode := secrets.token_urlsafe(8)) in shortcodes:
+            pass
+        # More than 5 hashtags: the caption is dropped, the photo still posts (docs/platforms.md I1, the worst case).
+        caption = "" if _hashtags(container.caption) > IG_MAX_HASHTAGS else container.caption
+        media = IgMedia(str(next(self._ig_ids)), caption, int(self.clock()), shortcode,
+                        "IMAGE" if container.kind == "IMAGE" else "CAROUSEL_ALBUM", container.id,
+                        [item.data or b"" for item in items], [item.user_tags for item in items],
+                        [item.alt_text for item in items], container.location_id)
+        if container.kind == "CAROUSEL":
+            media.children = [str(next(self._ig_ids)) for _ in items]
+            for index, child in enumerate(media.children):
+                self._ig_children[child] = (media.id, index)
+        for published in (container, *(items if container.kind == "CAROUSEL" else ())):
+            published.media_id = media.id
+        self._ig_media[media.id] = media
+        return {"id": media.id}
+
+    def _ig_limit(self, query: dict[str, str]) -> dict:
+        values = {"quota_usage": self._ig_quota_usage(),
+                  "config": {"quota_total": self.ig_quota_total, "quota_duration": 86400}}
+        entry = {}
+        for name in _fields(query, ["quota_usage"]):
+            if name not in values:
+                raise GraphError(400, 100, f"(#100) Tried accessing nonexisting field ({name}) on node type "
+                                 "(ContentPublishingLimit)")
+            entry[name] = values[name]
+        return {"data": [entry]}
+
+    def _ig_media_node(self, media_id: str, query: dict[str, str]) -> dict:
+        """An IG media (or a carousel's child) with the requested fields; `children` is a summary of the child media."""
+        if media_id in self._ig_children:
+            album_id, _ = self._ig_children[media_id]
+            album = self._ig_media[album_id]
+            values = {"id": media_id, "media_type": "IMAGE", "timestamp": _iso(album.timestamp),
+                      "permalink": album.permalink, "username": self.ig_username}
+            return self._ig_pick("IGMedia", values, query)
+        media = self._ig_media[media_id]
+        children = None
+        if media.children:
+            children = {"data": [self._ig_media_node(child, {"fields": ",".join(_subfields(query, "children", ["id"]))})
+                                 for child in media.children]}
+        values = {"id": media.id, "caption": media.caption or None, "timestamp": _iso(media.timestamp),
+                  "permalink": media.permalink, "shortcode": media.shortcode, "media_type": media.media_type,
+                  "media_product_type": "FEED", "like_count": 0, "comments_count": 0, "is_comment_enabled": True,
+                  "username": self.ig_username, "owner": {"id": self.ig_user_id}, "children": children}
+        return self._ig_pick("IGMedia", values, query)
+
+    def _ig_listing(self, call: Call) -> dict:
+        """The account's media, newest first, `limit` (default 25) a page, with cursors and a `next` URL."""
+        try:
+            limit = int(call.query.get("limit") or 25)
+        except ValueError:
+            limit = 0
+        if limit <= 0:
+            raise GraphError(400, 100, "(#100) Param limit must be a positive integer")
+        newest = list(self._ig_media.values())[::-1]
+        start = 0
+        if (after := call.query.get("after")) is not None:
+            ids = [media.id for media in newest]
+            if (media_id := _uncursor(after)) not in ids:
+                raise GraphError(400, 100, "(#100) The after cursor is not valid")
+            start = ids.index(media_id) + 1
+        page = newest[start:start + limit]
+        result: dict = {"data": [self._ig_media_node(media.id, call.query) for media in page]}
+        if page:
+            result["paging"] = {"cursors": {"before": _cursor(page[0].id), "after": _cursor(page[-1].id)}}
+            if start + limit < len(newest):
+                params = {"access_token": call.token or "", "limit": str(limit), "after": _cursor(page[-1].id)}
+                params |= {"fields": call.query["fields"]} if call.query.get("fields") else {}
+                result["paging"]["next"] = (f"{self.url}/{call.version or self.version}/{self.ig_user_id}/media?"
+                                            f"{urlencode(params)}")
+        return result
