@@ -1080,8 +1080,7 @@ class FakeGraph:
                                 form.get("image_url"), params["caption"], params["user_tags"], params["alt_text"],
                                 params["location_id"], params["children"])
         if container.kind == "CAROUSEL":
-            self._ig_check_children(container.children)  # again: the state may have moved since the first check
-            for child in container.children:
+            for child in container.children:  # checked by _ig_parameters (again, under this lock)
                 self._ig_containers[child].used_in = container.id
         else:
             if fetched is None:
