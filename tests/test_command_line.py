@@ -188,7 +188,7 @@ def test_publish_refuses_the_example_values_of_init_naming_each_line_and_sends_n
     assert result.exit_code == 2
     errors = result.stderr.splitlines()
     assert errors[0].startswith("error: config.yaml: line 11: facebook.page_id is still the example value")
-    assert errors[1].startswith("error: config.yaml: line 24: contact.whatsapp is still the example value")
+    assert errors[1].startswith("error: config.yaml: line 25: contact.whatsapp is still the example value")
     assert not any("instagram.username" in line for line in errors)  # only Facebook was asked for
     assert errors[-1] == "error: nothing was sent: replace the example values above, then run `sokasi-post check`"
     assert not (folder / ".sokasi-post" / "ledger.sqlite3").exists()

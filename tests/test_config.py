@@ -196,7 +196,7 @@ def test_the_bundled_samples_check_clean_and_its_config_says_what_to_fill_in():
     result = CliRunner().invoke(cli, ["--config", str(root / "config.yaml"), "check"])
     assert result.exit_code == 1  # the bundled config keeps init's example Page ID and number: not for publishing
     assert [line.split(" is still")[0].rsplit("config.yaml: ", 1)[1] for line in result.stdout.splitlines()] == [
-        "line 11: facebook.page_id", "line 24: contact.whatsapp"]
+        "line 11: facebook.page_id", "line 25: contact.whatsapp"]
     assert "Products with problems" not in result.stderr
 
 

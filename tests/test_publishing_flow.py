@@ -13,7 +13,16 @@ import pytest
 from sokasi_post import publishing
 from sokasi_post.catalog import load_catalog
 from sokasi_post.config import load_settings
-from sokasi_post.errors import BLOCKED, CHALLENGE, AuthError, HeldBackError, RejectedError, ThrottledError, TransientError, UnknownOutcomeError
+from sokasi_post.errors import (
+    BLOCKED,
+    CHALLENGE,
+    AuthError,
+    HeldBackError,
+    RejectedError,
+    ThrottledError,
+    TransientError,
+    UnknownOutcomeError,
+)
 from sokasi_post.ledger import Ledger
 from sokasi_post.models import Receipt
 from sokasi_post.states import TROUBLE

@@ -174,7 +174,7 @@ def test_the_starter_config_names_each_sample_value_with_its_line_and_platform(t
     assert [(p.path, p.warning, p.platform) for p in settings.unfinished] == [
         (config, False, "facebook"), (config, False, "instagram"), (config, False, None)]
     assert [p.message.split(" is still")[0] for p in settings.unfinished] == [
-        "line 11: facebook.page_id", "line 18: instagram.username", "line 24: contact.whatsapp"]
+        "line 11: facebook.page_id", "line 18: instagram.username", "line 25: contact.whatsapp"]
     assert settings.unfinished[0].message == (
         "line 11: facebook.page_id is still the example value from `sokasi-post init`; put your Page's ID "
         "(on Facebook: your Page > About > Page transparency)")

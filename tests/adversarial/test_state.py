@@ -232,7 +232,8 @@ def test_status_and_report_read_a_state_folder_they_cannot_write_to(village):
     before = {path: path.stat().st_mtime_ns for path in state.rglob("*") if "logs" not in path.parts}
     status = village.run("status")
     assert status.exit_code == 0, status.output
-    assert ["sokasi-polos-kecil", "instagram", "published"] in [line.split()[:3] for line in status.stdout.splitlines()]
+    assert ["sokasi-polos-kecil", "instagram", "(instagrapi)", "published"] in [
+        line.split()[:4] for line in status.stdout.splitlines()]
     report = village.run("report", "--since", "2026-01-01")
     assert report.exit_code == 0, report.output
     assert "*Online since" in report.stdout
