@@ -166,8 +166,9 @@ def test_a_single_photo_goes_out_with_its_bytes_caption_maker_tag_location_and_a
     assert media.location_id == "1093" and media.alt_texts == [ALT["1-depan.jpg"]]
     assert receipt.remote_id == media.id and receipt.permalink == media.permalink
     assert receipt.via == "graph" and receipt.problem is None
-    assert saved["via"] == "graph" and saved["user_id"] == graph.ig_user_id and saved["media_id"] == media.id
-    assert saved["containers"] == {"1": media.container_id}
+    assert saved["via"] == "graph" and saved["user_id"] == graph.ig_user_id
+    assert [call.path for call in graph.calls if call.method == "POST"] == [
+        f"/v25.0/{graph.ig_user_id}/media", f"/v25.0/{graph.ig_user_id}/media_publish"]
 
 
 def test_a_carousel_of_three_keeps_the_order_and_tags_and_describes_each_photo(project, graph, site, clock):
@@ -346,9 +347,9 @@ def test_saved_containers_older_than_a_day_are_made_again(project, graph, site, 
     old = dict(saved["containers"])
     clock.now += 25 * 3600  # the next run comes a day later: the containers have expired
     receipt = publisher(settings, graph, clock).publish(post, dict(saved), saved)
-    assert len(container_posts(graph)) == 6 and not set(saved["containers"].values()) & set(old.values())
+    assert len(container_posts(graph)) == 6
     [media] = graph.ig_media
-    assert media.id == receipt.remote_id and media.container_id == saved["containers"]["carousel"]
+    assert media.id == receipt.remote_id and media.container_id not in old.values()
 
 
 def test_a_container_that_expired_early_is_made_again(project, graph, site, clock):
@@ -416,13 +417,15 @@ def test_a_resumed_run_uses_the_saved_containers_again(project, graph, site, clo
     with pytest.raises(TransientError):
         publisher(settings, graph, clock).publish(post, {}, saved)
     assert set(saved["containers"]) == {"1", "2", "3", "carousel"}
+    carousel = saved["containers"]["carousel"]
     receipt = publisher(settings, graph, clock).publish(post, dict(saved), saved)
     assert len(container_posts(graph)) == 4  # nothing made twice
     [media] = graph.ig_media
-    assert media.id == receipt.remote_id and media.container_id == saved["containers"]["carousel"]
+    assert media.id == receipt.remote_id and media.container_id == carousel
 
 
-def test_a_run_killed_between_the_items_and_the_carousel_goes_on_from_the_items(project, graph, site, clock):
+def test_items_saved_without_their_carousel_are_made_afresh(project, graph, site, clock):
+    """A run killed while the carousel container was being made: it may exist and hold the items."""
     product(project, "sokasi", ("1-depan.jpg", "2-atas.jpg"))
     settings = configure(project, graph, site)
     post = planned(settings, "sokasi")
@@ -433,14 +436,41 @@ def test_a_run_killed_between_the_items_and_the_carousel_goes_on_from_the_items(
         pass
 
     def checkpoint(update: dict) -> None:
+        if len(graph.ig_containers) == 3:
+            raise Killed  # SIGKILL as the carousel container was made, before its id was saved
         saved(update)
-        if len(update["containers"]) == 2:
-            raise Killed  # SIGKILL after the second item was saved
 
     with pytest.raises(Killed):
         publisher(settings, graph, clock).publish(post, {}, checkpoint)
+    assert "carousel" not in saved["containers"]
     publisher(settings, graph, clock).publish(post, dict(saved), saved)
-    assert len(container_posts(graph)) == 3 and len(graph.ig_media) == 1
+    assert len(container_posts(graph)) == 3 + 3 and len(graph.ig_media) == 1
+
+
+def test_a_lost_reply_to_the_carousel_container_makes_the_whole_set_afresh(project, graph, site, clock):
+    product(project, "sokasi", ("1-depan.jpg", "2-atas.jpg"))
+    settings = configure(project, graph, site)
+    post = planned(settings, "sokasi")
+    put_online(site, post)
+    saved = Saved()
+    made = publisher(settings, graph, clock)
+    original = made.graph.post
+    lost: list[str] = []
+
+    def post_carousel_lost(parent: str, edge: str, **fields):
+        if fields.get("media_type") == "CAROUSEL" and not lost:
+            lost.append(fields["children"])
+            graph.html_next("POST", "/media", status=503, after_action=True)  # made, the reply lost
+        return original(parent, edge, **fields)
+
+    made.graph.post = post_carousel_lost
+    with pytest.raises(TransientError):
+        made.publish(post, {}, saved)
+    assert saved["containers"] == {}
+    made.publish(post, dict(saved), saved)  # the flow's retry
+    [media] = graph.ig_media
+    assert len(media.images) == 2 and len(container_posts(graph)) == 6
+    assert not set(lost[0].split(",")) & set(graph.ig_containers[media.container_id].children)
 
 
 def test_a_published_container_is_never_published_again(project, graph, site, clock):
@@ -452,7 +482,6 @@ def test_a_published_container_is_never_published_again(project, graph, site, cl
     graph.drop_next("POST", "/media_publish", after_action=True)
     with pytest.raises(UnknownOutcomeError):
         publisher(settings, graph, clock).publish(post, {}, saved)
-    assert "media_id" not in saved or saved["media_id"] is None
     clock.now += 25 * 3600  # even a day later, when the containers would be made again
     receipt = publisher(settings, graph, clock).publish(post, dict(saved), saved)
     [media] = graph.ig_media
@@ -460,16 +489,39 @@ def test_a_published_container_is_never_published_again(project, graph, site, cl
     assert len(graph.calls_to("POST", "/media_publish")) == 1 and len(container_posts(graph)) == 3
 
 
-def test_a_saved_media_id_is_the_receipt_without_publishing_again(project, graph, site, clock):
+def test_a_run_killed_as_media_publish_answered_finds_the_post_instead_of_publishing_again(project, graph, site,
+                                                                                             clock):
+    product(project, "sokasi", ("1-depan.jpg",))
+    settings = configure(project, graph, site)
+    post = planned(settings, "sokasi")
+    put_online(site, post)
+    saved = Saved()
+
+    class Killed(BaseException):
+        pass
+
+    def checkpoint(update: dict) -> None:
+        if graph.ig_media:
+            raise Killed  # SIGKILL just after Instagram answered media_publish
+        saved(update)
+
+    with pytest.raises(Killed):
+        publisher(settings, graph, clock).publish(post, {}, checkpoint)
+    receipt = publisher(settings, graph, clock).publish(post, dict(saved), saved)
+    assert receipt.remote_id == graph.ig_media[0].id and len(graph.ig_media) == 1
+    assert len(graph.calls_to("POST", "/media_publish")) == 1
+
+
+def test_a_post_that_went_out_leaves_no_containers_to_reuse_so_a_repost_makes_a_new_post(project, graph, site, clock):
     product(project, "sokasi", ("1-depan.jpg",))
     settings = configure(project, graph, site)
     post = planned(settings, "sokasi")
     put_online(site, post)
     saved = Saved()
     first = publisher(settings, graph, clock).publish(post, {}, saved)
-    again = publisher(settings, graph, clock).publish(post, dict(saved), saved)  # killed before the ledger heard
-    assert again.remote_id == first.remote_id and len(graph.ig_media) == 1
-    assert len(graph.calls_to("POST", "/media_publish")) == 1
+    assert saved["containers"] == {}
+    again = publisher(settings, graph, clock).publish(post, dict(saved), saved)  # `publish --repost sokasi`
+    assert again.remote_id != first.remote_id and len(graph.ig_media) == 2
 
 
 def test_progress_saved_by_instagrapi_is_ignored(project, graph, site, clock):

@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sokasi_post.config import Settings, read_secret
@@ -27,6 +28,7 @@ from sokasi_post.errors import (
     ThrottledError,
     TransientError,
     UnknownOutcomeError,
+    UnreachableError,
 )
 from sokasi_post.i18n import N_, _, format_date
 from sokasi_post.models import PlannedPost, Receipt
@@ -151,8 +153,6 @@ class InstagramGraphPublisher:
         user_id = self._user_id()
         content = self._content(post)
         record = self._saved(resume, user_id)
-        if record.get("media_id"):  # media_publish answered, the run stopped before the ledger heard of it
-            return self._receipt(post, str(record["media_id"]), list(record.get("no_alt") or []))
         try:
             record = self._usable(record, content, len(photos))
         except _AlreadyPublished:
@@ -162,7 +162,7 @@ class InstagramGraphPublisher:
         while True:
             if not record:
                 record = {"via": VIA, "user_id": user_id, "content": content, "created_at": self.now().isoformat(),
-                          "containers": {}, "no_alt": [], "media_id": None}
+                          "containers": {}, "no_alt": []}
             try:
                 top = self._containers(post, record, checkpoint)
                 status, text = self._wait(top)
@@ -183,8 +183,10 @@ class InstagramGraphPublisher:
         media_id = reply.get("id")
         if not media_id:
             raise UnknownOutcomeError(_("Instagram answered media_publish without the post's id; it may have gone through"))
-        record["media_id"] = str(media_id)
-        checkpoint(dict(record))
+        # The post exists and the flow records it next. Its containers are forgotten, so that a later --repost makes
+        # new ones instead of finding this post; a run killed before this line finds it through them (PUBLISHED),
+        # one killed after it through find() (docs/exactly-once.md).
+        checkpoint({**record, "containers": {}})
         return self._receipt(post, str(media_id), list(record.get("no_alt") or []))
 
     def diagnose(self) -> list[tuple[bool | None, str]]:
@@ -284,11 +286,9 @@ class InstagramGraphPublisher:
         if record.get("content") != content or created is None or \
                 self.now() - created >= CONTAINER_LIFETIME - CONTAINER_MARGIN:
             return {}  # made for another version of the post, or (nearly) expired
-        if top:
-            return record if top_status in USABLE else {}
-        # The carousel container was not made yet: its items are used again when every one of them still can be.
-        items = [container_id for key, container_id in containers.items() if key.isdigit()]
-        return record if all(self._saved_status(item) in USABLE for item in items) else {}
+        # Only a whole set is used again. Carousel items saved without their carousel may already have been taken by
+        # one whose reply was lost, and an item goes into one carousel only: they are made afresh (they are invisible).
+        return record if top and top_status in USABLE else {}
 
     def _saved_status(self, container_id: str) -> str | None:
         """A saved container's status_code; None when Meta no longer knows it (a clear "no such object")."""
@@ -339,7 +339,16 @@ class InstagramGraphPublisher:
                   "children": ",".join(containers[str(i)] for i in range(1, len(photos) + 1))}
         if location:
             fields["location_id"] = location
-        containers["carousel"] = self._create(user_id, fields)
+        try:
+            containers["carousel"] = self._create(user_id, fields, again=False)
+        except UnreachableError:
+            raise  # nothing left this computer: the items are untouched
+        except TransientError:
+            # No clear answer: the carousel may exist and hold the items, which could not go into another one. The
+            # next try makes the whole set afresh (containers are invisible: nothing public is lost or doubled).
+            record["containers"] = {}
+            checkpoint(dict(record))
+            raise
         checkpoint(dict(record))
         return containers["carousel"]
 
@@ -356,8 +365,9 @@ class InstagramGraphPublisher:
             no_alt.append(name)
         return self._create(user_id, fields)
 
-    def _create(self, user_id: str, fields: dict[str, str], alt: bool = False) -> str:
-        """POST /{ig-user-id}/media. A container is not public: sending one again after a lost reply makes no post."""
+    def _create(self, user_id: str, fields: dict[str, str], alt: bool = False, again: bool = True) -> str:
+        """POST /{ig-user-id}/media. A container is not public: sending one again after a lost reply makes no post
+        (`again`: retried at once on a passing fault; a carousel is not, see _containers)."""
         def call() -> Any:
             try:
                 return self.graph.post(user_id, "media", **fields)
@@ -366,7 +376,8 @@ class InstagramGraphPublisher:
                     raise _AltTextRefused(refusal.traced()) from None
                 raise
 
-        reply = with_retries(lambda: self.graph.request(call, creates=False), self.sleep)
+        send = partial(self.graph.request, call, creates=False)
+        reply = with_retries(send, self.sleep) if again else send()
         if not reply.get("id"):
             raise TransientError(_("Instagram sent an unreadable reply ({error})").format(error="no container id"))
         return str(reply["id"])

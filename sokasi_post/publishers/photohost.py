@@ -89,8 +89,7 @@ class SitePhotoHost:
             raise HeldBackError(_("Instagram fetches the photos from the shop-window site, but config.yaml has no "
                                   "site.base_url: set it to the address the site is published at, then {command}")
                                 .format(command=PUBLISH_SITE))
-        with requests.Session() as session:
-            session.trust_env = False  # no proxy settings or .netrc credentials from the environment
+        with _session() as session:
             missing = self._missing(session, photos)
             pauses = () if self._waited else LOOK_AGAIN_AFTER
             for pause in pauses:
@@ -119,8 +118,7 @@ class SitePhotoHost:
                            "{command} puts them online").format(command=PUBLISH_SITE)
         path = built[0]
         url = f"{self.base_url}ig/{path.name}"
-        with requests.Session() as session:
-            session.trust_env = False
+        with _session() as session:
             reason = _fetch(session, url, hashlib.sha256(path.read_bytes()).hexdigest())
         if reason is None:
             return True, _("photo host: {url} answers with the photo, as Meta will fetch it").format(url=url)
@@ -152,8 +150,7 @@ class PagePhotoHost:
     def check(self, photos: tuple[PreparedPhoto, ...]) -> list[str]:
         """Upload each photo unpublished (invisible: creates nothing public), read its largest copy, fetch it."""
         urls = []
-        with requests.Session() as session:
-            session.trust_env = False
+        with _session() as session:
             for photo in photos:
                 url = self._upload(photo.path)
                 reason = _fetch(session, url, None)
@@ -187,6 +184,18 @@ class PagePhotoHost:
                                   "sent"))
         largest = max(images, key=lambda image: int(image.get("width") or 0) * int(image.get("height") or 0))
         return str(largest["source"])
+
+
+def _session() -> requests.Session:
+    """A plain HTTP session, as Meta's fetcher is: the proxy settings of the environment, but no credentials of any
+    kind (not the token, not a .netrc entry for the site) and no retries below us (requests' default)."""
+    session = requests.Session()
+    session.auth = _no_credentials  # set, so requests does not look up .netrc for the site's host
+    return session
+
+
+def _no_credentials(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    return request
 
 
 def _fetch(session: requests.Session, url: str, sha256: str | None) -> str | None:
