@@ -301,8 +301,7 @@ class InstagramGraphPublisher:
     def _containers(self, post: PlannedPost, record: dict[str, Any], checkpoint: Checkpoint) -> str:
         """Make the containers the record lacks (each saved at once), and return the id of the one to publish.
 
-        Before any is made, the photo host checks every address (HeldBackError: nothing sent). A carousel's items
-        must be FINISHED before the carousel container is made of them (docs/platforms.md G1, G2).
+        Before any is made, the photo host checks every address (HeldBackError: nothing sent).
         """
         photos = post.prepared
         containers: dict[str, str] = record["containers"]
@@ -310,7 +309,6 @@ class InstagramGraphPublisher:
         top_key = "1" if single else "carousel"
         if top_key in containers:
             return containers[top_key]
-        user_id = record["user_id"]
         location = self._location_id()
         tags = self._user_tags(post)
         missing = [i for i in range(1, len(photos) + 1) if str(i) not in containers]
@@ -327,20 +325,24 @@ class InstagramGraphPublisher:
             if tags:
                 fields["user_tags"] = tags  # images only: on a carousel, its items (docs/platforms.md G1)
             alt = post.product.alt.get(photo.source.name)
-            containers[str(index)] = self._image_container(user_id, fields, alt, photo.source.name, record["no_alt"])
+            containers[str(index)] = self._image_container(record["user_id"], fields, alt, photo.source.name,
+                                                           record["no_alt"])
             checkpoint(dict(record))
-        if single:
-            return containers["1"]
-        for index in range(1, len(photos) + 1):
-            status, text = self._wait(containers[str(index)])
+        return containers["1"] if single else self._carousel(post, record, checkpoint, location)
+
+    def _carousel(self, post: PlannedPost, record: dict[str, Any], checkpoint: Checkpoint, location: str | None) -> str:
+        """The carousel container, made of the items once each is FINISHED (docs/platforms.md G1, G2), and saved."""
+        containers: dict[str, str] = record["containers"]
+        items = [containers[str(i)] for i in range(1, len(post.prepared) + 1)]
+        for item in items:
+            status, text = self._wait(item)
             if status != "FINISHED":
                 raise _Unusable(status, text)
-        fields = {"media_type": "CAROUSEL", "caption": post.caption,
-                  "children": ",".join(containers[str(i)] for i in range(1, len(photos) + 1))}
+        fields = {"media_type": "CAROUSEL", "caption": post.caption, "children": ",".join(items)}
         if location:
             fields["location_id"] = location
         try:
-            containers["carousel"] = self._create(user_id, fields, again=False)
+            containers["carousel"] = self._create(record["user_id"], fields, again=False)
         except UnreachableError:
             raise  # nothing left this computer: the items are untouched
         except TransientError:
