@@ -4,7 +4,8 @@ Each trial: a fresh catalogue of four products and a fake Graph API server on 12
 `publish` is started as its own process and killed with SIGKILL after a random time, then run again
 until it finishes; the server must hold exactly one post per product, and `status --json` must agree.
 
-Run from the repository root (POSIX only):  python scripts/kill_test.py [--trials 30]
+Run from the repository root (POSIX only):  python scripts/kill_test.py [--trials 30] [--backend facebook|graph]
+(graph: Instagram through Meta's official API, its photos served from the site the run builds).
 """
 
 from __future__ import annotations
@@ -15,18 +16,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.killtrial import run_trial
+from tests.killtrial import BACKENDS, run_trial
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1000, help="first random seed (trial n uses seed + n)")
+    parser.add_argument("--backend", choices=BACKENDS, default="facebook",
+                        help="facebook: posts on the Page; graph: Instagram through Meta's official API")
     args = parser.parse_args()
     duplicates = lost = disagreements = 0
     print(f"{'trial':>5} {'killed after':>12} {'requests':>9} {'posts':>6} {'runs to finish':>15}  result")
     for trial in range(args.trials):
-        result = run_trial(args.seed + trial)
+        result = run_trial(args.seed + trial, backend=args.backend)
         duplicates += result.duplicates
         lost += result.lost
         disagreements += not result.status_agrees

@@ -449,7 +449,8 @@ class _Run:
         publisher = self._publisher(post.platform)
         if publisher is None:
             return Result(post, Outcome.STOPPED, self.stopped[post.platform])
-        return self._send(post, publisher, sent, entry.progress if entry else {})
+        # A repost of a post that is out starts afresh: what the earlier post used (its photos, its containers) is spent.
+        return self._send(post, publisher, sent, entry.progress if entry and entry.state not in DONE else {})
 
     def _held_by_the_post(self, post: PlannedPost, entry: Entry | None, sent: str) -> Result | None:
         """A result when the post itself or the ledger's row says not to send it: a draft, already posted (or changed

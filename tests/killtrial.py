@@ -3,6 +3,10 @@
 Used by tests/test_exactly_once.py (a few trials) and scripts/kill_test.py (30 or more). Each trial has
 its own catalogue, state folder and fake Graph API server (with latency, so a kill can land anywhere:
 before the intent, between photo uploads, during the feed post, before the receipt is written).
+
+Two backends: "facebook" posts on the Page; "graph" posts on Instagram through Meta's official API (Facebook off),
+with the photos served from the shop-window site the run builds (tests/fakesite.py), so a kill can also land between
+containers, during the status polls and around media_publish.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pathlib import Path
 from PIL import Image
 
 from tests.fakegraph import FakeGraph
+from tests.fakesite import FakeSite
 
 PRODUCTS = {  # slug -> number of photos
     "sokasi-bundar": 3,
@@ -41,6 +46,24 @@ contact:
 reconcile:
   wait_seconds: 0
 """
+GRAPH_CONFIG = """\
+posts_dir: posts
+facebook:
+  enabled: false
+  page_id: "{page}"
+  graph_url: {url}
+instagram:
+  username: {username}
+  backend: graph
+  user_id: "{user_id}"
+contact:
+  whatsapp: "+62 813-3791-2468"
+reconcile:
+  wait_seconds: 0
+site:
+  base_url: {site}
+"""
+BACKENDS = ("facebook", "graph")
 
 
 @dataclass(frozen=True)
@@ -56,8 +79,9 @@ class TrialResult:
     runs_to_finish: int
 
 
-def make_catalogue(root: Path, graph: FakeGraph) -> Path:
-    """A config pointing at `graph` and a few products with real photos; returns the config path."""
+def make_catalogue(root: Path, graph: FakeGraph, site: FakeSite | None = None) -> Path:
+    """A config pointing at `graph` (and, for Instagram's official API, at `site` for the photos) and a few products
+    with real photos; returns the config path."""
     for number, (slug, photos) in enumerate(PRODUCTS.items()):
         folder = root / "posts" / slug
         folder.mkdir(parents=True)
@@ -66,7 +90,11 @@ def make_catalogue(root: Path, graph: FakeGraph) -> Path:
         for photo in range(photos):
             Image.new("RGB", (800, 600), (40 * number, 30 * photo, 120)).save(folder / f"{photo + 1}.jpg", quality=80)
     config = root / "config.yaml"
-    config.write_text(CONFIG.format(page=graph.page_id, url=graph.url), encoding="utf-8")
+    if site is None:
+        config.write_text(CONFIG.format(page=graph.page_id, url=graph.url), encoding="utf-8")
+    else:
+        config.write_text(GRAPH_CONFIG.format(page=graph.page_id, url=graph.url, username=graph.ig_username,
+                                              user_id=graph.ig_user_id, site=site.url), encoding="utf-8")
     return config
 
 
@@ -80,26 +108,29 @@ def environment(graph: FakeGraph) -> dict[str, str]:
     return env
 
 
-# A full first run makes this many requests (2 to check the token, then the photos, posts and permalinks).
-REQUESTS_IN_A_RUN = 15
+# A full first run makes about this many requests: on Facebook 2 to check the token, then the photos, posts and
+# permalinks; on Instagram's official API the account check, then per post the limit, the containers, their status,
+# media_publish and the read-back.
+REQUESTS_IN_A_RUN = {"facebook": 15, "graph": 28}
 
 
-def run_trial(seed: int, latency: float = 0.03) -> TrialResult:
+def run_trial(seed: int, latency: float = 0.03, backend: str = "facebook") -> TrialResult:
     """Publish, SIGKILL at a random moment, publish again until done; then compare the server with the ledger.
 
     The moment: when the server has received a random one of the run's requests, plus a random part of
     the reply time, so kills land before, during and after requests and around the ledger's writes.
     """
     rng = random.Random(seed)
-    with tempfile.TemporaryDirectory() as temporary, FakeGraph() as graph:
+    with tempfile.TemporaryDirectory() as temporary, FakeGraph(ig_scopes=backend == "graph") as graph, \
+            FakeSite(Path(temporary) / "site") as site:
         root = Path(temporary)
-        config = make_catalogue(root, graph)
+        config = make_catalogue(root, graph, site if backend == "graph" else None)
         env = environment(graph)
         graph.latency = latency
         first = subprocess.Popen(command(config, "publish"), cwd=root, env=env,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         started = time.monotonic()
-        target = rng.randint(1, REQUESTS_IN_A_RUN)
+        target = rng.randint(1, REQUESTS_IN_A_RUN[backend])
         while first.poll() is None and len(graph.calls) < target:
             time.sleep(0.001)
         time.sleep(rng.uniform(0, 2 * latency))
@@ -107,7 +138,7 @@ def run_trial(seed: int, latency: float = 0.03) -> TrialResult:
         if first.poll() is None:
             first.send_signal(signal.SIGKILL)
         first.wait()
-        at_kill = (len(graph.calls), len([post for post in graph.posts if post.published]))
+        at_kill = (len(graph.calls), len(_published(graph, backend)))
         runs = 0
         for runs in range(1, 6):  # noqa: B007 - the count is reported
             finished = subprocess.run(command(config, "publish"), cwd=root, env=env, capture_output=True, text=True)
@@ -115,18 +146,29 @@ def run_trial(seed: int, latency: float = 0.03) -> TrialResult:
                 break
         status = json.loads(subprocess.run(command(config, "status", "--json"), cwd=root, env=env, capture_output=True,
                                            text=True, check=True).stdout)
-        return _judge(graph, status, killed_after, at_kill, runs)
+        return _judge(graph, status, killed_after, at_kill, runs, backend)
 
 
-def _judge(graph: FakeGraph, status: list[dict], killed_after: float, at_kill: tuple[int, int], runs: int) -> TrialResult:
-    published = [post for post in graph.posts if post.published]
-    per_caption = Counter(post.message.splitlines()[0] for post in published)
+def _published(graph: FakeGraph, backend: str) -> list[tuple[str, str]]:
+    """(id, text) of every post buyers can see: the Page's published posts, or the Instagram account's media."""
+    if backend == "graph":
+        return [(media.id, media.caption) for media in graph.ig_media]
+    return [(post.id, post.message) for post in graph.posts if post.published]
+
+
+def _judge(graph: FakeGraph, status: list[dict], killed_after: float, at_kill: tuple[int, int], runs: int,
+           backend: str = "facebook") -> TrialResult:
+    published = _published(graph, backend)
+    per_caption = Counter(text.splitlines()[0] for _id, text in published)
     titles = [slug.replace("-", " ").capitalize() for slug in PRODUCTS]
     duplicates = sum(max(0, per_caption[title] - 1) for title in titles)
     lost = sum(1 for title in titles if per_caption[title] == 0)
-    by_title = {post.message.splitlines()[0]: post.id for post in published}
+    by_title = {text.splitlines()[0]: post_id for post_id, text in published}
+    platform = "instagram" if backend == "graph" else "facebook"
+    rows = [row for row in status if row["platform"] == platform]
     agrees = all(
         row["state"] == "published" and row["post_id"] == by_title.get(row["slug"].replace("-", " ").capitalize())
-        for row in status if row["platform"] == "facebook"
-    ) and len([row for row in status if row["platform"] == "facebook"]) == len(PRODUCTS)
+        and (backend != "graph" or row["via"] == "graph")
+        for row in rows
+    ) and len(rows) == len(PRODUCTS)
     return TrialResult(killed_after, *at_kill, duplicates, lost, agrees, runs)

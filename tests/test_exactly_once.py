@@ -18,105 +18,118 @@ from sokasi_post import publishing
 from sokasi_post.cli import cli
 from sokasi_post.runlock import RunLock
 from tests.fakegraph import FakeGraph
-from tests.killtrial import PRODUCTS, command, environment, make_catalogue, run_trial
+from tests.fakesite import FakeSite
+from tests.killtrial import BACKENDS, PRODUCTS, command, environment, make_catalogue, run_trial
 
 
-@pytest.fixture
-def shop(tmp_path, monkeypatch):
-    """The kill-trial catalogue, run in this process with no real waiting."""
+class Shop:
+    """The kill-trial catalogue wired to the fakes, for one backend: "facebook" posts on the Page, "graph" on Instagram
+    through Meta's official API (Facebook off), its photos served from the site each run builds."""
+
+    def __init__(self, root, graph: FakeGraph, site: FakeSite, backend: str):
+        self.graph, self.backend = graph, backend
+        self.config = make_catalogue(root, graph, site if backend == "graph" else None)
+        self.platform = "instagram" if backend == "graph" else "facebook"
+        # Where a reply can be lost after the post was made public.
+        self.creates = ("/media_publish",) if backend == "graph" else ("/feed", "/photos")
+
+    def run(self, *args):
+        return CliRunner().invoke(cli, ["--config", str(self.config), *args])
+
+    def published(self) -> list[tuple[str, str]]:
+        if self.backend == "graph":
+            return [(media.id, media.caption) for media in self.graph.ig_media]
+        return [(post.id, post.message) for post in self.graph.posts if post.published]
+
+    def published_per_title(self) -> Counter:
+        return Counter(text.splitlines()[0] for _id, text in self.published())
+
+    def status_matches_server(self) -> bool:
+        rows = [row for row in json.loads(self.run("status", "--json").stdout) if row["platform"] == self.platform]
+        ids = {text.splitlines()[0]: post_id for post_id, text in self.published()}
+        return all(row["state"] == "published" and row["post_id"] == ids[row["slug"].replace("-", " ").capitalize()]
+                   for row in rows) and len(rows) == len(PRODUCTS)
+
+
+@pytest.fixture(params=BACKENDS)
+def shop(request, tmp_path, monkeypatch):
+    """The kill-trial catalogue, run in this process with no real waiting, once per backend."""
     monkeypatch.setattr(publishing, "sleep", lambda seconds: None)
     monkeypatch.chdir(tmp_path)
-    with FakeGraph() as graph:
+    with FakeGraph(ig_scopes=request.param == "graph") as graph, FakeSite(tmp_path / "site") as site:
         monkeypatch.setenv("FACEBOOK_PAGE_TOKEN", graph.page_token)
-        config = make_catalogue(tmp_path, graph)
-
-        def run(*args):
-            return CliRunner().invoke(cli, ["--config", str(config), *args])
-
-        yield graph, run
-
-
-def published_per_title(graph: FakeGraph) -> Counter:
-    return Counter(post.message.splitlines()[0] for post in graph.posts if post.published)
-
-
-def status_matches_server(graph: FakeGraph, run) -> bool:
-    rows = json.loads(run("status", "--json").stdout)
-    ids = {post.message.splitlines()[0]: post.id for post in graph.posts if post.published}
-    return all(row["state"] == "published" and row["post_id"] == ids[row["slug"].replace("-", " ").capitalize()]
-               for row in rows) and len(rows) == len(PRODUCTS)
+        yield Shop(tmp_path, graph, site, request.param)
 
 
 @pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("seed", range(4))
-def test_a_run_killed_at_a_random_moment_then_finished_posts_each_product_exactly_once(seed):
-    result = run_trial(seed)
+def test_a_run_killed_at_a_random_moment_then_finished_posts_each_product_exactly_once(seed, backend):
+    result = run_trial(seed, backend=backend)
     assert (result.duplicates, result.lost) == (0, 0), result
     assert result.status_agrees, result
 
 
-@pytest.mark.parametrize("where", ["/feed", "/photos"])
+@pytest.mark.parametrize(("shop", "where"), [("facebook", "/feed"), ("facebook", "/photos"), ("graph", "/media_publish")],
+                         indirect=["shop"])
 def test_a_reply_lost_after_the_post_was_made_is_recorded_not_reposted(shop, where):
-    graph, run = shop
-    graph.html_next("POST", where, status=503, after_action=True)  # Facebook made it; the proxy answered 503
-    first = run("publish")
+    shop.graph.html_next("POST", where, status=503, after_action=True)  # it was made; the proxy answered 503
+    first = shop.run("publish")
     assert first.exit_code in (0, 1), first.output
-    second = run("publish")
+    second = shop.run("publish")
     assert second.exit_code == 0, second.output
-    assert set(published_per_title(graph).values()) == {1}
-    assert len(published_per_title(graph)) == len(PRODUCTS)
-    assert status_matches_server(graph, run)
+    assert set(shop.published_per_title().values()) == {1}
+    assert len(shop.published_per_title()) == len(PRODUCTS)
+    assert shop.status_matches_server()
 
 
 def test_a_dropped_connection_after_the_post_was_made_is_recorded_not_reposted(shop):
-    graph, run = shop
-    graph.drop_next("POST", "/feed", after_action=True)
-    run("publish")
-    second = run("publish")
+    shop.graph.drop_next("POST", shop.creates[0], after_action=True)
+    shop.run("publish")
+    second = shop.run("publish")
     assert "was posted after all" in second.stdout
-    assert set(published_per_title(graph).values()) == {1}
-    assert status_matches_server(graph, run)
+    assert set(shop.published_per_title().values()) == {1}
+    assert shop.status_matches_server()
 
 
 def test_a_transient_storm_converges_to_exactly_one_post_each(shop):
-    graph, run = shop
-    graph.storm(rate=0.3, lost_share=0.3, seed=7)
+    shop.graph.storm(rate=0.3, lost_share=0.3, seed=7)
     for _attempt in range(25):
-        if run("publish").exit_code == 0:
+        if shop.run("publish").exit_code == 0:
             break
     else:
         pytest.fail("publish never finished cleanly under a 30% storm")
-    counts = published_per_title(graph)
+    counts = shop.published_per_title()
     assert len(counts) == len(PRODUCTS)
     assert set(counts.values()) == {1}
-    assert status_matches_server(graph, run)
+    assert shop.status_matches_server()
 
 
 def test_a_second_run_while_one_holds_the_lock_does_nothing_and_exits_0(shop, tmp_path):
-    graph, run = shop
     lock = RunLock.try_acquire(tmp_path / ".sokasi-post")
     try:
-        result = run("publish")
+        result = shop.run("publish")
     finally:
         lock.release()
     assert result.exit_code == 0
     assert "Another run is in progress" in result.stderr
-    assert graph.posts == []
-    assert run("publish").exit_code == 0  # released: the next run works
-    assert set(published_per_title(graph).values()) == {1}
+    assert shop.published() == []
+    assert shop.run("publish").exit_code == 0  # released: the next run works
+    assert set(shop.published_per_title().values()) == {1}
 
 
 @pytest.mark.skipif(os.name == "nt", reason="uses POSIX process handling")
-def test_two_runs_started_together_post_each_product_once(tmp_path):
-    with FakeGraph() as graph:
-        config = make_catalogue(tmp_path, graph)
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_runs_started_together_post_each_product_once(tmp_path, backend):
+    with FakeGraph(ig_scopes=backend == "graph") as graph, FakeSite(tmp_path / "site") as site:
+        shop = Shop(tmp_path, graph, site, backend)
         graph.latency = 0.02
         env = environment(graph)
-        runs = [subprocess.Popen(command(config, "publish"), cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+        runs = [subprocess.Popen(command(shop.config, "publish"), cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
         results = [(process.wait(timeout=120), process.communicate()) for process in runs]
         assert [code for code, _ in results] == [0, 0], results
-        counts = published_per_title(graph)
+        counts = shop.published_per_title()
         assert len(counts) == len(PRODUCTS) and set(counts.values()) == {1}
 
 

@@ -190,6 +190,20 @@ def test_a_platform_limit_holds_the_rest_of_the_run_without_calling_it_trouble(p
     assert [(e.slug, e.state) for e in entries] == [("sokasi-a", "pending")]
 
 
+def test_a_repost_starts_afresh_instead_of_resuming_what_the_earlier_post_used(project):
+    project.good("sokasi-a", platforms="[instagram]")
+    run(project, both())
+    publishers = both()
+    settings = load_settings(project.config)
+    products = publishing.select_products(load_catalog(settings), ())
+    with Ledger.open(settings.state_dir) as ledger:
+        assert ledger.get("sokasi-a", "instagram").progress == {"tries": 1}
+        publishing.publish(publishing.plan(products, settings), settings, ledger, lambda name: publishers[name], NOW,
+                           publishing.PublishOptions(repost=("sokasi-a",)))
+        assert ledger.get("sokasi-a", "instagram").progress == {"tries": 1}  # not 2: the earlier post's progress is spent
+    assert publishers["instagram"].sent == ["sokasi-a"]
+
+
 def test_a_refused_post_is_not_resent_until_it_changes(project):
     folder = project.good("sokasi-a", platforms="[facebook]")
     outcomes, entries = run(project, both(fb=[RejectedError("Facebook said: Invalid image")]))

@@ -214,7 +214,8 @@ class InstagramPublisher:
             problem = _("Instagram posted it with a caption different from the one sent: check the post in the Instagram app")
         if problem:
             log.warning("%s: %s", post.product.slug, problem)
-        return Receipt(platform=self.platform, remote_id=str(media.id), permalink=f"https://www.instagram.com/p/{media.code}/", via="instagrapi",
+        return Receipt(platform=self.platform, remote_id=str(media.id), via="instagrapi",
+                       permalink=f"https://www.instagram.com/p/{media.code}/",
                        at=datetime.now(UTC), problem=problem)
 
     def diagnose(self) -> list[tuple[bool | None, str]]:
@@ -284,7 +285,8 @@ class InstagramPublisher:
         return self._receipt(media, taken, problem)
 
     def _receipt(self, media: Any, taken: datetime, problem: str | None = None) -> Receipt:
-        return Receipt(platform=self.platform, remote_id=str(media.id), permalink=f"https://www.instagram.com/p/{media.code}/", via="instagrapi",
+        return Receipt(platform=self.platform, remote_id=str(media.id), via="instagrapi",
+                       permalink=f"https://www.instagram.com/p/{media.code}/",
                        at=taken, problem=problem)
 
     def _search_places(self, wanted: InstagramLocation) -> list[Location]:
