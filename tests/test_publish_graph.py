@@ -142,14 +142,27 @@ def test_a_photo_online_with_other_bytes_holds_the_post_back(shop):
     assert shop.graph.ig_containers == {}  # nothing was sent
 
 
-def test_doctor_reports_the_account_the_permissions_and_the_quota(shop):
+def test_doctor_reports_the_account_the_permissions_the_quota_and_a_photo_fetched_from_outside(shop, monkeypatch):
+    monkeypatch.setenv("FACEBOOK_APP_ID", shop.graph.app_id)
+    monkeypatch.setenv("FACEBOOK_APP_SECRET", shop.graph.app_secret)
     shop.run("site")
+    shop.graph.ig_quota_total = 25
     result = shop.run("doctor")
-    out = result.stdout
-    assert shop.graph.ig_username in out
-    assert "instagram_content_publish" in out or "permissions" in out.lower()
-    assert "100" in out  # the publishing quota Meta says, read, not assumed
-    assert shop.graph.page_token not in result.output
+    lines = [line for line in result.stdout.splitlines() if "Instagram:" in line]
+    user = shop.graph.ig_user_id
+    assert f"[ok] Instagram: @sokasi.tigawasa (account {user}, through Meta's official API)" in lines
+    assert f"[ok] Instagram: account: {user} is the professional account linked to the Page {PAGE}" in lines
+    assert ("[ok] Instagram: permissions: instagram_basic, instagram_content_publish, pages_read_engagement"
+            in lines)
+    assert "[ok] Instagram: publishing limit: 0 of 25 posts in the last 24 hours" in lines  # read, not assumed
+    assert any(line.startswith(f"[ok] Instagram: photo host: {shop.site.url}ig/") for line in lines), lines
+    assert shop.graph.page_token not in result.output and shop.graph.app_secret not in result.output
+
+    shop.graph.add_token(shop.graph.page_token, scopes=["pages_manage_posts", "pages_read_engagement", "pages_show_list"])
+    lines = [line for line in shop.run("doctor").stdout.splitlines() if "Instagram:" in line]
+    assert len(lines) == 1 and lines[0].startswith("[!!] Instagram: Instagram said: (#10)"), lines  # the account unread
+    assert ("the token in FACEBOOK_PAGE_TOKEN may not publish on the Instagram account: it needs instagram_basic, "
+            "instagram_content_publish and pages_read_engagement") in lines[0]
 
 
 def test_switching_backends_never_posts_a_product_twice(shop):
