@@ -111,7 +111,7 @@ def environment(graph: FakeGraph) -> dict[str, str]:
 # A full first run makes about this many requests: on Facebook 2 to check the token, then the photos, posts and
 # permalinks; on Instagram's official API the account check, then per post the limit, the containers, their status,
 # media_publish and the read-back.
-REQUESTS_IN_A_RUN = {"facebook": 15, "graph": 28}
+REQUESTS_IN_A_RUN = {"facebook": 15, "graph": 35}
 
 
 def run_trial(seed: int, latency: float = 0.03, backend: str = "facebook") -> TrialResult:
