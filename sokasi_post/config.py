@@ -41,6 +41,18 @@ STARTER = resources.files("sokasi_post") / "starter"
 # The starter config's values that only show what goes there: each must be replaced before anything is posted.
 SAMPLE_KEYS = ("facebook.page_id", "instagram.username", "contact.whatsapp")
 
+# Suggested answers to buyers' questions in the comments (`inbox`); a line whose field has no value is left out.
+DEFAULT_REPLY = {
+    "id": "Halo kak {name}, terima kasih sudah bertanya 🙏\n{title}: {price}.\nLihat foto dan detailnya: {link}\n"
+          "Pesan lewat WhatsApp: {order}",
+    "en": "Hi {name}, thank you for asking 🙏\n{title}: {price}.\nPhotos and details: {link}\nOrder on WhatsApp: {order}",
+}
+DEFAULT_SOLD_REPLY = {
+    "id": "Halo kak {name}, maaf, {title} sudah terjual 🙏\nKarya lain dari pembuatnya: {others}\n"
+          "Tanya lewat WhatsApp: {order}",
+    "en": "Hi {name}, sorry, {title} is sold 🙏\nOther work by its maker: {others}\nAsk on WhatsApp: {order}",
+}
+
 DEFAULT_FACEBOOK_TEMPLATE = """\
 {title}
 
@@ -184,6 +196,18 @@ SCHEMA: dict[str, Any] = {
         "hashtags": _Key((list, dict), (), N_("a list of hashtags, e.g. [sokasi, bambu], or one list per platform "
                                                 "under all, facebook and instagram")),
     },
+    "inbox": {
+        "reply_template": {
+            "id": _text(DEFAULT_REPLY["id"]),
+            "en": _text(DEFAULT_REPLY["en"]),
+        },
+        "sold_template": {
+            "id": _text(DEFAULT_SOLD_REPLY["id"]),
+            "en": _text(DEFAULT_SOLD_REPLY["en"]),
+        },
+        "retention_days": _Key((int,), 90, N_("whole days")),
+        "attention_days": _Key((int,), 30, N_("whole days")),
+    },
     "site": {
         "base_url": _text(),
         "name": _text(),
@@ -274,6 +298,16 @@ class MediaSettings:
 
 
 @dataclass(frozen=True)
+class InboxSettings:
+    """The sales loop: the suggested answers to buyers' questions, and how long comments and counts are kept."""
+
+    reply_template: dict[str, str]  # by language ("id", "en"): the answer to a question about an available product
+    sold_template: dict[str, str]  # by language: the answer when the product is sold
+    retention_days: int = 90  # comment texts are deleted from the ledger after this many days
+    attention_days: int = 30  # comments and counts are read for posts younger than this
+
+
+@dataclass(frozen=True)
 class SiteSettings:
     """The shop-window site: where it lives online and what it says."""
 
@@ -319,6 +353,7 @@ class Settings:
 
     more_platforms: tuple[str, ...] = ()  # platforms registered beyond Facebook and Instagram, switched on
     site: SiteSettings | None = None  # None when config.yaml has no `site:` section
+    inbox: InboxSettings = InboxSettings(DEFAULT_REPLY, DEFAULT_SOLD_REPLY)
 
     @property
     def enabled_platforms(self) -> tuple[str, ...]:
@@ -580,6 +615,7 @@ def _build(path: Path, shown: str, v: dict[str, Any], problems: list[str], today
     site = _site_settings(v["site"], v["contact"]["name"], path.parent, problems, warnings) \
         if "site" in document.lines else None
     problems.extend(_official_photo_problems(v["instagram"], site))
+    inbox = _inbox_settings(v["inbox"], problems)
     if problems or whatsapp is None:  # no number is a problem already: "contact.whatsapp: missing"
         return None
     state_dir = _resolve(path.parent, v["state_dir"])
@@ -601,6 +637,7 @@ def _build(path: Path, shown: str, v: dict[str, Any], problems: list[str], today
         warnings=tuple(f"{shown}: {w}" for w in warnings),
         more_platforms=tuple(name for name in platform_names() if name not in BUILT_IN and v[name]["enabled"]),
         site=site,
+        inbox=inbox,
         unfinished=_unfinished(path, document, {"facebook.page_id": facebook.page_id if facebook.enabled else None,
                                                 "instagram.username": ig["username"] if ig["enabled"] else None,
                                                 "contact.whatsapp": whatsapp}),
@@ -621,6 +658,18 @@ def _official_photo_problems(ig: dict[str, Any], site: SiteSettings | None) -> l
         return [_("site.base_url: Instagram fetches photos only from an https:// address, got {value!r}").format(
             value=base_url)]
     return []
+
+
+def _inbox_settings(inbox: dict[str, Any], problems: list[str]) -> InboxSettings:
+    """The inbox section, checked: templates that name only known fields, and the days things are kept."""
+    fields = ("name", "title", "price", "link", "order", "others")
+    for kind in ("reply_template", "sold_template"):
+        for language in ("id", "en"):
+            problems.extend(f"inbox.{kind}.{language}: {p}" for p in template_problems(inbox[kind][language], fields=fields))
+    _within(problems, "inbox.retention_days", inbox["retention_days"], 1, 3650)
+    _within(problems, "inbox.attention_days", inbox["attention_days"], 1, 365)
+    return InboxSettings(reply_template=dict(inbox["reply_template"]), sold_template=dict(inbox["sold_template"]),
+                         retention_days=inbox["retention_days"], attention_days=inbox["attention_days"])
 
 
 def _resolve(base: Path, value: str) -> Path:

@@ -116,6 +116,33 @@ class Receipt:
 
 
 @dataclass(frozen=True)
+class Comment:
+    """A comment (or a reply) on one of our posts, as the platform gives it."""
+
+    platform: str
+    remote_id: str  # the comment's id on the platform
+    post_id: str  # the remote id of our post it is on (the ledger's remote_id)
+    author: str  # the name the platform gives ("" when it gives none); shown by first name only
+    text: str
+    created_at: datetime  # aware, UTC
+    parent_id: str | None = None  # set when it is a reply to another comment
+    ours: bool = False  # written by the Page or the account itself (our replies)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The attention one post has at one moment; None where the platform gives no such count."""
+
+    platform: str
+    post_id: str
+    at: datetime
+    reactions: int | None = None  # Facebook's reactions (Instagram's likes go in `likes`)
+    comments: int | None = None
+    shares: int | None = None
+    likes: int | None = None
+
+
+@dataclass(frozen=True)
 class Cooldown:
     """A platform account resting after an anti-abuse answer: nothing is sent to it before `not_before`."""
 

@@ -141,7 +141,7 @@ def test_unknown_nested_key(tmp_path):
          "{whatsapp}, {contact_name}, {hashtags}"),
         (("facebook:", "contact_name: x\nfacebook:"),
          "contact_name: unknown key (did you mean contact?); the keys here are: language, posts_dir, state_dir, "
-         "timezone, facebook, instagram, contact, whatsapp, reconcile, schedule, media, captions, site"),
+         "timezone, facebook, instagram, contact, whatsapp, reconcile, schedule, media, captions, inbox, site"),
         (("instagram:\n  username: sokasi.tigawasa", "instagram: sokasi.tigawasa"),
          "instagram: expected a section of keys (enabled, username, password_env, session_file, location, "
          "pause_min_seconds, pause_max_seconds, daily_limit, backend, user_id, token_env, photo_host), "

@@ -24,12 +24,12 @@ from typing import Any, Protocol, TypeVar
 from sokasi_post.config import Settings, read_secret
 from sokasi_post.errors import AuthError, TransientError, UnreachableError
 from sokasi_post.i18n import N_, _
-from sokasi_post.models import PlannedPost, Receipt
+from sokasi_post.models import Comment, Counts, PlannedPost, Receipt
 from sokasi_post.platforms import label_of, rules_for
 from sokasi_post.redaction import redact
 
-__all__ = ["CLOCK_MARGIN", "SETUP_HELP", "Checkpoint", "Publisher", "build", "causes", "connect_failure", "redact", "same_text",
-           "schedules_natively", "secrets_of", "session_secrets", "unreachable", "with_retries"]
+__all__ = ["CLOCK_MARGIN", "SETUP_HELP", "Checkpoint", "Engagement", "Publisher", "build", "causes", "connect_failure",
+           "redact", "same_text", "schedules_natively", "secrets_of", "session_secrets", "unreachable", "with_retries"]
 
 T = TypeVar("T")
 
@@ -79,6 +79,32 @@ class Publisher(Protocol):
 
         Raises a PublishError when the platform cannot be asked: "could not look" is never "absent".
         """
+
+
+class Engagement(Protocol):
+    """What the sales loop needs from a platform: the comments on our posts, a reply as the Page or account, the
+    attention counts, and the post's text (to mark it sold). Errors are the PublishError kinds, as for publishing."""
+
+    can_reply: bool  # False for instagrapi: no automated writes through the private API; replies are pasted by hand
+    can_edit_caption: bool  # False for Instagram's official API, which cannot edit a caption
+
+    def comments(self, post_id: str) -> list[Comment]:
+        """Every comment and reply on our post `post_id` (all pages)."""
+
+    def replies(self, comment_id: str) -> list[Comment]:
+        """The replies under one comment (to look for ours after a lost answer)."""
+
+    def reply(self, comment_id: str, text: str) -> str:
+        """Reply as the Page or account; the reply's id. Creates something public: a lost answer is UnknownOutcomeError."""
+
+    def counts(self, post_id: str) -> Counts:
+        """The attention on one post now."""
+
+    def caption(self, post_id: str) -> str:
+        """The post's text as it is now."""
+
+    def edit_caption(self, post_id: str, text: str) -> None:
+        """Replace the post's text."""
 
 
 # A post created a little before our clock said it was sent still counts (clocks differ).
