@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from sokasi_post.config import Settings
-from sokasi_post.errors import AuthError, PublishError, RejectedError
+from sokasi_post.errors import AuthError, PublishError, RejectedError, UnknownOutcomeError
 from sokasi_post.i18n import N_, _
-from sokasi_post.models import PlannedPost, PreparedPhoto, Receipt
+from sokasi_post.models import Comment, Counts, PlannedPost, PreparedPhoto, Receipt
 from sokasi_post.publishers import (
     CLOCK_MARGIN,
     SETUP_HELP,
@@ -30,7 +30,17 @@ from sokasi_post.publishers import (
     schedules_natively,
     with_retries,
 )
-from sokasi_post.publishers.graphapi import GraphRefusal, GraphSession, GraphWords, Refused, graph_time, refusing
+from sokasi_post.publishers.graphapi import (
+    GraphRefusal,
+    GraphSession,
+    GraphWords,
+    Refused,
+    every_item,
+    graph_time,
+    mapping,
+    needing,
+    refusing,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +48,11 @@ ALT_TEXT_FIELD = "alt_text_custom"  # a creation parameter of POST /{page-id}/ph
 # What posting and reading need (developers.facebook.com/docs/pages-api/posts; docs/platforms.md F4).
 NEEDED_SCOPES = ("pages_manage_posts", "pages_read_engagement")
 EXPIRY_WARNING = timedelta(days=14)
+# The comments on a post, replies included, and who wrote them (docs/platforms.md E1).
+COMMENT_FIELDS = "id,message,from{id,name},created_time,parent{id}"
+COMMENTS_PER_PAGE = 50
+COUNT_FIELDS = "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares"
+PAGE_TOKEN_HELP = N_("README.md, \"Facebook Page token\"")
 APP_DASHBOARD = "https://developers.facebook.com/apps"
 
 # What Facebook's errors say (graphapi.GraphSession translates Meta's answers with them).
@@ -59,6 +74,8 @@ class FacebookPublisher:
     """Posts on one Facebook Page with a Page access token."""
 
     platform = "facebook"
+    can_reply = True  # as the Page, with pages_manage_engagement (docs/platforms.md E1)
+    can_edit_caption = True
 
     def __init__(self, settings: Settings, token: str, sleep: Callable[[float], None] = time.sleep):
         self.full_settings = settings
@@ -68,6 +85,7 @@ class FacebookPublisher:
         self.sleep = sleep
         self.now = lambda: datetime.now(UTC)
         self.graph = GraphSession(self.platform, self.settings, token, WORDS, timeout=TIMEOUT)
+        self._post_of: dict[str, str] = {}  # comment id -> the post it is on, as listed in this run
 
     # -- the Publisher interface ------------------------------------------------------------------
 
@@ -165,7 +183,74 @@ class FacebookPublisher:
         server_time = self.graph.server_time
         return None if server_time is None else (self.now() - server_time).total_seconds()
 
+    # -- the Engagement interface (docs/platforms.md E1) ---------------------------------------------
+
+    def comments(self, post_id: str) -> list[Comment]:
+        """Every comment on the post, replies included (filter=stream), newest first, each once, every page read."""
+        def page(after: str | None) -> dict:
+            return self._read(post_id, "comments", "pages_read_engagement", fields=COMMENT_FIELDS, filter="stream",
+                              order="reverse_chronological", limit=COMMENTS_PER_PAGE, **({"after": after} if after else {}))
+        found = [self._comment(item, post_id) for item in every_item(page)]
+        self._post_of.update((comment.remote_id, post_id) for comment in found)
+        return found
+
+    def replies(self, comment_id: str) -> list[Comment]:
+        """The replies under one comment, every page read. Their post_id is the post's when comments() listed the
+        comment in this run, else empty (a comment's id does not say which post it is on)."""
+        def page(after: str | None) -> dict:
+            return self._read(comment_id, "comments", "pages_read_engagement", fields=COMMENT_FIELDS,
+                              limit=COMMENTS_PER_PAGE, **({"after": after} if after else {}))
+        post_id = self._post_of.get(comment_id, "")
+        return [self._comment(item, post_id, parent=comment_id) for item in every_item(page)]
+
+    def reply(self, comment_id: str, text: str) -> str:
+        """Reply as the Page (POST /{comment-id}/comments). Sent once: a lost answer is an UnknownOutcomeError, and the
+        caller looks through replies() before anything is sent again."""
+        ask = needing(self.graph, "pages_manage_engagement", PAGE_TOKEN_HELP,
+                      lambda: self.graph.post(comment_id, "comments", message=text))
+        answer = self._request(ask, creates=True)
+        if not answer.get("id"):
+            raise UnknownOutcomeError(_("Facebook answered the reply without its id; it may have gone through"))
+        return str(answer["id"])
+
+    def counts(self, post_id: str) -> Counts:
+        """Reactions, comments and shares on the post, in one request (no shares given means none)."""
+        node = self._read(post_id, "", "pages_read_engagement", fields=COUNT_FIELDS)
+        shares = node.get("shares")  # left out when there are none (docs/platforms.md E1)
+        return Counts(platform=self.platform, post_id=post_id, at=self.now(), reactions=_total(node.get("reactions")),
+                      comments=_total(node.get("comments")), shares=0 if shares is None else _count(mapping(shares).get("count")))
+
+    def caption(self, post_id: str) -> str:
+        """The post's text as it is now."""
+        return str(self._read(post_id, "", "pages_read_engagement", fields="message").get("message") or "")
+
+    def edit_caption(self, post_id: str, text: str) -> None:
+        """Replace the post's text (POST /{post-id} with message; a photo post is edited on its post id too).
+
+        Not sent again blindly: a lost answer is an UnknownOutcomeError, and the caller reads the caption first.
+        """
+        ask = needing(self.graph, "pages_manage_posts", PAGE_TOKEN_HELP, lambda: self.graph.update(post_id, message=text))
+        if self._request(ask, creates=True).get("success") is not True:
+            raise UnknownOutcomeError(_("Facebook did not confirm the change of the post's text; look at the post before "
+                                        "changing it again"))
+
     # -- helpers ----------------------------------------------------------------------------------
+
+    def _read(self, node: str, edge: str, permission: str, **args: Any) -> dict:
+        """GET /{node}/{edge} (or the node itself), retried on passing faults; a missing `permission` is named."""
+        path = f"{node}/{edge}" if edge else node
+        ask = needing(self.graph, permission, PAGE_TOKEN_HELP, lambda: self.graph.get(path, **args))
+        return with_retries(partial(self._request, ask, creates=False), self.sleep)
+
+    def _comment(self, item: dict[str, Any], post_id: str, parent: str | None = None) -> Comment:
+        """One listed comment; `from` is there only for people who allowed it (docs/platforms.md E1)."""
+        author, above = mapping(item.get("from")), mapping(item.get("parent"))
+        created = graph_time(item.get("created_time"))
+        return Comment(platform=self.platform, remote_id=str(item["id"]), post_id=post_id,
+                       author=str(author.get("name") or ""), text=str(item.get("message") or ""),
+                       created_at=created.astimezone(UTC) if created else self.now(),
+                       parent_id=str(above["id"]) if above.get("id") else parent,
+                       ours=str(author.get("id") or "") == self.page_id)
 
     def _read_finding(self) -> tuple[bool, str]:
         """Reading the Page's latest post is what a Page token can show of its own permissions."""
@@ -283,3 +368,13 @@ class FacebookPublisher:
 
     def _words(self, template: str, error: object) -> str:
         return self.graph.redacted(template, error)
+
+
+def _count(value: object) -> int | None:
+    """A count as Graph gives it (a number), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _total(edge: object) -> int | None:
+    """`summary.total_count` of an edge asked with .summary(total_count), else None: Facebook gave no such count."""
+    return _count(mapping(mapping(edge).get("summary")).get("total_count"))

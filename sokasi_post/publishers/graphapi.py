@@ -32,7 +32,7 @@ from sokasi_post.errors import (
     TransientError,
     UnknownOutcomeError,
 )
-from sokasi_post.i18n import _
+from sokasi_post.i18n import N_, _
 from sokasi_post.platforms import label_of
 from sokasi_post.publishers import TIMEOUT, connect_failure, redact, unreachable
 
@@ -103,6 +103,56 @@ class Refused(Exception):
         self.subcode = refusal.subcode
 
 
+# Said after Meta's words when a call needs a permission the token lacks (codes 3, 10, 200-299; docs/platforms.md F5).
+LACKS_PERMISSION = N_(" — the token in {variable} lacks the permission {permission}, which this needs: make a new Page "
+                      "token with {permission} ticked ({help})")
+
+# A paged listing is followed this far at most (e.g. 20 pages of 50 comments): a cursor that never ends stops here.
+MAX_PAGES = 20
+
+
+def needing(graph: GraphSession, permission: str, help: str, call: Callable[[], Any]) -> Callable[[], Any]:
+    """`call`, with Meta's "no permission" answer raised as an AuthError naming `permission`, the one this call needs,
+    and where to read how to get it (`help`, a message id), instead of the general words about posting."""
+    def run() -> Any:
+        try:
+            return call()
+        except GraphRefusal as refusal:
+            if refusal.code not in PERMISSION_CODES:
+                raise
+            raise AuthError(graph.said(refusal) + _(LACKS_PERMISSION).format(
+                variable=graph.variable, permission=permission, help=_(help))) from None
+    return run
+
+
+def every_item(read: Callable[[str | None], dict], pages: int = MAX_PAGES) -> list[dict[str, Any]]:
+    """The items of a paged Graph listing, each once (by id), newest pages included: `read(after)` fetches one page
+    (`after` None: the first); `paging.cursors.after` is followed while `paging.next` says there is more, up to `pages`
+    pages. A page that repeats a cursor ends it, so a listing can never loop."""
+    items: dict[str, dict[str, Any]] = {}
+    after: str | None = None
+    seen: set[str] = set()
+    for _page in range(pages):
+        reply = read(after)
+        data = reply.get("data")
+        for item in data if isinstance(data, list) else []:
+            if isinstance(item, dict) and item.get("id") is not None:
+                items.setdefault(str(item["id"]), item)
+        paging = mapping(reply.get("paging"))
+        after = mapping(paging.get("cursors")).get("after") if paging.get("next") else None
+        if not data or not after or after in seen:
+            break
+        seen.add(after)
+    else:
+        log.warning("a listing has more than %d pages; the rest was not read", pages)
+    return list(items.values())
+
+
+def mapping(value: object) -> dict[str, Any]:
+    """`value` when it is a JSON object, else an empty one (a reply missing a part is read as far as it goes)."""
+    return value if isinstance(value, dict) else {}
+
+
 def refusing(call: Callable[[], Any]) -> Callable[[], Any]:
     """`call`, with Meta's error answer raised as Refused (for doctor's findings) instead of a PublishError."""
     def run() -> Any:
@@ -151,6 +201,11 @@ class GraphSession:
         """POST /{parent}/{edge} with form fields (the token goes in the body, F6)."""
         with _answers():
             return self.api.put_object(parent, edge, **fields)
+
+    def update(self, node: str, **fields: Any) -> Any:
+        """POST /{node} with form fields: changes the node itself (e.g. a post's message, docs/platforms.md E1)."""
+        with _answers():
+            return self.api.request(f"{self.api.version}/{node}", post_args=fields, method="POST")
 
     def put_photo(self, image: IO[bytes], album_path: str, **fields: Any) -> Any:
         """POST /{album_path} with the file as multipart `source` (F6)."""

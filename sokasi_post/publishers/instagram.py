@@ -42,7 +42,7 @@ from sokasi_post.errors import (
     UnreachableError,
 )
 from sokasi_post.i18n import N_, _, format_date
-from sokasi_post.models import PlannedPost, PreparedPhoto, Receipt
+from sokasi_post.models import Comment, Counts, PlannedPost, PreparedPhoto, Receipt
 from sokasi_post.places import SavedPlace, confirm_line, load_place, save_place
 from sokasi_post.platforms import rules_for
 from sokasi_post.publishers import (
@@ -58,6 +58,7 @@ from sokasi_post.publishers import (
     same_text,
     session_secrets,
     unreachable,
+    with_retries,
 )
 from sokasi_post.redaction import remember
 
@@ -89,6 +90,10 @@ class UnansweredPostError(ig.ClientError):
     and sends the same request again (docs/platforms.md I4), which for media/configure can post twice.
     """
 
+
+# The comments read on one post, at most: a bounded read, as a person scrolling would (docs/platforms.md E3, E4).
+COMMENTS_AT_MOST = 100
+NO_REPLY = N_("no automated replies through the private API: paste it in the Instagram app")
 
 _NO_ANSWER = (ig.ClientConnectionError, ig.ClientRequestTimeout, ig.ClientIncompleteReadError, ig.ClientJSONDecodeError,
               UnansweredPostError)
@@ -153,6 +158,8 @@ class InstagramPublisher:
     """Posts on one Instagram account, reusing the session saved by `sokasi-post login instagram`."""
 
     platform = "instagram"
+    can_reply = False  # no automated comment writes through the private API (docs/platforms.md E3, I2)
+    can_edit_caption = True  # media_edit (docs/platforms.md E3)
 
     def __init__(self, settings: Settings, sleep: Callable[[float], None] = time.sleep,
                  client_factory: Callable[[], Client] | None = None):
@@ -163,6 +170,7 @@ class InstagramPublisher:
         self._client: Client | None = None
         self._posted_this_run = 0
         self._warned_no_place = False
+        self._listed: dict[str, list[Comment]] = {}  # media id -> its comments as read in this run
 
     @property
     def client(self) -> Client:
@@ -283,6 +291,89 @@ class InstagramPublisher:
                     "post and send it again with --repost").format(when=format_date(taken.astimezone(self.all_settings.timezone)))
         log.warning("%s: %s", post.product.slug, problem)
         return self._receipt(media, taken, problem)
+
+    # -- the Engagement interface: reads, and the caption edit (docs/platforms.md E3) -------------------------------
+
+    def comments(self, post_id: str) -> list[Comment]:
+        """The post's comments as media_comments gives them (replies carry their parent's id), at most
+        COMMENTS_AT_MOST, each once. A read only: nothing is written through the private API."""
+        client = self.client
+        listed = self._read(lambda: client.media_comments(post_id, amount=COMMENTS_AT_MOST))
+        own = str(client.user_id or "")
+        found: dict[str, Comment] = {}
+        for item in listed:
+            user = item.user
+            created = item.created_at_utc if item.created_at_utc.tzinfo else item.created_at_utc.replace(tzinfo=UTC)
+            found.setdefault(str(item.pk), Comment(
+                platform=self.platform, remote_id=str(item.pk), post_id=post_id, author=str(user.username or ""),
+                text=item.text or "", created_at=created.astimezone(UTC),
+                parent_id=str(item.replied_to_comment_id) if item.replied_to_comment_id else None,
+                ours=str(user.pk) == own or (user.username or "").lower() == (self.settings.username or "").lower()))
+        self._listed[post_id] = list(found.values())
+        return self._listed[post_id]
+
+    def replies(self, comment_id: str) -> list[Comment]:
+        """The replies under one comment, from the post's comments read in this run (each post is read once a run,
+        docs/platforms.md E4). A comment not read in this run cannot be looked up: its id does not name its post."""
+        for listed in self._listed.values():
+            if any(comment.remote_id == comment_id for comment in listed):
+                return [comment for comment in listed if comment.parent_id == comment_id]
+        raise RejectedError(_("the comment {id} was not among the comments read in this run; read its post's comments "
+                              "first").format(id=comment_id))
+
+    def reply(self, comment_id: str, text: str) -> str:
+        """Refused: no comment is written through the private API (anti-abuse risk, docs/platforms.md I2, E3)."""
+        raise RejectedError(_(NO_REPLY))
+
+    def counts(self, post_id: str) -> Counts:
+        """Likes and comments on the post, from its media info (likes None when the account hides them)."""
+        media = self._media(post_id)
+        hidden = bool(getattr(media, "like_and_view_counts_disabled", False))
+        return Counts(platform=self.platform, post_id=post_id, at=datetime.now(UTC),
+                      likes=None if hidden else media.like_count, comments=media.comment_count)
+
+    def caption(self, post_id: str) -> str:
+        """The post's caption as it is now."""
+        return self._media(post_id).caption_text or ""
+
+    def edit_caption(self, post_id: str, text: str) -> None:
+        """Replace the caption through media_edit (POST media/{id}/edit_media/), keeping the post's location.
+
+        A write through the private API, paced like a post, never retried: an answer lost on the way is an
+        UnknownOutcomeError, and the caller reads the caption before editing again (an edit is idempotent by nature).
+        """
+        media = self._media(post_id)
+        client = self.client
+        # media_edit reads the media again from instagrapi's cache, and without a cached copy falls back to the public
+        # web API on any failure: give it the copy just read.
+        client._medias_cache[client.media_pk(post_id)] = media
+        # Without a location instagrapi sends "{}"; the post's own is sent back so that an edit does not drop it.
+        location = media.location if media.location is not None and media.location.external_id else None
+        if self._posted_this_run:
+            low, high = self.settings.pause_seconds
+            self.sleep(random.uniform(low, high))
+        try:
+            answer = self._call(lambda: client.media_edit(post_id, text, location=location), creates=False)
+        except UnreachableError:
+            raise  # no byte left: nothing was changed
+        except TransientError as doubt:  # no answer, a cut-off or unreadable one, a server error: it may have changed
+            raise UnknownOutcomeError(_("no clear answer from Instagram to the caption change ({error}); look at the post "
+                                        "before changing it again").format(error=doubt)) from None
+        finally:
+            self._posted_this_run += 1
+        if not isinstance(answer, dict) or answer.get("status") != "ok":
+            raise UnknownOutcomeError(_("Instagram did not confirm the caption change; look at the post before changing "
+                                        "it again"))
+
+    def _media(self, post_id: str) -> Any:
+        """The post's media info, asked of the private API itself (media_info_v1): instagrapi's media_info would hide
+        an anti-abuse answer behind its public web fallback, and answer from its cache."""
+        client = self.client
+        return self._read(lambda: client.media_info_v1(client.media_pk(post_id)))
+
+    def _read(self, call: Callable[[], Any]) -> Any:
+        """A read, retried on passing faults; an anti-abuse answer is a ThrottledError with its cool-down (I2)."""
+        return with_retries(lambda: self._call(call, creates=False), self.sleep)
 
     def _receipt(self, media: Any, taken: datetime, problem: str | None = None) -> Receipt:
         return Receipt(platform=self.platform, remote_id=str(media.id), via="instagrapi",

@@ -31,11 +31,20 @@ from sokasi_post.errors import (
     UnreachableError,
 )
 from sokasi_post.i18n import N_, _, format_date
-from sokasi_post.models import PlannedPost, Receipt
+from sokasi_post.models import Comment, Counts, PlannedPost, Receipt
 from sokasi_post.places import load_place
 from sokasi_post.platforms import rules_for
 from sokasi_post.publishers import CLOCK_MARGIN, Checkpoint, redact, same_text, with_retries
-from sokasi_post.publishers.graphapi import GraphRefusal, GraphSession, GraphWords, Refused, graph_time, refusing
+from sokasi_post.publishers.graphapi import (
+    GraphRefusal,
+    GraphSession,
+    GraphWords,
+    Refused,
+    every_item,
+    graph_time,
+    needing,
+    refusing,
+)
 from sokasi_post.publishers.photohost import PUBLISH_SITE, PhotoHost, make_photo_host
 
 log = logging.getLogger(__name__)
@@ -54,6 +63,13 @@ STATUS_PAUSES = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 30.0, 30.0)
 USABLE = ("IN_PROGRESS", "FINISHED")  # a saved container in these states can still be published
 FIND_AT_MOST = 50  # the account's latest media looked through for a post in doubt (docs/platforms.md G5)
 FIND_FIELDS = "id,caption,timestamp,permalink,media_type,children{id}"
+# The comments on a media with their replies, and the replies under one comment (docs/platforms.md E2).
+COMMENT_FIELDS = "id,text,timestamp,username,from{id,username},replies{id,text,timestamp,username}"
+REPLY_FIELDS = "id,text,timestamp,username,from{id,username}"
+COMMENTS_PER_PAGE = 50
+COMMENTS_PERMISSION = "instagram_manage_comments"
+NO_CAPTION_EDIT = N_("Instagram's official API cannot change the caption of a published post: change it by hand in the "
+                     "Instagram app")
 
 WORDS = GraphWords(
     said=N_("Instagram said: {error}"),
@@ -106,6 +122,8 @@ class InstagramGraphPublisher:
     """Posts on one Instagram professional account linked to the Facebook Page, through Meta's official API."""
 
     platform = "instagram"
+    can_reply = True  # POST /{ig-comment-id}/replies, with instagram_manage_comments (docs/platforms.md E2)
+    can_edit_caption = False  # the official API cannot edit a published caption (docs/platforms.md E2)
 
     def __init__(self, settings: Settings, token: str, sleep: Callable[[float], None] = time.sleep,
                  host: PhotoHost | None = None):
@@ -120,6 +138,7 @@ class InstagramGraphPublisher:
         self.host = host or make_photo_host(settings, self.graph, sleep)
         self._alt_refused = False  # once Meta refuses alt_text, this run stops sending it (feature detection)
         self._warned_no_place = False
+        self._post_of: dict[str, str] = {}  # comment id -> the media it is on, as listed in this run
 
     # -- the Publisher interface ------------------------------------------------------------------
 
@@ -235,6 +254,76 @@ class InstagramGraphPublisher:
         """Seconds this computer's clock is ahead of Meta's (negative: behind), after any request; else None."""
         server_time = self.graph.server_time
         return None if server_time is None else (self.now() - server_time).total_seconds()
+
+    # -- the Engagement interface (docs/platforms.md E2) ---------------------------------------------------------
+
+    def comments(self, media_id: str) -> list[Comment]:
+        """Every comment on the media and every reply under them, flattened (a reply carries its parent's id), each
+        once, every page read."""
+        def page(after: str | None) -> dict:
+            return self._read_needing(f"{media_id}/comments", fields=COMMENT_FIELDS, limit=COMMENTS_PER_PAGE,
+                                      **({"after": after} if after else {}))
+        found: list[Comment] = []
+        for item in every_item(page):
+            found.append(self._comment(item, media_id))
+            nested = _mapping(item.get("replies"))
+            if _mapping(nested.get("paging")).get("next"):  # more replies than came nested: list them all
+                found.extend(self.replies(str(item["id"]), media_id))
+            else:
+                found.extend(self._comment(reply, media_id, parent=str(item["id"]))
+                             for reply in nested.get("data") or [] if isinstance(reply, dict) and reply.get("id"))
+        unique = list({comment.remote_id: comment for comment in reversed(found)}.values())[::-1]
+        self._post_of.update((comment.remote_id, media_id) for comment in unique)
+        return unique
+
+    def replies(self, comment_id: str, media_id: str | None = None) -> list[Comment]:
+        """The replies under one comment (GET /{ig-comment-id}/replies), every page read. Their post_id is the media's
+        when comments() listed the comment in this run, else empty (a comment's id does not say which media)."""
+        def page(after: str | None) -> dict:
+            return self._read_needing(f"{comment_id}/replies", fields=REPLY_FIELDS, limit=COMMENTS_PER_PAGE,
+                                      **({"after": after} if after else {}))
+        on = media_id or self._post_of.get(comment_id, "")
+        return [self._comment(item, on, parent=comment_id) for item in every_item(page)]
+
+    def reply(self, comment_id: str, text: str) -> str:
+        """Reply as the account (POST /{ig-comment-id}/replies). Sent once: a lost answer is an UnknownOutcomeError,
+        and the caller looks through replies() before anything is sent again."""
+        ask = needing(self.graph, COMMENTS_PERMISSION, GRAPH_HELP,
+                      lambda: self.graph.post(comment_id, "replies", message=text))
+        answer = self.graph.request(ask, creates=True)
+        if not answer.get("id"):
+            raise UnknownOutcomeError(_("Instagram answered the reply without its id; it may have gone through"))
+        return str(answer["id"])
+
+    def counts(self, media_id: str) -> Counts:
+        """Likes and comments on the media (a count Instagram leaves out is None: likes may be hidden)."""
+        node = self._read(media_id, fields="like_count,comments_count")
+        return Counts(platform=self.platform, post_id=media_id, at=self.now(), likes=_count(node.get("like_count")),
+                      comments=_count(node.get("comments_count")))
+
+    def caption(self, media_id: str) -> str:
+        """The media's caption as it is now."""
+        return str(self._read(media_id, fields="caption").get("caption") or "")
+
+    def edit_caption(self, media_id: str, text: str) -> None:
+        """Refused: a published media's caption cannot be changed through the official API (docs/platforms.md E2)."""
+        raise RejectedError(_(NO_CAPTION_EDIT))
+
+    def _comment(self, item: dict[str, Any], media_id: str, parent: str | None = None) -> Comment:
+        """One listed comment or reply; ours when the account wrote it (its id, or its username: nested replies carry
+        only that)."""
+        author = _mapping(item.get("from"))
+        username = str(item.get("username") or author.get("username") or "")
+        own = (self.settings.username or "").lstrip("@").lower()
+        created = graph_time(item.get("timestamp"))
+        return Comment(platform=self.platform, remote_id=str(item["id"]), post_id=media_id, author=username,
+                       text=str(item.get("text") or ""), created_at=created.astimezone(UTC) if created else self.now(),
+                       parent_id=parent, ours=str(author.get("id") or "") == self.user_id or bool(own and username.lower() == own))
+
+    def _read_needing(self, path: str, **args: Any) -> dict:
+        """GET of comments, retried on passing faults; without instagram_manage_comments, an AuthError naming it."""
+        ask = needing(self.graph, COMMENTS_PERMISSION, GRAPH_HELP, lambda: self.graph.get(path, **args))
+        return with_retries(partial(self.graph.request, ask, creates=False), self.sleep)
 
     # -- the account --------------------------------------------------------------------------------------------
 
@@ -600,6 +689,11 @@ def _photo_count(item: dict[str, Any]) -> int:
     if item.get("media_type") == "CAROUSEL_ALBUM" and isinstance(children, dict):
         return len(children.get("data") or [])
     return 1
+
+
+def _count(value: object) -> int | None:
+    """A count as Graph gives it (a number), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _mapping(value: object) -> dict[str, Any]:
