@@ -50,6 +50,46 @@ There is one Instagram account, so "a child of another account" cannot arise. A 
 is dropped silently once published (docs/platforms.md I1: the worst case; no source says what the official API does).
 The Page-photo host (docs/platforms.md G6): a Photo's `images` field points at `{graph.url}/cdn/<photo-id>.jpg`,
 served without a token as image/jpeg (the uploaded bytes: Facebook's re-encoding is not modelled).
+
+Engagement (docs/platforms.md E1, E2): comments, replies, counts and edits, on both accounts.
+- Facebook: `graph.add_comment(post_id, message, ...)` seeds a comment (or a reply, `parent_id`) on a post or a photo;
+  `graph.set_reactions(post_id, n)`, `graph.set_shares(post_id, n)`; `graph.comments` (every comment, oldest first);
+  `graph.edits` (each accepted change of a post's text or a media's comment_enabled). `GET /{post-id}/comments` with
+  `fields`, `filter=toplevel` (the default: no replies) or `stream` (replies too), `order=chronological` (default) or
+  `reverse_chronological`, `limit` (default 25) and real cursor paging (`paging.cursors.after`, `paging.next` as a
+  full URL carrying the token); `GET /{comment-id}` and `GET /{comment-id}/comments` (its replies); `POST
+  /{comment-id}/comments` (and `POST /{post-id}/comments`) with `message`, written as the Page, needing a Page token
+  with pages_manage_engagement - `FakeGraph(engagement_scopes=True)` gives the Page token that permission, off by
+  default; without it: 200 "(#200) Requires pages_manage_engagement permission to manage the object", HTTP 403.
+  The post fields `reactions.summary(total_count).limit(0)`, `comments.summary(total_count).limit(0)` (modifiers
+  `filter`, `order`, `limit`, `summary`) and `shares` (`{"count": n}`, absent when 0). `POST /{post-id}` with
+  `message` (the Page token with pages_manage_posts, as for publishing) -> `{"success": true}`.
+- Instagram: `graph.add_ig_comment(media_id, text, ...)`, `graph.set_ig_likes(media_id, n)`, `graph.ig_comments`.
+  `GET /{ig-media-id}/comments` (top-level comments, newest first, each reply nested under `replies`; cursor paging),
+  `GET /{ig-comment-id}`, `GET /{ig-comment-id}/replies`, `POST /{ig-comment-id}/replies` (and `POST
+  /{ig-media-id}/comments`) with `message`, needing instagram_manage_comments besides the read permissions -
+  `FakeGraph(ig_comment_scopes=True)` gives it to the Page token, off by default; without it: 10, HTTP 403. The media
+  fields `like_count` and `comments_count` (replies included, as the IG Media reference says). `POST /{ig-media-id}`
+  takes `comment_enabled` only.
+What the fake refuses there, with Meta's codes:
+- a Facebook comment read with a Page token lacking pages_read_engagement, or the app token: 10; with another Page's
+  token: 100/33; a USER token reads an empty list (the Object Comments reference: some nodes' /comments "returns empty
+  data if you read it with a User access token" - the fake counts the Page's posts and photos among them, the strict
+  reading);
+- `filter` other than toplevel/stream, `order` other than chronological/reverse_chronological, a `limit` that is not a
+  number from 0, a cursor the fake did not give: 100; a reply without `message`: 100;
+- a reply to a reply: Meta documents for Instagram that "replies to a reply will be added to the top-level comment";
+  for Facebook its behaviour is not documented, and the fake does the same there (the stricter case for a reconcile
+  that lists the replies of the comment it answered). Seeded replies are attached the same way;
+- a post text edit with any parameter besides `message` (the fake models no other), or an empty text on a post
+  without photos: 100; a caption or message sent to a photo id (`POST /{photo-id}`): the generic "Unsupported post
+  request" (100/33), as the Photo reference says of updating "You can't perform this operation on this endpoint": a
+  photo post's text is edited on its post id. A post with exactly one photo shares its comments, reactions and shares
+  with that photo (the same object seen through two ids), as a single-photo post does on Facebook;
+- Instagram comments read without instagram_manage_comments: 10; a reply to a hidden comment (documented: "You cannot
+  reply to hidden comments") or on a media whose comments are disabled: 100 (the wording is the fake's);
+- `POST /{ig-media-id}` with `caption`: the generic "Unsupported post request" (100/33): a published caption cannot be
+  changed through the official API (docs/platforms.md E2); with neither caption nor comment_enabled: 100.
 """
 
 from __future__ import annotations
@@ -120,6 +160,15 @@ IG_STATUS_TEXT = {
 }
 IG_PROCESSING_ERROR = "Error: Media upload has failed with error code 2207001"
 HTML_PAGE = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
+# Engagement (docs/platforms.md E1, E2): replying as the Page, and Instagram's comment moderation.
+ENGAGEMENT_SCOPES = ["pages_manage_engagement"]  # FakeGraph(engagement_scopes=True) adds it to the Page token
+ENGAGEMENT_PERMISSION_MESSAGE = "(#200) Requires pages_manage_engagement permission to manage the object"
+IG_COMMENT_SCOPES = ["instagram_manage_comments"]  # FakeGraph(ig_comment_scopes=True) adds it to the Page token
+IG_COMMENT_READ_SCOPES = IG_READ_SCOPES | {"instagram_manage_comments"}  # GET comments, replies, a comment
+IG_COMMENT_WRITE_SCOPES = IG_COMMENT_READ_SCOPES | {"pages_show_list"}  # replies (the IG Comment Replies reference)
+COMMENT_PAGE_SIZE = 25  # the `limit` of a comments list (and of a nested edge) when none is given
+COMMENT_FIELDS = ["created_time", "from", "message"]  # a Facebook comment's fields when `fields` is not given
+IG_COMMENT_FIELDS = ["timestamp", "text"]  # an Instagram comment's, as in Meta's sample answers
 
 
 @dataclass
@@ -212,10 +261,53 @@ class IgMedia:
     alt_texts: list[str | None]
     location_id: str | None
     children: list[str] = field(default_factory=list)
+    comment_enabled: bool = True  # POST /{ig-media-id} with comment_enabled=false turns comments off
 
     @property
     def permalink(self) -> str:
         return f"https://www.instagram.com/p/{self.shortcode}/"
+
+
+@dataclass
+class FbComment:
+    """A comment on a Facebook post or photo. `object_id` is what it is on (a single-photo post's photo id);
+    `author` is `{"id", "name"}`, or None when Facebook leaves `from` out (a person who did not allow it);
+    `parent_id` is the top-level comment a reply is under (None for a top-level comment)."""
+
+    id: str
+    object_id: str
+    message: str
+    author: dict | None
+    created_time: int
+    parent_id: str | None = None
+    seq: int = 0
+
+
+@dataclass
+class IgComment:
+    """A comment on an Instagram media; `parent_id` is the top-level comment a reply is under."""
+
+    id: str
+    media_id: str
+    text: str
+    username: str
+    user_id: str
+    timestamp: int
+    parent_id: str | None = None
+    hidden: bool = False
+    seq: int = 0
+
+
+@dataclass
+class Edit:
+    """One accepted change: `field` ("message" of a Facebook post, "comment_enabled" of an IG media) went from
+    `before` to `after` at `at` (on `graph.clock`)."""
+
+    object_id: str
+    field: str
+    before: object
+    after: object
+    at: int
 
 
 @dataclass
@@ -283,7 +375,74 @@ def _fields(query: dict[str, str], default: list[str]) -> list[str]:
     raw = query.get("fields") or ",".join(default)
     while re.search(r"\{[^{}]*\}", raw):
         raw = re.sub(r"\{[^{}]*\}", "", raw)
+    raw = re.sub(r"\([^()]*\)", "", raw)  # modifiers' arguments, e.g. summary(total_count,can_comment)
     return [re.sub(r"\..*$", "", f).strip() for f in raw.split(",") if f.strip()]
+
+
+def _split_top(raw: str) -> list[str]:
+    """`a,b{c,d},e.summary(x,y)` -> ["a", "b{c,d}", "e.summary(x,y)"]: commas inside {} or () do not split."""
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(raw):
+        depth += 1 if char in "{(" else -1 if char in "})" else 0
+        if char == "," and depth == 0:
+            parts.append(raw[start:index])
+            start = index + 1
+    parts.append(raw[start:])
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _modifiers(query: dict[str, str], name: str) -> dict[str, str]:
+    """The modifiers of `name` in `fields`: `comments.summary(total_count).limit(0)` -> {"summary": "total_count",
+    "limit": "0"}; {} when it has none or is not asked for."""
+    for piece in _split_top(query.get("fields") or ""):
+        while re.search(r"\{[^{}]*\}", piece):
+            piece = re.sub(r"\{[^{}]*\}", "", piece)
+        head = re.match(r"\s*(\w+)", piece)
+        if head and head.group(1) == name:
+            return dict(re.findall(r"\.(\w+)\(([^()]*)\)", piece))
+    return {}
+
+
+def _edge_query(query: dict[str, str], name: str) -> dict[str, str]:
+    """The selection inside `name{...}` of `fields` (nested braces kept) as a query of its own, or {}."""
+    for piece in _split_top(query.get("fields") or ""):
+        head = re.match(r"\s*(\w+)", piece)
+        start = piece.find("{")
+        if not head or head.group(1) != name or start < 0:
+            continue
+        depth = 0
+        for index in range(start, len(piece)):
+            depth += 1 if piece[index] == "{" else -1 if piece[index] == "}" else 0
+            if depth == 0:
+                return {"fields": piece[start + 1:index]}
+    return {}
+
+
+def _select(kind: str, value: dict, subfields: list[str]) -> dict:
+    """The `subfields` of a nested object (`from{id}`); an unknown one is Meta's nonexisting-field error."""
+    for name in subfields:
+        if name not in value:
+            raise GraphError(400, 100, f"(#100) Tried accessing nonexisting field ({name}) on node type ({kind})")
+    return {name: value[name] for name in subfields if value[name] is not None}
+
+
+def _item_cursor(kind: str, item_id: str) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{item_id}".encode()).decode().rstrip("=")
+
+
+def _item_uncursor(kind: str, cursor: str) -> str | None:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return text.removeprefix(f"{kind}:") if text.startswith(f"{kind}:") else None
+
+
+def _seconds(when: float | datetime | None, clock) -> int:
+    """Unix seconds from a number, an aware datetime, or None (now, on `clock`)."""
+    if when is None:
+        return int(clock())
+    return int(when.timestamp()) if isinstance(when, datetime) else int(when)
 
 
 def _subfields(query: dict[str, str], name: str, default: list[str]) -> list[str]:
@@ -383,11 +542,13 @@ class FakeGraph:
     """A fake Graph API for one Page. Use as a context manager or call start()/stop(). Thread-safe."""
 
     def __init__(self, page_id: str = "111222333444555", page_name: str = "Sokasi Tigawasa", version: str = "v25.0",
-                 ig_scopes: bool = False):
+                 ig_scopes: bool = False, engagement_scopes: bool = False, ig_comment_scopes: bool = False):
         """`version` is the one the client should use; other versions are answered too, and visible in `Call.version`.
 
         `ig_scopes=True` gives the Page token instagram_basic and instagram_content_publish too (IG_SCOPES). Off by
-        default: the Facebook side's tests read the token's exact permissions from debug_token.
+        default: the Facebook side's tests read the token's exact permissions from debug_token. Likewise
+        `engagement_scopes=True` adds pages_manage_engagement (replying as the Page, ENGAGEMENT_SCOPES) and
+        `ig_comment_scopes=True` adds instagram_manage_comments (IG_COMMENT_SCOPES).
         """
         self.page_id, self.page_name, self.version = page_id, page_name, version
         self.oldest_version = "v21.0"  # a path with an older version (or none) is served as this one, silently
@@ -423,7 +584,20 @@ class FakeGraph:
         self._ig_children: dict[str, tuple[str, int]] = {}  # child media id -> (album id, index)
         self._ig_failing = 0
         self._ig_ids = itertools.count(17_890_000_000_000_001)
-        self.add_token(self.page_token, scopes=PAGE_SCOPES + IG_SCOPES if ig_scopes else None)
+        # Engagement (docs/platforms.md E1, E2).
+        self._comments: dict[str, FbComment] = {}
+        self._ig_comments: dict[str, IgComment] = {}
+        self._reactions: dict[str, int] = {}  # by the object the counts are on (see _target)
+        self._shares: dict[str, int] = {}
+        self._ig_likes: dict[str, int] = {}
+        self._edits: list[Edit] = []
+        self._people: dict[str, str] = {}  # a commenter's name (or IG username) -> the id the fake gave them
+        self._comment_ids = itertools.count(2_000_000_000_000_001)
+        self._person_ids = itertools.count(3_000_000_000_000_001)
+        self._seq = itertools.count(1)  # creation order, which breaks ties between equal timestamps
+        extra = (IG_SCOPES if ig_scopes else []) + (ENGAGEMENT_SCOPES if engagement_scopes else []) + (
+            IG_COMMENT_SCOPES if ig_comment_scopes else [])
+        self.add_token(self.page_token, scopes=PAGE_SCOPES + extra if extra else None)
         self.add_token(self.user_token, kind="USER", app_role=True)  # the admin made the app: a role on it
 
     # -- lifecycle and setup ---------------------------------------------------------------------------------------
@@ -508,6 +682,85 @@ class FakeGraph:
         """The next `n` containers made end in status ERROR once processed."""
         with self._lock:
             self._ig_failing += n
+
+    # -- engagement: seeding and inspection (docs/platforms.md E1, E2) ------------------------------------------------
+    def add_comment(self, post_id: str, message: str, name: str = "Made Wirawan", from_id: str | None = None,
+                    created_time: float | datetime | None = None, parent_id: str | None = None,
+                    hide_from: bool = False) -> str:
+        """A person's comment on a post or photo (a reply when `parent_id` names a comment on it); returns its id.
+
+        `from_id` defaults to one id per `name`; `hide_from=True` leaves `from` out, as Facebook does for people who
+        did not allow it. `created_time` (unix seconds or an aware datetime) defaults to now on `clock`. A reply to a
+        reply is attached to the top-level comment, as the API's replies are.
+        """
+        with self._lock:
+            target = self._target(post_id)
+            if target is None:
+                raise KeyError(f"no post or photo {post_id!r}")
+            if parent_id is not None and (parent_id not in self._comments or self._comments[parent_id].object_id != target):
+                raise KeyError(f"no comment {parent_id!r} on {post_id!r}")
+            author = None if hide_from else {"id": from_id or self._person(name), "name": name}
+            return self._new_comment(target, message, author, _seconds(created_time, self.clock), parent_id).id
+
+    def set_reactions(self, post_id: str, n: int) -> None:
+        """The post's (or photo's) reactions count."""
+        with self._lock:
+            self._reactions[self._target(post_id) or post_id] = n
+
+    def set_shares(self, post_id: str, n: int) -> None:
+        """The post's shares count (0: Graph leaves `shares` out)."""
+        with self._lock:
+            self._shares[self._target(post_id) or post_id] = n
+
+    @property
+    def comments(self) -> list[FbComment]:
+        """Every Facebook comment and reply (the Page's own too), oldest first."""
+        with self._lock:
+            return sorted(self._comments.values(), key=lambda c: (c.created_time, c.seq))
+
+    @property
+    def edits(self) -> list[Edit]:
+        """Every accepted change of a post's text (and of an IG media's comment_enabled), in order."""
+        with self._lock:
+            return list(self._edits)
+
+    def add_ig_comment(self, media_id: str, text: str, username: str = "made.wirawan", timestamp: float | datetime | None = None,
+                       parent_id: str | None = None, hidden: bool = False) -> str:
+        """A comment on a published Instagram media (a reply when `parent_id` names one of its comments); returns its
+        id. A reply to a reply goes under the top-level comment, as Meta documents. `hidden=True`: hidden by the
+        account (still listed to it, with `hidden: true`; no reply can be made to it)."""
+        with self._lock:
+            if media_id not in self._ig_media:
+                raise KeyError(f"no published Instagram media {media_id!r}")
+            if parent_id is not None and (parent_id not in self._ig_comments or self._ig_comments[parent_id].media_id != media_id):
+                raise KeyError(f"no comment {parent_id!r} on {media_id!r}")
+            user_id = self.ig_user_id if username == self.ig_username else self._person("@" + username)
+            return self._new_ig_comment(media_id, text, username, user_id, _seconds(timestamp, self.clock), parent_id,
+                                        hidden).id
+
+    def add_ig_media(self, caption: str = "", timestamp: float | datetime | None = None) -> str:
+        """Seed a published single-image Instagram media (as if posted earlier, no container flow); returns its id."""
+        buffer = io.BytesIO()
+        Image.new("RGB", (8, 8), (200, 160, 100)).save(buffer, "JPEG")
+        with self._lock:
+            shortcodes = {media.shortcode for media in self._ig_media.values()}
+            while (shortcode := secrets.token_urlsafe(8)) in shortcodes:
+                pass
+            media = IgMedia(str(next(self._ig_ids)), caption, _seconds(timestamp, self.clock), shortcode, "IMAGE", "",
+                            [buffer.getvalue()], [[]], [None], None)
+            self._ig_media[media.id] = media
+            return media.id
+
+    def set_ig_likes(self, media_id: str, n: int) -> None:
+        """The Instagram media's like count."""
+        with self._lock:
+            self._ig_likes[media_id] = n
+
+    @property
+    def ig_comments(self) -> list[IgComment]:
+        """Every Instagram comment and reply (the account's own too), oldest first."""
+        with self._lock:
+            return sorted(self._ig_comments.values(), key=lambda c: (c.timestamp, c.seq))
 
     def public_read(self, post_id: str) -> dict | None:
         """The post as a buyer without a role on the app sees it on Facebook, or None when it is not there for them.
@@ -689,7 +942,8 @@ class FakeGraph:
     def _route(self, call: Call, parts: list[str], who: Token, fetched: tuple[bytes, str] | None = None) -> dict:
         method, edge = call.method, parts[1] if len(parts) == 2 and parts[0] == self.page_id else None
         if self.ig_linked and parts and (parts[0] == self.ig_user_id or parts[0] in self._ig_containers
-                                         or parts[0] in self._ig_media or parts[0] in self._ig_children):
+                                         or parts[0] in self._ig_media or parts[0] in self._ig_children
+                                         or parts[0] in self._ig_comments):
             answer = self._ig_route(call, parts, who, fetched)
             if answer is not None:
                 return answer
@@ -713,6 +967,9 @@ class FakeGraph:
             if who.kind != "PAGE" or who.id != self.page_id:
                 raise GraphError(403, 210, "(#210) A page access token is required to request this resource.")
             return self._listing(call, who, [p for p in self._posts.values() if not p.published and p.scheduled_publish_time])
+        answer = self._engagement_route(call, parts, who)
+        if answer is not None:
+            return answer
         known = len(parts) == 1 and (parts[0] in (self.page_id, self.user_id) or parts[0] in self._photos or parts[0] in self._posts)
         if method == "GET" and known:
             return self._node(parts[0], call.query, who)
@@ -854,12 +1111,14 @@ class FakeGraph:
             kind, default = "Photo", ["created_time"]
             values = {"id": node_id, "created_time": _iso(photo.created_time), "permalink_url": self._permalink(node_id),
                       "alt_text_custom": photo.alt_text, "images": self._photo_images(photo)}
+            values |= self._engagement_fields(node_id, query, who, _fields(query, default), shares=False)
         else:
             post = self._posts[node_id]
             kind, default = "PagePost", ["created_time", "message"]
             values = {"id": post.id, "message": post.message or None, "created_time": _iso(post.created_time),
                       "permalink_url": self._permalink(post.id), "is_published": post.published,
                       "scheduled_publish_time": None if post.published else post.scheduled_publish_time}
+            values |= self._engagement_fields(node_id, query, who, _fields(query, default), shares=True)
         result = {}
         for name in [*_fields(query, default), "id"]:
             if name not in values:
@@ -945,6 +1204,10 @@ class FakeGraph:
                 self._ig_caller(who, IG_READ_SCOPES)
                 return self._ig_limit(call.query)
             return None
+        if node in self._ig_media or node in self._ig_comments:
+            answer = self._ig_engagement_route(call, parts, who)
+            if answer is not None:
+                return answer
         if method != "GET" or len(parts) != 1:
             return None  # no update or delete of containers or media through the API
         self._ig_caller(who, IG_READ_SCOPES)
@@ -1177,7 +1440,9 @@ class FakeGraph:
                                  for child in media.children]}
         values = {"id": media.id, "caption": media.caption or None, "timestamp": _iso(media.timestamp),
                   "permalink": media.permalink, "shortcode": media.shortcode, "media_type": media.media_type,
-                  "media_product_type": "FEED", "like_count": 0, "comments_count": 0, "is_comment_enabled": True,
+                  "media_product_type": "FEED", "like_count": self._ig_likes.get(media.id, 0),
+                  "comments_count": sum(1 for c in self._ig_comments.values() if c.media_id == media.id),
+                  "is_comment_enabled": media.comment_enabled,
                   "username": self.ig_username, "owner": {"id": self.ig_user_id}, "children": children}
         return self._ig_pick("IGMedia", values, query)
 
@@ -1206,3 +1471,339 @@ class FakeGraph:
                 result["paging"]["next"] = (f"{self.url}/{call.version or self.version}/{self.ig_user_id}/media?"
                                             f"{urlencode(params)}")
         return result
+
+    # -- engagement: comments, replies, counts, edits (docs/platforms.md E1, E2; called with the lock held) ----------
+    def _person(self, name: str) -> str:
+        """The one id a commenter (a name, or "@" + an Instagram username) has in the fake."""
+        if name not in self._people:
+            self._people[name] = str(next(self._person_ids))
+        return self._people[name]
+
+    def _target(self, object_id: str) -> str | None:
+        """What a post's comments and counts are on: a post with exactly one photo shares them with that photo."""
+        post = self._posts.get(object_id)
+        if post is not None:
+            return post.photo_ids[0] if len(post.photo_ids) == 1 and post.photo_ids[0] in self._photos else post.id
+        return object_id if object_id in self._photos else None
+
+    def _new_comment(self, target: str, message: str, author: dict | None, created: int, parent_id: str | None) -> FbComment:
+        if parent_id is not None:  # a reply to a reply goes under the top-level comment (the fake's strict choice)
+            parent_id = self._comments[parent_id].parent_id or parent_id
+        comment = FbComment(f"{target.split('_')[-1]}_{next(self._comment_ids)}", target, message, author, created,
+                            parent_id, next(self._seq))
+        self._comments[comment.id] = comment
+        return comment
+
+    def _new_ig_comment(self, media_id: str, text: str, username: str, user_id: str, timestamp: int,
+                        parent_id: str | None, hidden: bool) -> IgComment:
+        if parent_id is not None:  # "replies to a reply will be added to the top-level comment" (IG Comment Replies)
+            parent_id = self._ig_comments[parent_id].parent_id or parent_id
+        comment = IgComment(str(next(self._ig_ids)), media_id, text, username, user_id, timestamp, parent_id, hidden,
+                            next(self._seq))
+        self._ig_comments[comment.id] = comment
+        return comment
+
+    @staticmethod
+    def _ordered(items: list, order: str, newest_first: bool = False) -> list:
+        """Oldest first by time, then by creation; reversed for reverse_chronological."""
+        ordered = sorted(items, key=lambda c: (getattr(c, "created_time", None) or getattr(c, "timestamp", 0), c.seq))
+        return ordered[::-1] if newest_first or order == "reverse_chronological" else ordered
+
+    @staticmethod
+    def _order(raw: str | None) -> str:
+        order = raw or "chronological"
+        if order not in ("chronological", "reverse_chronological"):
+            raise GraphError(400, 100, "(#100) order must be one of the following values: chronological, reverse_chronological")
+        return order
+
+    @staticmethod
+    def _filter(raw: str | None) -> str:
+        chosen = raw or "toplevel"
+        if chosen not in ("toplevel", "stream"):
+            raise GraphError(400, 100, "(#100) filter must be one of the following values: toplevel, stream")
+        return chosen
+
+    @staticmethod
+    def _limit(raw: str | None, default: int = COMMENT_PAGE_SIZE) -> int:
+        try:
+            limit = default if raw in (None, "") else int(raw)
+        except ValueError:
+            limit = -1
+        if limit < 0:
+            raise GraphError(400, 100, "(#100) Param limit must be a non-negative integer")
+        return limit
+
+    @staticmethod
+    def _summary(raw: str | None, values: dict) -> dict | None:
+        """`summary=true` (every summary field), `summary=total_count,...` (those), false or absent (none)."""
+        if raw is None or raw.strip().lower() in ("", "false", "0"):
+            return None
+        if raw.strip().lower() in ("true", "1"):
+            return dict(values)
+        names = [name.strip() for name in raw.split(",") if name.strip()]
+        for name in names:
+            if name not in values:
+                raise GraphError(400, 100, f"(#100) Tried accessing nonexisting field ({name}) on the summary")
+        return {name: values[name] for name in names}
+
+    def _page(self, call: Call, items: list, kind: str, render) -> dict:
+        """One page of `items` by the call's `limit` and `after`/`before` cursors, Graph-shaped: `data`, and `paging`
+        with `cursors` and, when there is more, `next` (and `previous`) as full URLs carrying the token."""
+        limit = self._limit(call.query.get("limit"))
+        ids = [item.id for item in items]
+        start, stop = 0, None
+        for name in ("after", "before"):
+            cursor = call.query.get(name)
+            if cursor is None:
+                continue
+            found = _item_uncursor(kind, cursor)
+            if found not in ids:
+                raise GraphError(400, 100, f"(#100) The {name} cursor is not valid")
+            if name == "after":
+                start = ids.index(found) + 1
+            else:
+                stop = ids.index(found)
+                start = max(0, stop - limit)
+            break
+        page = items[start:start + limit if stop is None else stop]
+        result: dict = {"data": [render(item) for item in page]}
+        if page:
+            paging: dict = {"cursors": {"before": _item_cursor(kind, page[0].id), "after": _item_cursor(kind, page[-1].id)}}
+            kept = {k: v for k, v in call.query.items() if k not in ("after", "before", "access_token", "limit")}
+            if start + len(page) < len(items):
+                paging["next"] = self._page_url(call.path, call.token, kept | {"limit": str(limit),
+                                                                               "after": _item_cursor(kind, page[-1].id)})
+            if start > 0:
+                paging["previous"] = self._page_url(call.path, call.token, kept | {"limit": str(limit),
+                                                                                   "before": _item_cursor(kind, page[0].id)})
+            result["paging"] = paging
+        return result
+
+    def _page_url(self, path: str, token: str | None, params: dict[str, str]) -> str:
+        return f"{self.url}{path}?{urlencode({'access_token': token or '', **params})}"
+
+    def _engagement_route(self, call: Call, parts: list[str], who: Token) -> dict | None:
+        """The Facebook comment endpoints and the post text edit; None: not one of them."""
+        method, node = call.method, (parts or [""])[0]
+        if len(parts) == 2 and parts[1] == "comments" and (node in self._posts or node in self._photos or node in self._comments):
+            if method == "GET":
+                return self._fb_comment_list(call, who, node)
+            if method == "POST":
+                return self._fb_write_comment(call, who, node)
+        if len(parts) == 1 and node in self._comments and method == "GET":
+            if not self._fb_reader(who, node):
+                raise self._unsupported("get", node)
+            return self._fb_comment_node(self._comments[node], call.query)
+        if len(parts) == 1 and node in self._posts and method == "POST":
+            return self._edit_post(call, who, self._posts[node])
+        return None
+
+    def _fb_reader(self, who: Token, node: str) -> bool:
+        """May `who` read the comments on `node`: True; False for a USER token, which reads an empty list."""
+        if who.kind == "APP":
+            raise GraphError(403, 10, READ_PERMISSION_MESSAGE)
+        if who.kind == "PAGE" and who.id != self.page_id:
+            raise self._unsupported("get", node)
+        if who.kind == "PAGE" and "pages_read_engagement" not in who.scopes:
+            raise GraphError(403, 10, READ_PERMISSION_MESSAGE)
+        return who.kind == "PAGE"
+
+    def _fb_comments_on(self, node: str, filter_: str) -> list[FbComment]:
+        """The comments on a post or photo (replies too with filter stream), or the replies under a comment."""
+        if node in self._comments:
+            return [c for c in self._comments.values() if c.parent_id == node]
+        target = self._target(node)
+        return [c for c in self._comments.values() if c.object_id == target and (filter_ == "stream" or c.parent_id is None)]
+
+    def _fb_comment_list(self, call: Call, who: Token, node: str) -> dict:
+        """GET /{post-or-photo-id}/comments and GET /{comment-id}/comments (its replies)."""
+        readable = self._fb_reader(who, node)
+        filter_, order = self._filter(call.query.get("filter")), self._order(call.query.get("order"))
+        items = self._ordered(self._fb_comments_on(node, filter_), order) if readable else []
+        result = self._page(call, items, "comment", lambda comment: self._fb_comment_node(comment, call.query))
+        summary = self._summary(call.query.get("summary"), {"order": order, "total_count": len(items), "can_comment": True})
+        return result | ({"summary": summary} if summary is not None else {})
+
+    def _fb_comment_node(self, comment: FbComment, query: dict[str, str]) -> dict:
+        """A Facebook comment with the requested fields (from{...} and parent{...} narrowed as asked)."""
+        parent = self._comments.get(comment.parent_id or "")
+        page_author = comment.author is not None and comment.author["id"] == self.page_id
+        values = {
+            "id": comment.id, "message": comment.message, "created_time": _iso(comment.created_time),
+            "from": None if comment.author is None else _select("Page" if page_author else "User", comment.author,
+                                                                _subfields(query, "from", ["id", "name"])),
+            "parent": None if parent is None else _select("Comment", {
+                "id": parent.id, "message": parent.message, "created_time": _iso(parent.created_time), "from": parent.author},
+                _subfields(query, "parent", ["created_time", "from", "message", "id"])),
+            "comment_count": sum(1 for c in self._comments.values() if c.parent_id == comment.id),
+            "like_count": 0, "is_hidden": False, "can_comment": comment.parent_id is None,
+            "permalink_url": f"https://www.facebook.com/{self.page_id}/posts/{comment.object_id.split('_')[-1]}"
+                             f"?comment_id={comment.id.split('_')[-1]}",
+        }
+        result = {}
+        for name in [*_fields(query, COMMENT_FIELDS), "id"]:
+            if name not in values:
+                raise GraphError(400, 100, f"(#100) Tried accessing nonexisting field ({name}) on node type (Comment)")
+            if values[name] is not None:
+                result[name] = values[name]
+        return result
+
+    def _fb_write_comment(self, call: Call, who: Token, node: str) -> dict:
+        """POST /{comment-id}/comments (a reply) or /{post-id}/comments, written as the Page."""
+        if who.kind != "PAGE" or who.id != self.page_id or "pages_manage_engagement" not in who.scopes:
+            raise GraphError(403, 200, ENGAGEMENT_PERMISSION_MESSAGE)
+        if "pages_read_engagement" not in who.scopes:
+            raise GraphError(403, 10, READ_PERMISSION_MESSAGE)
+        message = {**call.query, **call.form}.get("message", "")
+        if not message.strip():
+            raise GraphError(400, 100, "(#100) Missing message or attachment")
+        parent = self._comments.get(node)
+        target = parent.object_id if parent is not None else self._target(node)
+        comment = self._new_comment(target, message, {"id": self.page_id, "name": self.page_name}, int(self.clock()),
+                                    parent.id if parent is not None else None)
+        return {"id": comment.id}
+
+    def _edit_post(self, call: Call, who: Token, post: Post) -> dict:
+        """POST /{post-id} with `message`: the post's text changes (a single-photo post's photo with it)."""
+        self._require_admin(who)
+        params = {k: v for k, v in {**call.query, **call.form}.items() if k != "access_token"}
+        for name in params:
+            if name != "message":
+                raise GraphError(400, 100, f"(#100) Param {name} is not one the fake changes on a post (only message)")
+        if "message" not in params:
+            raise GraphError(400, 100, "(#100) The parameter message is required")
+        if not params["message"].strip() and not post.photo_ids:
+            raise GraphError(400, 100, "(#100) Missing message or attachment")
+        before, post.message = post.message, params["message"]
+        if len(post.photo_ids) == 1 and (photo := self._photos.get(post.photo_ids[0])) is not None:
+            photo.message = post.message
+        self._edits.append(Edit(post.id, "message", before, post.message, int(self.clock())))
+        return {"success": True}
+
+    def _engagement_fields(self, node_id: str, query: dict[str, str], who: Token, asked: list[str], shares: bool) -> dict:
+        """A post's or photo's `reactions` and `comments` edges (with their modifiers) and `shares`, when asked."""
+        values: dict = {}
+        target = self._target(node_id) or node_id
+        if "reactions" in asked:
+            mods = _modifiers(query, "reactions")
+            total = self._reactions.get(target, 0)
+            edge: dict = {"data": [{"id": self._person(f"reactor {i}"), "name": f"Reactor {i}", "type": "LIKE"}
+                                   for i in range(min(total, self._limit(mods.get("limit"))))]}
+            summary = self._summary(mods.get("summary"), {"total_count": total, "viewer_reaction": "NONE"})
+            values["reactions"] = edge | ({"summary": summary} if summary is not None else {})
+        if "comments" in asked:
+            values["comments"] = self._comments_edge(node_id, query, who)
+        if shares and "shares" in asked:
+            count = self._shares.get(target, 0)
+            values["shares"] = {"count": count} if count else None  # Graph leaves it out when there are none
+        return values
+
+    def _comments_edge(self, node_id: str, query: dict[str, str], who: Token) -> dict:
+        """The `comments` field of a post or photo: `comments.filter(stream).order(...).limit(n).summary(total_count)`,
+        its items narrowed by `comments{...}`; total_count counts what the filter lists (top-level comments only by
+        default, replies too with stream), as the Object Comments reference says of it."""
+        mods = _modifiers(query, "comments")
+        filter_, order, limit = self._filter(mods.get("filter")), self._order(mods.get("order")), self._limit(mods.get("limit"))
+        items = self._ordered(self._fb_comments_on(node_id, filter_), order)
+        sub = _edge_query(query, "comments")
+        shown = [] if who.kind == "USER" else items[:limit]
+        edge: dict = {"data": [self._fb_comment_node(comment, sub) for comment in shown]}
+        if shown:
+            edge["paging"] = {"cursors": {"before": _item_cursor("comment", shown[0].id),
+                                          "after": _item_cursor("comment", shown[-1].id)}}
+            if len(items) > len(shown):
+                params = {"limit": str(limit), "after": _item_cursor("comment", shown[-1].id), "filter": filter_, "order": order}
+                edge["paging"]["next"] = self._page_url(f"/{self.version}/{node_id}/comments", who.token,
+                                                        params | ({"fields": sub["fields"]} if sub else {}))
+        summary = self._summary(mods.get("summary"), {"order": order, "total_count": len(items), "can_comment": True})
+        return edge | ({"summary": summary} if summary is not None else {})
+
+    # -- Instagram comments (docs/platforms.md E2) -------------------------------------------------------------------
+    def _ig_engagement_route(self, call: Call, parts: list[str], who: Token) -> dict | None:
+        """An IG media's comments and update, an IG comment and its replies; None: not one of these."""
+        method, node = call.method, parts[0]
+        edge = parts[1] if len(parts) == 2 else None
+        if node in self._ig_media:
+            media = self._ig_media[node]
+            if method == "GET" and edge == "comments":
+                self._ig_caller(who, IG_COMMENT_READ_SCOPES)
+                items = self._ordered([c for c in self._ig_comments.values() if c.media_id == node and c.parent_id is None],
+                                      "chronological", newest_first=True)
+                return self._page(call, items, "ig-comment", lambda c: self._ig_comment_node(c, call.query, call.token))
+            if method == "POST" and edge == "comments":
+                self._ig_caller(who, IG_COMMENT_WRITE_SCOPES, "post")
+                return self._ig_write_comment(call, media, None)
+            if method == "POST" and len(parts) == 1:
+                return self._ig_update_media(call, who, media)
+            return None
+        comment = self._ig_comments[node]
+        if method == "GET" and len(parts) == 1:
+            self._ig_caller(who, IG_COMMENT_READ_SCOPES)
+            return self._ig_comment_node(comment, call.query, call.token)
+        if method == "GET" and edge == "replies":
+            self._ig_caller(who, IG_COMMENT_READ_SCOPES)
+            return self._page(call, self._ig_replies(comment), "ig-comment",
+                              lambda c: self._ig_comment_node(c, call.query, call.token))
+        if method == "POST" and edge == "replies":
+            self._ig_caller(who, IG_COMMENT_WRITE_SCOPES, "post")
+            return self._ig_write_comment(call, self._ig_media[comment.media_id], comment)
+        return None
+
+    def _ig_replies(self, comment: IgComment) -> list[IgComment]:
+        """The replies under a top-level comment, oldest first (a reply has none: they all sit on the top level)."""
+        return self._ordered([c for c in self._ig_comments.values() if c.parent_id == comment.id], "chronological")
+
+    def _ig_comment_node(self, comment: IgComment, query: dict[str, str], token: str | None) -> dict:
+        """An IG comment with the requested fields; `replies` nested (limit 25 unless `replies.limit(n)`), with a
+        `paging.next` to /{ig-comment-id}/replies when there are more; left out when there are none."""
+        asked = _fields(query, IG_COMMENT_FIELDS)
+        values = {"id": comment.id, "text": comment.text, "timestamp": _iso(comment.timestamp), "username": comment.username,
+                  "from": _select("IGCommentFromUser", {"id": comment.user_id, "username": comment.username},
+                                  _subfields(query, "from", ["id", "username"])),
+                  "like_count": 0, "hidden": comment.hidden, "media": {"id": comment.media_id},
+                  "parent_id": comment.parent_id, "user": {"id": self.ig_user_id} if comment.user_id == self.ig_user_id else None,
+                  "legacy_instagram_comment_id": None, "replies": None}
+        if "replies" in asked and comment.parent_id is None and (replies := self._ig_replies(comment)):
+            limit, sub = self._limit(_modifiers(query, "replies").get("limit")), _edge_query(query, "replies")
+            shown = replies[:limit]
+            edge: dict = {"data": [self._ig_comment_node(reply, sub, token) for reply in shown]}
+            if shown:
+                edge["paging"] = {"cursors": {"before": _item_cursor("ig-comment", shown[0].id),
+                                              "after": _item_cursor("ig-comment", shown[-1].id)}}
+                if len(replies) > len(shown):
+                    params = {"limit": str(limit), "after": _item_cursor("ig-comment", shown[-1].id)}
+                    edge["paging"]["next"] = self._page_url(f"/{self.version}/{comment.id}/replies", token,
+                                                            params | ({"fields": sub["fields"]} if sub else {}))
+            values["replies"] = edge
+        return self._ig_pick("IGComment", values, query, IG_COMMENT_FIELDS)
+
+    def _ig_write_comment(self, call: Call, media: IgMedia, parent: IgComment | None) -> dict:
+        """A comment by the account on the media, or its reply under `parent` (under its top-level comment)."""
+        message = {**call.query, **call.form}.get("message", "")
+        if not message.strip():
+            raise GraphError(400, 100, "(#100) The parameter message is required")
+        root = None
+        if parent is not None:
+            root = self._ig_comments[parent.parent_id] if parent.parent_id else parent
+            if parent.hidden or root.hidden:  # "You cannot reply to hidden comments" (the wording is the fake's)
+                raise GraphError(400, 100, "(#100) You cannot reply to a hidden comment")
+        if not media.comment_enabled:
+            raise GraphError(400, 100, "(#100) Comments are turned off for this media")
+        comment = self._new_ig_comment(media.id, message, self.ig_username, self.ig_user_id, int(self.clock()),
+                                       root.id if root is not None else None, False)
+        return {"id": comment.id}
+
+    def _ig_update_media(self, call: Call, who: Token, media: IgMedia) -> dict:
+        """POST /{ig-media-id}: comment_enabled only. A caption (or anything else) is the generic unsupported-request
+        error: the official API cannot change a published caption (docs/platforms.md E2)."""
+        params = {k: v for k, v in {**call.query, **call.form}.items() if k != "access_token"}
+        self._ig_caller(who, IG_READ_SCOPES, "post")
+        if set(params) - {"comment_enabled"}:
+            raise self._unsupported("post", media.id)
+        self._ig_caller(who, IG_COMMENT_READ_SCOPES, "post")
+        if "comment_enabled" not in params:
+            raise GraphError(400, 100, "(#100) The parameter comment_enabled is required")
+        before, media.comment_enabled = media.comment_enabled, self._flag(params, "comment_enabled", True)
+        self._edits.append(Edit(media.id, "comment_enabled", before, media.comment_enabled, int(self.clock())))
+        return {"success": True}
+
