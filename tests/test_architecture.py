@@ -23,7 +23,7 @@ LAYERS = [
     {"errors", "i18n", "models", "redaction", "platforms", "states"},
     {"yamlfile", "checks", "ownedfolder"},
     {"config"},
-    {"catalog", "captions", "media", "whatsapp", "places", "feed"},
+    {"catalog", "captions", "media", "whatsapp", "places", "feed", "questions"},
     {"publishers", "sitepush"},
     {"ledger", "runlock"},
     {"publishing", "starter", "preview", "importer", "report", "site"},
