@@ -168,6 +168,10 @@ IG_COMMENT_READ_SCOPES = IG_READ_SCOPES | {"instagram_manage_comments"}  # GET c
 IG_COMMENT_WRITE_SCOPES = IG_COMMENT_READ_SCOPES | {"pages_show_list"}  # replies (the IG Comment Replies reference)
 COMMENT_PAGE_SIZE = 25  # the `limit` of a comments list (and of a nested edge) when none is given
 COMMENT_FIELDS = ["created_time", "from", "message"]  # a Facebook comment's fields when `fields` is not given
+FB_COMMENT_NODE_FIELDS = {"id", "message", "created_time", "from", "parent", "comment_count", "like_count", "is_hidden",
+                          "can_comment", "permalink_url"}  # what the fake's Comment node has
+IG_COMMENT_NODE_FIELDS = {"id", "text", "timestamp", "username", "from", "like_count", "hidden", "media", "parent_id",
+                          "user", "legacy_instagram_comment_id", "replies"}  # and its IGComment node
 IG_COMMENT_FIELDS = ["timestamp", "text"]  # an Instagram comment's, as in Meta's sample answers
 
 
@@ -416,6 +420,13 @@ def _edge_query(query: dict[str, str], name: str) -> dict[str, str]:
             if depth == 0:
                 return {"fields": piece[start + 1:index]}
     return {}
+
+
+def _check_fields(kind: str, asked: list[str], known: set[str]) -> None:
+    """Meta's nonexisting-field error for a list's items, given even when the list is empty."""
+    for name in asked:
+        if name not in known:
+            raise GraphError(400, 100, f"(#100) Tried accessing nonexisting field ({name}) on node type ({kind})")
 
 
 def _select(kind: str, value: dict, subfields: list[str]) -> dict:
@@ -1618,6 +1629,7 @@ class FakeGraph:
     def _fb_comment_list(self, call: Call, who: Token, node: str) -> dict:
         """GET /{post-or-photo-id}/comments and GET /{comment-id}/comments (its replies)."""
         readable = self._fb_reader(who, node)
+        _check_fields("Comment", _fields(call.query, COMMENT_FIELDS), FB_COMMENT_NODE_FIELDS)  # an empty list too
         filter_, order = self._filter(call.query.get("filter")), self._order(call.query.get("order"))
         items = self._ordered(self._fb_comments_on(node, filter_), order) if readable else []
         result = self._page(call, items, "comment", lambda comment: self._fb_comment_node(comment, call.query))
@@ -1727,6 +1739,7 @@ class FakeGraph:
             media = self._ig_media[node]
             if method == "GET" and edge == "comments":
                 self._ig_caller(who, IG_COMMENT_READ_SCOPES)
+                _check_fields("IGComment", _fields(call.query, IG_COMMENT_FIELDS), IG_COMMENT_NODE_FIELDS)
                 items = self._ordered([c for c in self._ig_comments.values() if c.media_id == node and c.parent_id is None],
                                       "chronological", newest_first=True)
                 return self._page(call, items, "ig-comment", lambda c: self._ig_comment_node(c, call.query, call.token))
@@ -1742,6 +1755,7 @@ class FakeGraph:
             return self._ig_comment_node(comment, call.query, call.token)
         if method == "GET" and edge == "replies":
             self._ig_caller(who, IG_COMMENT_READ_SCOPES)
+            _check_fields("IGComment", _fields(call.query, IG_COMMENT_FIELDS), IG_COMMENT_NODE_FIELDS)
             return self._page(call, self._ig_replies(comment), "ig-comment",
                               lambda c: self._ig_comment_node(c, call.query, call.token))
         if method == "POST" and edge == "replies":

@@ -12,6 +12,37 @@ It refuses what Instagram refuses (docs/platforms.md I1, I2): a caption over the
 answer to a write, further writes within the cool-down (on `fake.clock`) get feedback_required again, and
 after `challenge_after` such repeats every request gets challenge_required, until `clear_checkpoint()`.
 
+Engagement (docs/platforms.md E3), read by instagrapi 3.2.2's media_comments, media_info (media_info_v1) and
+media_edit: `fake.add_comment(media, text, ...)` seeds a comment (a reply with `replied_to`), `fake.set_likes(media, n)`,
+`fake.comments` (every comment, in creation order), `fake.edits` (each caption edit).
+- GET media/<id>/comments/ lists the comments newest first, `fake.comment_page_size` (15, as in a 2026 capture) a
+  page; the next, older page comes through `has_more_headload_comments` + `next_min_id` (an opaque JSON string, given
+  back as `min_id`; the legacy `max_id` is read the same way), `has_more_comments` staying false, as in answers seen
+  in 2019 and 2026 (mgp25/Instagram-API#2743; a Polaris web capture). With can_support_threading=true only top-level
+  comments come, each with `child_comment_count`; without it (what media_comments sends) the list is flat, replies
+  among the comments with `parent_comment_id` (the thread's top-level comment) and `replied_to_comment_id` (the
+  comment answered) - the legacy answer for a client that declares no threading, inferred from the flag's name and
+  instagrapi's Comment model, not documented.
+- A POST to these GET endpoints is answered like the GET, its body unread (Instagram answered a signed POST to
+  media/<id>/info/, mgp25/Instagram-API#2147): no cursor is seen, so the FIRST page comes again - the "same comments
+  over and over" reported in dilame/instagram-private-api#556 and instagram4j#259. This matters because instagrapi
+  3.2.2's media_comments (and media_comments_chunk, media_comment_replies) pass their pagination params positionally,
+  as `data`: every page after the first goes out as a POST with the cursor in a signed body. So media_comments gives
+  the first page again and again until `amount` (with amount=0 it never stops), and media_comments_v1, which asks
+  again without a cursor once `next_min_id` is gone, starts over at the first page too. Reading every page takes a
+  GET with the cursor in the query string (private_request(..., params=...)).
+- media/<id>/comments/<comment>/inline_child_comments/ lists a top-level comment's replies, oldest first
+  (`has_more_head_child_comments` + `next_min_child_cursor`, given back as `min_id`).
+- media/<id>/info/ gives the media with `like_count`, `comment_count` (replies included),
+  `like_and_view_counts_disabled` and `caption_is_edited`.
+- media/<id>/edit_media/ changes the caption and is a write like configure (cool-downs apply). As in the app's API
+  (mgp25's Media::edit: location "{}" removes "any location from the media"), a `location` of "{}" - what media_edit
+  sends when given no location - removes the post's location, and `usertags` {"in": [...], "removed": [...]} adds
+  and removes tags, {"in": []} keeping them. A caption over the limits is dropped by an edit too (the post is left
+  with no caption): the worst case, as for configure (docs/platforms.md I1).
+- A media not found (or deleted), an unknown comment or a cursor the fake did not give: 400 "Media not found or
+  unavailable" / "Comment not found" / "Invalid cursor" (the last two are the fake's wording).
+
 The `fake_instagram` fixture starts it and points the real client at it (see its docstring); `fake_ig_client`
 adds a logged-in Client. Other test files import the fixture functions so that pytest finds them:
     from tests.fakeinstagram import fake_ig_client_fixture, fake_instagram_fixture  # noqa: F401
@@ -34,6 +65,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import Message
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -123,6 +155,9 @@ class FakeMedia:
     alt_text: str | None = None
     configure: dict[str, Any] = field(default_factory=dict)  # the whole decoded signed body
     deleted: bool = False
+    like_count: int = 0  # set_likes()
+    likes_hidden: bool = False  # the account hides like counts (like_and_view_counts_disabled)
+    caption_edited: bool = False  # set by an edit_media
 
     @property
     def id(self) -> str:
@@ -143,6 +178,36 @@ class FakeMedia:
     @property
     def usertags(self) -> list[dict[str, Any]]:
         return [tag for s in self.slides for tag in s.usertags]
+
+
+@dataclass
+class FakeComment:
+    """A comment on a post. A reply has `parent_pk` (its thread's top-level comment) and `replied_to_pk` (the comment
+    it answers: the parent, or another reply in the thread)."""
+
+    pk: int
+    media_pk: int
+    text: str
+    user_pk: str
+    username: str
+    created_at: int
+    parent_pk: int | None = None
+    replied_to_pk: int | None = None
+
+
+@dataclass
+class MediaEdit:
+    """One edit_media the fake accepted: the caption as sent and as it stands now (dropped when over the limits),
+    the location before and after, and the whole decoded signed body."""
+
+    media_id: str
+    caption_sent: str
+    before: str
+    after: str
+    location_before: dict[str, Any] | None
+    location_after: dict[str, Any] | None
+    request: dict[str, Any]
+    at: int
 
 
 @dataclass
@@ -219,6 +284,10 @@ class FakeInstagram:
         self.add_user(username, user_id, "Sokasi Tigawasa")
         self._rules: list[_Rule] = []  # fail_next / drop_next, first match wins, one shot each
         self._pks = itertools.count(3_400_000_000_000_000_000, 1000)  # album children get pk + 1, 2, ...
+        self.comments: list[FakeComment] = []  # in creation order
+        self.edits: list[MediaEdit] = []
+        self.comment_page_size = 15  # comments per page of media/<id>/comments/ (and of a comment's replies)
+        self._comment_pks = itertools.count(18_000_000_000_000_001)
         self._lock = threading.RLock()
         self._server: _Server | None = None
         self._dir: Path | None = None
@@ -287,6 +356,38 @@ class FakeInstagram:
         shots = [Slide(f"seed{i}", JPEG_MAGIC, 1080, 1350) for i in range(slides if media_type == 8 else 1)]
         with self._lock:
             return self._new_media(media_type, caption, shots, {}, taken_at)
+
+    def add_comment(self, media: FakeMedia | str | int, text: str, username: str = "made.wirawan",
+                    created_at: float | datetime | None = None, replied_to: FakeComment | str | int | None = None) -> FakeComment:
+        """Seed a comment on `media` (a FakeMedia, its id or its pk) by `username` (made to exist); a reply when
+        `replied_to` names a comment on it (a FakeComment or its pk). `created_at`: unix seconds or an aware datetime,
+        now on `clock` by default."""
+        with self._lock:
+            target = self._find_media(media)
+            if target is None:
+                raise KeyError(f"no live post {media!r}")
+            answered = None
+            if replied_to is not None:
+                wanted = replied_to.pk if isinstance(replied_to, FakeComment) else int(replied_to)
+                answered = next((c for c in self.comments if c.pk == wanted and c.media_pk == target.pk), None)
+                if answered is None:
+                    raise KeyError(f"no comment {replied_to!r} on {target.id}")
+            user_pk = self.users[username]["pk"] if username in self.users else self.add_user(username)
+            when = int(self.clock()) if created_at is None else int(
+                created_at.timestamp() if isinstance(created_at, datetime) else created_at)
+            comment = FakeComment(next(self._comment_pks), target.pk, text, user_pk, username, when,
+                                  None if answered is None else answered.parent_pk or answered.pk,
+                                  None if answered is None else answered.pk)
+            self.comments.append(comment)
+            return comment
+
+    def set_likes(self, media: FakeMedia | str | int, n: int, hidden: bool = False) -> None:
+        """The post's like count; `hidden=True`: the account hides like counts (like_and_view_counts_disabled)."""
+        with self._lock:
+            target = self._find_media(media)
+            if target is None:
+                raise KeyError(f"no live post {media!r}")
+            target.like_count, target.likes_hidden = n, hidden
 
     def expire_session(self) -> None:
         """From now on every authenticated request gets 403 login_required."""
@@ -421,6 +522,13 @@ class FakeInstagram:
             ("POST", r"/rupload_igphoto/([^/]+)", self._rupload),
             ("POST", r"/api/v1/media/configure(_sidecar)?/", self._configure),
             ("POST", r"/api/v1/media/(\d+)(?:_\d+)?/delete/", self._delete),
+            ("GET", r"/api/v1/media/(\d+)(?:_\d+)?/info/", self._media_info),
+            ("GET", r"/api/v1/media/(\d+)(?:_\d+)?/comments/", self._comments),
+            ("GET", r"/api/v1/media/(\d+)(?:_\d+)?/comments/(\d+)/inline_child_comments/", self._child_comments),
+            # GET endpoints answer a POST too, reading only their query string (see the module docstring).
+            ("POST", r"/api/v1/media/(\d+)(?:_\d+)?/comments/", self._comments),
+            ("POST", r"/api/v1/media/(\d+)(?:_\d+)?/comments/(\d+)/inline_child_comments/", self._child_comments),
+            ("POST", r"/api/v1/media/(\d+)(?:_\d+)?/edit_media/", self._edit_media),
         ]
         for method, pattern, handler in routes:
             if call.method == method and (m := re.fullmatch(pattern, path)):
@@ -526,6 +634,147 @@ class FakeInstagram:
         media.deleted = True
         return 200, {"did_delete": True, "status": "ok"}
 
+    # -- engagement: comments, media info, caption edits (docs/platforms.md E3) ------------------------------------
+    def _find_media(self, media: FakeMedia | str | int) -> FakeMedia | None:
+        """A live post by FakeMedia, id ("pk_owner") or pk."""
+        pk = media.pk if isinstance(media, FakeMedia) else int(str(media).split("_")[0])
+        return next((m for m in self.media if m.pk == pk and not m.deleted), None)
+
+    @staticmethod
+    def _not_found() -> tuple[int, Any]:
+        return 400, {"message": "Media not found or unavailable", "status": "fail"}
+
+    def _on(self, media: FakeMedia) -> list[FakeComment]:
+        """The post's comments and replies, oldest first."""
+        return sorted((c for c in self.comments if c.media_pk == media.pk), key=lambda c: (c.created_at, c.pk))
+
+    def _comment_json(self, c: FakeComment, replies: int | None = None) -> dict[str, Any]:
+        """A comment in the app API's shape (the fields instagrapi's Comment reads, and the usual others)."""
+        item = {"pk": str(c.pk), "strong_id__": str(c.pk), "media_id": str(c.media_pk), "user_id": c.user_pk,
+                "user": self._user_short(c.user_pk), "text": c.text, "type": 0 if c.parent_pk is None else 2,
+                "created_at": c.created_at, "created_at_utc": c.created_at, "content_type": "comment", "status": "Active",
+                "bit_flags": 0, "did_report_as_spam": False, "share_enabled": True, "is_covered": False, "is_edited": False,
+                "has_liked_comment": False, "comment_like_count": 0, "private_reply_status": 0}
+        if c.parent_pk is not None:
+            item.update(parent_comment_id=str(c.parent_pk), replied_to_comment_id=str(c.replied_to_pk))
+        if replies is not None:
+            item.update(child_comment_count=replies, num_head_child_comments=0, preview_child_comments=[],
+                        has_more_head_child_comments=replies > 0, has_more_tail_child_comments=False, other_preview_users=[])
+        return item
+
+    @staticmethod
+    def _cursor(pk: int) -> str:
+        """An opaque cursor, a JSON string as Instagram's are."""
+        token = base64.urlsafe_b64encode(f"comment:{pk}".encode()).decode().rstrip("=")
+        return json.dumps({"server_cursor": token, "is_server_cursor_inverse": True})
+
+    @staticmethod
+    def _uncursor(cursor: str) -> int | None:
+        try:
+            token = json.loads(cursor)["server_cursor"]
+            text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+            return int(text.removeprefix("comment:")) if text.startswith("comment:") else None
+        except (ValueError, TypeError, KeyError):
+            return None
+
+    def _comments(self, call: Call, pk: str) -> tuple[int, Any]:
+        """media/<id>/comments/: newest first, `comment_page_size` a page, the next (older) page through
+        has_more_headload_comments + next_min_id (min_id, or the legacy max_id, in the query string); flat unless
+        can_support_threading=true (then top-level comments only, each with its child_comment_count). A POST is
+        answered like the GET, its body unread: no cursor, so the first page again (see the module docstring)."""
+        media = self._find_media(pk)
+        if media is None:
+            return self._not_found()
+        every = self._on(media)[::-1]
+        threaded = call.query.get("can_support_threading") == "true"
+        items = [c for c in every if c.parent_pk is None] if threaded else every
+        pks = [c.pk for c in items]
+        cursor = call.query.get("min_id") or call.query.get("max_id")
+        start = 0
+        if cursor:
+            wanted = self._uncursor(cursor)
+            if wanted not in pks:
+                return 400, {"message": "Invalid cursor", "status": "fail"}
+            start = pks.index(wanted) + 1
+        page = items[start:start + max(1, self.comment_page_size)]
+        more = start + len(page) < len(items)
+        replies = {c.pk: sum(1 for r in every if r.parent_pk == c.pk) for c in page if c.parent_pk is None}
+        reply: dict[str, Any] = {
+            "comment_likes_enabled": True, "comments": [self._comment_json(c, replies.get(c.pk)) for c in page],
+            "comment_count": len(every), "caption": self._caption_json(media), "caption_is_edited": media.caption_edited,
+            "has_more_comments": False, "has_more_headload_comments": more, "media_header_display": "none",
+            "threading_enabled": threaded, "initiate_at_top": True, "insert_new_comment_to_top": True,
+            "can_view_more_preview_comments": False, "status": "ok"}
+        if more:
+            reply["next_min_id"] = self._cursor(page[-1].pk)
+        return 200, reply
+
+    def _child_comments(self, call: Call, pk: str, comment_pk: str) -> tuple[int, Any]:
+        """media/<id>/comments/<comment>/inline_child_comments/: a top-level comment's replies, oldest first, a page at
+        a time (min_id: the next page)."""
+        media = self._find_media(pk)
+        if media is None:
+            return self._not_found()
+        every = self._on(media)
+        parent = next((c for c in every if c.pk == int(comment_pk) and c.parent_pk is None), None)
+        if parent is None:
+            return 400, {"message": "Comment not found", "status": "fail"}
+        children = [c for c in every if c.parent_pk == parent.pk]
+        start = 0
+        if (min_id := call.query.get("min_id")) is not None:
+            wanted = self._uncursor(min_id)
+            if wanted not in [c.pk for c in children]:
+                return 400, {"message": "Invalid cursor", "status": "fail"}
+            start = [c.pk for c in children].index(wanted) + 1
+        page = children[start:start + max(1, self.comment_page_size)]
+        more = start + len(page) < len(children)
+        reply: dict[str, Any] = {"child_comments": [self._comment_json(c) for c in page], "child_comment_count": len(children),
+                                 "has_more_head_child_comments": more, "has_more_tail_child_comments": False,
+                                 "parent_comment": self._comment_json(parent), "status": "ok"}
+        if more:
+            reply["next_min_child_cursor"] = self._cursor(page[-1].pk)
+        return 200, reply
+
+    def _media_info(self, call: Call, pk: str) -> tuple[int, Any]:
+        """media/<pk>/info/ (media_info_v1): the post with its counts."""
+        media = self._find_media(pk)
+        if media is None:
+            return self._not_found()
+        return 200, {"items": [self._media_json(media)], "num_results": 1, "more_available": False,
+                     "auto_load_more_enabled": False, "status": "ok"}
+
+    def _edit_media(self, call: Call, pk: str) -> tuple[int, Any]:
+        """media/<id>/edit_media/ (media_edit): a new caption (dropped when over the limits, docs/platforms.md I1);
+        location "{}" removes the post's location; usertags "in" adds tags and "removed" takes them off."""
+        media = self._find_media(pk)
+        if media is None:
+            return self._not_found()
+        d = call.signed or {}
+        if not isinstance(d.get("caption_text"), str):
+            return 400, {"message": "caption_text is required", "status": "fail"}
+        sent = d["caption_text"]
+        before, location_before = media.caption, media.location
+        media.caption = "" if _over_limits(sent) else sent
+        if "location" in d:
+            media.location = _obj(d["location"]) or None
+        if "usertags" in d and media.slides:
+            tags = _obj(d["usertags"])
+            removed = {str(user) for user in tags.get("removed") or []}
+            added = {str(tag.get("user_id")): tag for tag in tags.get("in") or [] if isinstance(tag, dict)}
+            first = media.slides[0]
+            first.usertags = [t for t in first.usertags if str(t["user_id"]) not in removed | set(added)] + list(added.values())
+        media.caption_edited = True
+        self.edits.append(MediaEdit(media.id, sent, before, media.caption, location_before, media.location, d,
+                                    int(self.clock())))
+        return 200, {"media": self._media_json(media), "status": "ok"}
+
+    def _caption_json(self, m: FakeMedia) -> dict[str, Any] | None:
+        if not m.caption:
+            return None
+        return {"pk": str(m.pk + 1), "text": m.caption, "user_id": int(m.owner_id), "type": 1, "created_at": m.taken_at,
+                "created_at_utc": m.taken_at, "content_type": "comment", "status": "Active", "media_id": str(m.pk),
+                "user": self._user_short(m.owner_id)}
+
     def _new_media(self, media_type: int, caption: str, slides: list[Slide], request: dict, taken_at: int | None = None) -> FakeMedia:
         location = _obj(request.get("location")) or None
         media = FakeMedia(next(self._pks), self.user_id, media_type, caption, taken_at or int(self.clock()), slides, location,
@@ -548,7 +797,8 @@ class FakeInstagram:
     def _media_json(self, m: FakeMedia) -> dict[str, Any]:
         item = {"pk": m.pk, "id": m.id, "code": m.code, "taken_at": m.taken_at, "media_type": m.media_type,
                 "product_type": "carousel_container" if m.media_type == 8 else "feed", "user": self._user_short(m.owner_id),
-                "like_count": 0, "comment_count": 0, "has_liked": False, "caption_is_edited": False,
+                "like_count": m.like_count, "comment_count": sum(1 for c in self.comments if c.media_pk == m.pk),
+                "has_liked": False, "caption_is_edited": m.caption_edited, "like_and_view_counts_disabled": m.likes_hidden,
                 "caption": {"pk": str(m.pk + 1), "text": m.caption, "user_id": int(m.owner_id)} if m.caption else None,
                 "accessibility_caption": m.alt_text, "usertags": self._tags_json(m.slides[0].usertags) if m.media_type == 1 else None}
         if m.location:
@@ -568,7 +818,8 @@ class FakeInstagram:
 
 def _is_write(method: str, path: str) -> bool:
     """A request that changes the account: a photo upload, or creating, editing or deleting a post."""
-    return method == "POST" and path.startswith(("/rupload_igphoto/", "/api/v1/media/"))
+    return (method == "POST" and path.startswith(("/rupload_igphoto/", "/api/v1/media/"))
+            and not path.endswith(("/comments/", "/inline_child_comments/")))  # reads, even when POSTed
 
 
 def _over_limits(caption: str) -> bool:
