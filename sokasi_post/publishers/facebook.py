@@ -195,13 +195,20 @@ class FacebookPublisher:
         return found
 
     def replies(self, comment_id: str) -> list[Comment]:
-        """The replies under one comment, every page read. Their post_id is the post's when comments() listed the
-        comment in this run, else empty (a comment's id does not say which post it is on)."""
-        def page(after: str | None) -> dict:
-            return self._read(comment_id, "comments", "pages_read_engagement", fields=COMMENT_FIELDS,
-                              limit=COMMENTS_PER_PAGE, **({"after": after} if after else {}))
+        """The replies where an answer to this comment lands: under it, and, when it is itself a reply, under the
+        comment it answers (where Facebook may put a reply to a reply: not documented, docs/platforms.md E1), every
+        page read. Their post_id is the post's when comments() listed the comment in this run, else empty."""
+        above = mapping(self._read(comment_id, "", "pages_read_engagement", fields="parent{id}").get("parent")).get("id")
         post_id = self._post_of.get(comment_id, "")
-        return [self._comment(item, post_id, parent=comment_id) for item in every_item(page)]
+        found: dict[str, Comment] = {}
+        for thread in (comment_id, *([str(above)] if above else [])):
+            def page(after: str | None, thread: str = thread) -> dict:
+                return self._read(thread, "comments", "pages_read_engagement", fields=COMMENT_FIELDS,
+                                  limit=COMMENTS_PER_PAGE, **({"after": after} if after else {}))
+            for item in every_item(page):
+                if str(item["id"]) != comment_id:  # a reply is among its top-level comment's replies
+                    found.setdefault(str(item["id"]), self._comment(item, post_id, parent=thread))
+        return list(found.values())
 
     def reply(self, comment_id: str, text: str) -> str:
         """Reply as the Page (POST /{comment-id}/comments). Sent once: a lost answer is an UnknownOutcomeError, and the

@@ -19,12 +19,13 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, tzinfo
 from difflib import SequenceMatcher
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from instagrapi import Client
 from instagrapi import exceptions as ig
-from instagrapi.extractors import extract_media_v1
+from instagrapi.extractors import extract_comment, extract_media_v1
 from instagrapi.mixins import photo as photo_module
 from instagrapi.types import Location, UserShort, Usertag
 
@@ -295,13 +296,12 @@ class InstagramPublisher:
     # -- the Engagement interface: reads, and the caption edit (docs/platforms.md E3) -------------------------------
 
     def comments(self, post_id: str) -> list[Comment]:
-        """The post's comments as media_comments gives them (replies carry their parent's id), at most
-        COMMENTS_AT_MOST, each once. A read only: nothing is written through the private API."""
+        """The post's comments, replies among them (each with its parent's id), newest first, at most COMMENTS_AT_MOST,
+        each once. A read only: nothing is written through the private API."""
         client = self.client
-        listed = self._read(lambda: client.media_comments(post_id, amount=COMMENTS_AT_MOST))
         own = str(client.user_id or "")
         found: dict[str, Comment] = {}
-        for item in listed:
+        for item in self._comment_pages(client, post_id):
             user = item.user
             created = item.created_at_utc if item.created_at_utc.tzinfo else item.created_at_utc.replace(tzinfo=UTC)
             found.setdefault(str(item.pk), Comment(
@@ -309,8 +309,39 @@ class InstagramPublisher:
                 text=item.text or "", created_at=created.astimezone(UTC),
                 parent_id=str(item.replied_to_comment_id) if item.replied_to_comment_id else None,
                 ours=str(user.pk) == own or (user.username or "").lower() == (self.settings.username or "").lower()))
-        self._listed[post_id] = list(found.values())
+        self._listed[post_id] = list(found.values())[:COMMENTS_AT_MOST]
         return self._listed[post_id]
+
+    def _comment_pages(self, client: Client, post_id: str) -> list[Any]:
+        """GET media/{id}/comments/ page after page, the cursor in the query string, until COMMENTS_AT_MOST.
+
+        Not media_comments: instagrapi 3.2.2 passes its cursor positionally as `data`, so every page after the first
+        goes out as a POST with the cursor in a signed body, which Instagram answers with the first page again (and a
+        POST to media/ counts as a write, docs/platforms.md E3). Each page is one read, retried on passing faults.
+        """
+        endpoint = f"media/{client.media_id(post_id)}/comments/"
+
+        def page(params: dict[str, str]) -> tuple[dict[str, Any], list[Any]]:
+            reply = client.private_request(endpoint, params=params)
+            return reply, [extract_comment(item) for item in reply.get("comments") or [] if isinstance(item, dict)]
+
+        found: list[Any] = []
+        params: dict[str, str] = {}
+        seen: set[str] = set()
+        while len(found) < COMMENTS_AT_MOST:
+            reply, comments = self._read(partial(page, dict(params)))
+            found.extend(comments)
+            if reply.get("has_more_headload_comments") and reply.get("next_min_id"):
+                key, cursor = "min_id", str(reply["next_min_id"])
+            elif reply.get("has_more_comments") and reply.get("next_max_id"):
+                key, cursor = "max_id", str(reply["next_max_id"])
+            else:
+                break
+            if cursor in seen:  # a cursor given twice would read the same pages for ever
+                break
+            seen.add(cursor)
+            params = {key: cursor}
+        return found
 
     def replies(self, comment_id: str) -> list[Comment]:
         """The replies under one comment, from the post's comments read in this run (each post is read once a run,

@@ -268,7 +268,7 @@ class InstagramGraphPublisher:
             found.append(self._comment(item, media_id))
             nested = _mapping(item.get("replies"))
             if _mapping(nested.get("paging")).get("next"):  # more replies than came nested: list them all
-                found.extend(self.replies(str(item["id"]), media_id))
+                found.extend(self._replies_of(str(item["id"]), media_id))
             else:
                 found.extend(self._comment(reply, media_id, parent=str(item["id"]))
                              for reply in nested.get("data") or [] if isinstance(reply, dict) and reply.get("id"))
@@ -276,14 +276,20 @@ class InstagramGraphPublisher:
         self._post_of.update((comment.remote_id, media_id) for comment in unique)
         return unique
 
-    def replies(self, comment_id: str, media_id: str | None = None) -> list[Comment]:
-        """The replies under one comment (GET /{ig-comment-id}/replies), every page read. Their post_id is the media's
-        when comments() listed the comment in this run, else empty (a comment's id does not say which media)."""
+    def replies(self, comment_id: str) -> list[Comment]:
+        """The replies where an answer to this comment lands: under it, or, when it is itself a reply, under the
+        top-level comment it is in ("replies to a reply will be added to the top-level comment", docs/platforms.md E2),
+        every page read. Their post_id is the media's when comments() listed the comment in this run, else empty."""
+        top = self._read_needing(comment_id, fields="parent_id").get("parent_id")
+        thread = self._replies_of(str(top) if top else comment_id, self._post_of.get(comment_id, ""))
+        return [reply for reply in thread if reply.remote_id != comment_id]
+
+    def _replies_of(self, comment_id: str, media_id: str) -> list[Comment]:
+        """GET /{ig-comment-id}/replies of a top-level comment, every page read."""
         def page(after: str | None) -> dict:
             return self._read_needing(f"{comment_id}/replies", fields=REPLY_FIELDS, limit=COMMENTS_PER_PAGE,
                                       **({"after": after} if after else {}))
-        on = media_id or self._post_of.get(comment_id, "")
-        return [self._comment(item, on, parent=comment_id) for item in every_item(page)]
+        return [self._comment(item, media_id, parent=comment_id) for item in every_item(page)]
 
     def reply(self, comment_id: str, text: str) -> str:
         """Reply as the account (POST /{ig-comment-id}/replies). Sent once: a lost answer is an UnknownOutcomeError,
