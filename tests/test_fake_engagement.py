@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import requests
@@ -475,7 +474,7 @@ def test_an_edit_over_the_caption_limits_drops_the_caption(fake_instagram, fake_
     assert media.caption == "" and fake_instagram.edits[0].after == ""
 
 
-def test_failures_reach_the_comment_info_and_edit_paths(fake_instagram, fake_ig_client, tmp_path: Path):
+def test_failures_reach_the_comment_info_and_edit_paths(fake_instagram, fake_ig_client):
     media = fake_instagram.add_media("Keranjang")
     fake_instagram.fail_next("GET", "/comments/", "rate_limit")
     with pytest.raises(igx.ClientThrottledError):
@@ -484,7 +483,7 @@ def test_failures_reach_the_comment_info_and_edit_paths(fake_instagram, fake_ig_
     with pytest.raises(igx.FeedbackRequired):
         fake_ig_client.media_info_v1(media.pk)
     fake_instagram.drop_next("POST", "/edit_media/", after_action=True)
-    with pytest.raises(Exception):  # noqa: B017 - whatever the transport raises for a dropped connection
+    with pytest.raises(igx.ClientConnectionError):
         fake_ig_client.media_edit(media.id, "TERJUAL\nKeranjang")
     assert media.caption == "TERJUAL\nKeranjang"  # done, though no answer came
 
