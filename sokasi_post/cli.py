@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -29,6 +29,9 @@ from sokasi_post.publishing import Plan, PublishOptions, StatusRow, export_photo
 from sokasi_post.redaction import RedactingFilter, boundary, redact, remember
 from sokasi_post.states import Outcome, word_for
 from sokasi_post.yamlfile import display_path
+
+if TYPE_CHECKING:
+    from sokasi_post.salesloop import InboxItem
 
 # Click's own words (Usage:, Options:, its error messages) go through gettext; give them our catalogue.
 # Each of these modules imported gettext's functions under its own private names; mypy cannot see those names.
@@ -680,6 +683,128 @@ def sold(app: _App, slugs: tuple[str, ...], undo: bool) -> None:
         result = run.build_site(settings)
         app.say(_("Site updated: {written} files changed (`sokasi-post site --publish` puts it online)").format(
             written=len(result.written)))
+
+
+@_command()
+@click.argument("action", required=False, type=click.Choice(["reply"]))
+@click.argument("number", required=False, type=int)
+@click.option("--text", help=_("The answer to send (default: the suggested one)."))
+@click.option("--forget", type=int, metavar="ID", help=_("Delete this comment's name and text from the ledger."))
+@click.option("--offline", is_flag=True, help=_("Show what the ledger has; read nothing from Facebook or Instagram."))
+@click.option("--json", "as_json", is_flag=True, help=_("Print a JSON array, for scripts."))
+@click.pass_obj
+def inbox(app: _App, action: str | None, number: int | None, text: str | None, forget: int | None, offline: bool,
+          as_json: bool) -> None:
+    """Read buyers' comments on the recent posts and list them by product, newest first, each with the price and the
+    maker; questions about buying (price, still available, ordering, shipping) are marked, with a suggested answer.
+
+    `inbox reply ID` sends the answer to comment ID as the Page (Facebook) or the account (Instagram through the
+    official API), exactly once; with instagrapi it prints the text to paste in the Instagram app instead.
+    Also reads each recent post's likes, reactions, comments and shares, and writes "TERJUAL / SOLD" on the posts of
+    sold products. Comment texts are deleted after inbox.retention_days.
+
+    Example: sokasi-post inbox reply 7
+    """
+    settings = app.settings()
+    if forget is not None:
+        if not run.forget_comment(settings, forget):
+            raise UsageError(_("there is no comment {number} in the inbox").format(number=forget))
+        app.say(_("Comment {number}: its name and text are deleted").format(number=forget))
+        return
+    products = load_catalog(settings).products
+    if action == "reply":
+        if number is None:
+            raise UsageError(_("which comment? e.g. `sokasi-post inbox reply 7` (the number `inbox` shows)"))
+        _answer(app, settings, products, number, text)
+        return
+    shown = run.inbox(settings, products, fetch=not offline, notice=_tell)
+    if as_json:
+        click.echo(json.dumps([_inbox_json(item) for item in shown.items], indent=2, ensure_ascii=False))
+    else:
+        _print_inbox(shown.items, settings)
+    _say_inbox_run(app, shown)
+
+
+def _answer(app: _App, settings: Settings, products: tuple[Product, ...], number: int, text: str | None) -> None:
+    """Send (or give to paste) the answer to one comment, and say how it went; exit 1 when it did not go out."""
+    said = run.answer(settings, products, number, text)
+    if said.outcome == "by_hand":
+        click.echo(_("Instagram through instagrapi sends no answers (the private API risks the account). Paste this in "
+                     "the Instagram app, under the comment:"))
+        click.echo(said.detail)
+        return
+    if said.outcome in ("sent", "already"):
+        click.echo(_("Comment {number}: answered. {detail}").format(number=number, detail=said.detail))
+        return
+    click.echo(_("Comment {number}: not answered: {detail}").format(number=number, detail=said.detail), err=True)
+    raise SystemExit(1)
+
+
+def _print_inbox(items: tuple[InboxItem, ...], settings: Settings) -> None:
+    """The comments by product: a heading with price and maker, then each comment with its number and state."""
+    slug = None
+    for item in items:
+        comment = item.comment
+        if comment.slug != slug:
+            slug = comment.slug
+            product = item.product
+            title = product.title if product else slug
+            details = [format_rupiah(product.price) if product and product.price else "", product.maker or "" if product else ""]
+            click.echo("== " + " — ".join(part for part in (title, *details) if part) + " ==")
+        when = format_date(comment.created_at.astimezone(settings.timezone))
+        state = _("answered") if item.answered else (_("QUESTION, waiting") if item.kind else "")
+        click.echo(f"  #{comment.number} {label_of(comment.platform)} · {comment.author or _('(no name)')} · {when}"
+                   + (f" · {state}" if state else ""))
+        click.echo(f"      “{comment.text}”")
+        if item.suggestion:
+            click.echo(_("      suggested answer (`sokasi-post inbox reply {number}` sends it):").format(number=comment.number))
+            for line in item.suggestion.splitlines():
+                click.echo(f"        {line}")
+    if not items:
+        click.echo(_("No comments yet on the recent posts."))
+
+
+def _say_inbox_run(app: _App, shown: run.Inbox) -> None:
+    """What the reading did, on stderr: new comments, questions waiting, platforms not read, "sold" written."""
+    waiting = sum(1 for item in shown.items if item.kind and not item.answered)
+    if shown.busy:
+        app.warn(_("another run is in progress: shown from the ledger, nothing new was read"))
+    if shown.loop is not None:
+        app.say(_("New comments: {new}; questions waiting for an answer: {waiting}").format(new=len(shown.loop.new),
+                                                                                         waiting=waiting))
+        for platform, why in shown.loop.stopped.items():
+            app.warn(_("{platform} not read: {why}").format(platform=label_of(platform), why=why))
+        for problem in shown.loop.problems:
+            app.warn(problem)
+    for line in _sold_lines(shown.sold_marks):
+        app.say(line)
+
+
+def _sold_lines(marks: tuple[tuple[str, str, str], ...]) -> list[str]:
+    """What writing "sold" on the posts did, one line each."""
+    lines = []
+    for slug, platform, what in marks:
+        if what == "done":
+            lines.append(_("{slug} → {platform}: the post now begins with TERJUAL / SOLD").format(
+                slug=slug, platform=label_of(platform)))
+        elif what == "by_hand":
+            lines.append(_("{slug} → {platform}: sold; the official API cannot edit a caption, so add the first line "
+                           "TERJUAL / SOLD to the post by hand in the Instagram app").format(slug=slug, platform=label_of(platform)))
+        else:
+            lines.append(_("{slug} → {platform}: TERJUAL / SOLD not written yet ({what}); the next run tries again").format(
+                slug=slug, platform=label_of(platform), what=what))
+    return lines
+
+
+def _inbox_json(item: InboxItem) -> dict[str, object]:
+    """One comment of `inbox --json`."""
+    comment, product = item.comment, item.product
+    return {"number": comment.number, "platform": comment.platform, "slug": comment.slug, "post_id": comment.post_id,
+            "comment_id": comment.remote_id, "title": product.title if product else None,
+            "price": product.price if product else None, "maker": product.maker if product else None,
+            "author": comment.author, "text": comment.text, "created_at": comment.created_at.isoformat(),
+            "question": item.kind, "answered": item.answered, "reply_state": item.reply_state,
+            "suggestion": item.suggestion}
 
 
 @_command()

@@ -19,7 +19,7 @@ from typing import Any
 
 from sokasi_post.errors import StateError
 from sokasi_post.i18n import _
-from sokasi_post.models import Cooldown, Receipt
+from sokasi_post.models import Comment, Cooldown, Counts, Receipt
 from sokasi_post.redaction import redact, redact_optional
 from sokasi_post.states import Outcome, State
 from sokasi_post.yamlfile import display_path
@@ -110,6 +110,28 @@ def _add_via(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE posts ADD COLUMN via TEXT")
 
 
+def _add_sales_loop(db: sqlite3.Connection) -> None:
+    # The comments read on our posts, each once (`number` is the short id `inbox reply` takes); a forgotten or expired
+    # one keeps its row without author or text, so that it is never stored again.
+    db.execute("CREATE TABLE comments (number INTEGER PRIMARY KEY, platform TEXT NOT NULL, remote_id TEXT NOT NULL, "
+               "slug TEXT NOT NULL, post_id TEXT NOT NULL, author TEXT, text TEXT, created_at TEXT NOT NULL, "
+               "read_at TEXT NOT NULL, parent_id TEXT, ours INTEGER NOT NULL, question TEXT, "
+               "UNIQUE (platform, remote_id))")
+    # Our answer to a comment, at most one: the intent (in_flight) before it is sent, then its id (published).
+    db.execute("CREATE TABLE replies (platform TEXT NOT NULL, comment_id TEXT NOT NULL, state TEXT NOT NULL, "
+               "text TEXT NOT NULL, reply_id TEXT, sent_at TEXT, updated_at TEXT NOT NULL, error TEXT, "
+               "PRIMARY KEY (platform, comment_id))")
+    # The attention on each post over time: one row per reading.
+    db.execute("CREATE TABLE attention (platform TEXT NOT NULL, slug TEXT NOT NULL, post_id TEXT NOT NULL, "
+               "at TEXT NOT NULL, reactions INTEGER, comments INTEGER, shares INTEGER, likes INTEGER, "
+               "PRIMARY KEY (platform, post_id, at))")
+    # "Sold" written on a post: per product and platform, how far it got (done, in_flight, unknown, by_hand, failed).
+    db.execute("CREATE TABLE sold_marks (slug TEXT NOT NULL, platform TEXT NOT NULL, state TEXT NOT NULL, "
+               "updated_at TEXT NOT NULL, error TEXT, PRIMARY KEY (slug, platform))")
+    # When a product was first seen sold, for the weekly report.
+    db.execute("CREATE TABLE sold (slug TEXT PRIMARY KEY, at TEXT NOT NULL)")
+
+
 # Named migrations, applied in order, each once (the table `migrations` remembers which ran).
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_create_posts", _create_posts),
@@ -118,6 +140,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("004_cooldowns_and_notices", _add_cooldowns_and_notices),
     ("005_setbacks", _add_setbacks),
     ("006_via", _add_via),
+    ("007_sales_loop", _add_sales_loop),
 ]
 
 
@@ -131,6 +154,38 @@ class Setback:
     outcome: Outcome  # what the run did with it (STOPPED, BLOCKED, HELD, COOLING, REFUSED ...)
     detail: str  # the reason, in words, as the run said it
     tries: int  # runs in a row that tried to send it and were stopped (a hold or a rest does not count)
+
+
+@dataclass(frozen=True)
+class StoredComment:
+    """A comment as the ledger keeps it: `number` is its short id; author and text are None once forgotten."""
+
+    number: int
+    platform: str
+    remote_id: str
+    slug: str
+    post_id: str
+    author: str | None
+    text: str | None
+    created_at: datetime
+    read_at: datetime
+    parent_id: str | None
+    ours: bool
+    question: str | None  # the kind of buyer's question (questions.question_kind), or None
+
+
+@dataclass(frozen=True)
+class StoredReply:
+    """Our answer to one comment: its state (pending, in_flight, unknown, published, failed), text and id."""
+
+    platform: str
+    comment_id: str
+    state: str
+    text: str
+    reply_id: str | None
+    sent_at: datetime | None
+    updated_at: datetime
+    error: str | None
 
 
 class _Outdated(Exception):
@@ -496,6 +551,123 @@ class Ledger:
             (platform, State.PUBLISHED, State.SCHEDULED, since.astimezone(UTC).isoformat()),
         ).fetchone()
         return row[0]
+
+
+    # -- the sales loop: comments, our answers, attention, "sold" on the posts ----------------------------------------
+
+    def remember_comments(self, slug: str, comments: list[Comment], kind_of: Callable[[str], str | None],
+                          read_at: datetime) -> list[int]:
+        """Store the comments not seen before (each once, whatever was fetched), as read at `read_at`; the numbers of
+        the new ones. Our own comments (`ours`) are stored too, so that an answer made in the app counts as one.
+        """
+        now, new = read_at.astimezone(UTC).isoformat(), []
+        with self.db:
+            for comment in comments:
+                cursor = self.db.execute(
+                    """INSERT INTO comments (platform, remote_id, slug, post_id, author, text, created_at, read_at,
+                           parent_id, ours, question) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       ON CONFLICT (platform, remote_id) DO NOTHING""",
+                    (comment.platform, comment.remote_id, slug, comment.post_id, redact(comment.author),
+                     redact(comment.text), comment.created_at.astimezone(UTC).isoformat(), now, comment.parent_id,
+                     int(comment.ours), None if comment.ours else kind_of(comment.text)))
+                if cursor.rowcount:
+                    new.append(int(cursor.lastrowid or 0))
+        return new
+
+    def stored_comments(self) -> list[StoredComment]:
+        """Every comment kept, newest first."""
+        return [_stored_comment(row) for row in self.db.execute("SELECT * FROM comments ORDER BY created_at DESC, number DESC")]
+
+    def stored_comment(self, number: int) -> StoredComment | None:
+        row = self.db.execute("SELECT * FROM comments WHERE number = ?", (number,)).fetchone()
+        return _stored_comment(row) if row else None
+
+    def forget_comment(self, number: int) -> bool:
+        """Delete one comment's author and text (its row stays, so it is never stored again); False when unknown."""
+        with self.db:
+            cursor = self.db.execute("UPDATE comments SET author = NULL, text = NULL WHERE number = ?", (number,))
+        return bool(cursor.rowcount)
+
+    def forget_comments_read_before(self, before: datetime) -> int:
+        """Delete the author and text of every comment read before `before` (the retention time); how many."""
+        with self.db:
+            cursor = self.db.execute("UPDATE comments SET author = NULL, text = NULL WHERE read_at < ? AND "
+                                     "(text IS NOT NULL OR author IS NOT NULL)", (before.astimezone(UTC).isoformat(),))
+        return cursor.rowcount
+
+    def stored_reply(self, platform: str, comment_id: str) -> StoredReply | None:
+        row = self.db.execute("SELECT * FROM replies WHERE platform = ? AND comment_id = ?", (platform, comment_id)).fetchone()
+        return _stored_reply(row) if row else None
+
+    def stored_replies(self) -> list[StoredReply]:
+        return [_stored_reply(row) for row in self.db.execute("SELECT * FROM replies")]
+
+    def begin_reply(self, platform: str, comment_id: str, text: str) -> None:
+        """The intent to answer a comment, written before the answer is sent."""
+        now = self._now()
+        with self.db:
+            self.db.execute(
+                """INSERT INTO replies (platform, comment_id, state, text, sent_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (platform, comment_id) DO UPDATE SET state = excluded.state, text = excluded.text,
+                       sent_at = excluded.sent_at, updated_at = excluded.updated_at, error = NULL""",
+                (platform, comment_id, State.IN_FLIGHT, redact(text), now, now))
+
+    def reply_sent(self, platform: str, comment_id: str, reply_id: str) -> None:
+        with self.db:
+            self.db.execute("UPDATE replies SET state = ?, reply_id = ?, updated_at = ?, error = NULL "
+                            "WHERE platform = ? AND comment_id = ?",
+                            (State.PUBLISHED, reply_id, self._now(), platform, comment_id))
+
+    def settle_reply(self, platform: str, comment_id: str, state: State, error: str) -> None:
+        with self.db:
+            self.db.execute("UPDATE replies SET state = ?, error = ?, updated_at = ? WHERE platform = ? AND comment_id = ?",
+                            (state, redact(error), self._now(), platform, comment_id))
+
+    def snapshot(self, slug: str, counts: Counts) -> None:
+        """Keep one reading of a post's attention (the series `attention` returns)."""
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO attention VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            (counts.platform, slug, counts.post_id, counts.at.astimezone(UTC).isoformat(), counts.reactions,
+                             counts.comments, counts.shares, counts.likes))
+
+    def attention(self, slug: str | None = None) -> list[tuple[str, Counts]]:
+        """Every reading kept (of one product's posts, when `slug` is given), oldest first, as (slug, counts)."""
+        rows = self.db.execute("SELECT * FROM attention WHERE ? IS NULL OR slug = ? ORDER BY at", (slug, slug))
+        return [(row["slug"], Counts(row["platform"], row["post_id"], _when(row["at"]), row["reactions"], row["comments"],
+                                     row["shares"], row["likes"])) for row in rows]
+
+    def sold_mark(self, slug: str, platform: str) -> str | None:
+        """How far "sold" was written on the product's post there: done, in_flight, unknown, by_hand, failed; or None."""
+        row = self.db.execute("SELECT state FROM sold_marks WHERE slug = ? AND platform = ?", (slug, platform)).fetchone()
+        return row["state"] if row else None
+
+    def set_sold_mark(self, slug: str, platform: str, state: str, error: str | None = None) -> None:
+        with self.db:
+            self.db.execute("""INSERT INTO sold_marks VALUES (?, ?, ?, ?, ?) ON CONFLICT (slug, platform) DO UPDATE SET
+                                   state = excluded.state, updated_at = excluded.updated_at, error = excluded.error""",
+                            (slug, platform, state, self._now(), redact_optional(error)))
+
+    def remember_sold(self, slugs: list[str]) -> None:
+        """Note when each product was first seen sold (kept as it was if seen before)."""
+        with self.db:
+            self.db.executemany("INSERT OR IGNORE INTO sold VALUES (?, ?)", [(slug, self._now()) for slug in slugs])
+
+    def sold_since(self, since: datetime) -> list[tuple[str, datetime]]:
+        rows = self.db.execute("SELECT slug, at FROM sold WHERE at >= ? ORDER BY at", (since.astimezone(UTC).isoformat(),))
+        return [(row["slug"], _when(row["at"])) for row in rows]
+
+
+def _stored_comment(row: sqlite3.Row) -> StoredComment:
+    return StoredComment(number=row["number"], platform=row["platform"], remote_id=row["remote_id"], slug=row["slug"],
+                         post_id=row["post_id"], author=row["author"], text=row["text"], created_at=_when(row["created_at"]),
+                         read_at=_when(row["read_at"]), parent_id=row["parent_id"], ours=bool(row["ours"]),
+                         question=row["question"])
+
+
+def _stored_reply(row: sqlite3.Row) -> StoredReply:
+    return StoredReply(platform=row["platform"], comment_id=row["comment_id"], state=row["state"], text=row["text"],
+                       reply_id=row["reply_id"], sent_at=_time(row["sent_at"]), updated_at=_when(row["updated_at"]),
+                       error=row["error"])
 
 
 def _time(value: str | None) -> datetime | None:

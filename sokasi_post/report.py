@@ -18,6 +18,7 @@ from sokasi_post.models import Cooldown, PlannedPost, Problem, Product
 from sokasi_post.platforms import label_of, short_name
 from sokasi_post.publishing import Plan, active_cooldowns
 from sokasi_post.states import DONE, DOUBTFUL, Outcome, State, Unsent, word_for
+from sokasi_post.weekly import weekly_section
 from sokasi_post.yamlfile import YamlFileError, read_yaml_mapping
 
 MAX_ITEMS = 12  # per section: one message must stay readable on a phone
@@ -80,8 +81,9 @@ def build_report(planned: Plan, settings: Settings, ledger: Ledger, since: datet
                    setbacks={(s.slug, s.platform): s for s in ledger.setbacks()},
                    resting=active_cooldowns(settings, ledger, now))
     title = _("*sokasi-post report* — {when}").format(when=format_date(now.astimezone(settings.timezone), with_time=False))
-    return "\n".join([title, *_online(planned, settings, state, since), *_next(planned, settings, state, now),
-                      *_needs_a_look(planned, settings, state, broken or {})])
+    products = (*_products(planned).values(), *planned.sold)
+    return "\n".join([title, *_online(planned, settings, state, since), *weekly_section(products, settings, ledger, now),
+                      *_next(planned, settings, state, now), *_needs_a_look(planned, settings, state, broken or {})])
 
 
 def _products(planned: Plan) -> dict[str, Product]:

@@ -40,6 +40,7 @@ SAID_ONCE = (Outcome.STOPPED, Outcome.RETRY_LATER, Outcome.IN_DOUBT)
 
 if TYPE_CHECKING:  # imported where used: most commands need neither, and each costs start-up time
     from sokasi_post.importer import Draft, ImportPlan
+    from sokasi_post.salesloop import Answer, InboxItem, LoopRun
     from sokasi_post.site import SiteResult
     from sokasi_post.sitepush import PushResult
 
@@ -61,6 +62,7 @@ class Tally:
     results: tuple[Result, ...] = ()
     busy: bool = False  # another run held the lock: nothing was done
     first_facebook: str | None = None  # the one-time notice after the first Facebook post, when this run made it
+    sold_marks: tuple[tuple[str, str, str], ...] = ()  # "sold" written on posts: (slug, platform, what happened)
 
     def count(self, *outcomes: Outcome) -> int:
         """How many posts ended in one of `outcomes`."""
@@ -97,10 +99,73 @@ def publish(settings: Settings, products: tuple[Product, ...], options: PublishO
             _keep_site_current(settings, notice)
         planned = planner(products, settings, options.platform)
         with Ledger.open(settings.state_dir, notice=notice) as ledger:
-            results = publishing.publish(planned, settings, ledger, make_publisher or _real_publishers(settings),
-                                         now or datetime.now(UTC), options, each, notice)
+            make = make_publisher or _real_publishers(settings)
+            moment = now or datetime.now(UTC)
+            results = publishing.publish(planned, settings, ledger, make, moment, options, each, notice)
             first = _first_facebook_notice(ledger, results)
-    return Tally(tuple(results), first_facebook=first)
+            marks = _after_posting(settings, products, ledger, make, moment, notice)
+    return Tally(tuple(results), first_facebook=first, sold_marks=tuple(marks))
+
+
+def _after_posting(settings: Settings, products: tuple[Product, ...], ledger: Ledger, make: MakePublisher, now: datetime,
+                   notice: Callable[[str], None]) -> list[tuple[str, str, str]]:
+    """After the posts: "sold" written on the posts of sold products, and one reading of each recent post's attention
+    (docs/sales-loop.md). Trouble here is said once and never changes what the posts did."""
+    from sokasi_post import salesloop
+
+    marks = salesloop.mark_sold(settings, products, ledger, make, now)
+    loop = salesloop.read(settings, ledger, make, now, comments=False)
+    for problem in loop.problems:
+        notice(problem)
+    return marks
+
+
+@dataclass(frozen=True)
+class Inbox:
+    """What `inbox` shows: the comments kept, and what this reading did (None: nothing was read)."""
+
+    items: tuple[InboxItem, ...]
+    loop: LoopRun | None = None
+    sold_marks: tuple[tuple[str, str, str], ...] = ()
+    busy: bool = False  # another run held the lock: only what the ledger had is shown
+
+
+def inbox(settings: Settings, products: tuple[Product, ...], *, fetch: bool = True,
+          make_publisher: MakePublisher | None = None, notice: Callable[[str], None] = _nothing,
+          now: datetime | None = None) -> Inbox:
+    """Read new comments and attention on the recent posts (unless `fetch` is False), write "sold" where it is due,
+    and list the comments kept. Under the run lock; when another run holds it, only what the ledger has is listed."""
+    from sokasi_post import salesloop
+
+    moment = now or datetime.now(UTC)
+    lock = _acquire(settings) if fetch else None
+    with lock or contextlib.nullcontext(), Ledger.open(settings.state_dir, notice=notice) as ledger:
+        loop, marks = None, []
+        if lock is not None:
+            make = make_publisher or _real_publishers(settings)
+            loop = salesloop.read(settings, ledger, make, moment)
+            marks = salesloop.mark_sold(settings, products, ledger, make, moment)
+        items = salesloop.inbox_items(settings, products, ledger)
+    return Inbox(tuple(items), loop, tuple(marks), busy=fetch and lock is None)
+
+
+def answer(settings: Settings, products: tuple[Product, ...], number: int, text: str | None, *,
+           make_publisher: MakePublisher | None = None, now: datetime | None = None) -> Answer:
+    """Answer comment `number` exactly once (salesloop.answer), under the run lock."""
+    from sokasi_post import salesloop
+
+    lock = _acquire(settings)
+    if lock is None:
+        return salesloop.Answer("busy", _("another run is in progress; try again in a moment"))
+    with lock, Ledger.open(settings.state_dir) as ledger:
+        return salesloop.answer(settings, products, ledger, make_publisher or _real_publishers(settings), number, text,
+                                now or datetime.now(UTC))
+
+
+def forget_comment(settings: Settings, number: int) -> bool:
+    """Delete comment `number`'s author and text from the ledger at once; False when there is no such comment."""
+    with Ledger.open(settings.state_dir) as ledger:
+        return ledger.forget_comment(number)
 
 
 def reconcile(settings: Settings, products: tuple[Product, ...], *, planner: Planner = plan,

@@ -190,6 +190,11 @@ def _instagram_photos(products: tuple[Product, ...], settings: Settings, files: 
     return prepared.problems
 
 
+def product_page_url(base_url: str, slug: str) -> str:
+    """The public address of a product's page: at the site's root, in the config's language."""
+    return base_url + quote(f"products/{slug}.html")
+
+
 def _shown(products: tuple[Product, ...], site: SiteSettings) -> tuple[Product, ...]:
     """The products with a page: not drafts, and only by the makers config names (when it names any)."""
     chosen = {name.casefold() for name in site.makers}
@@ -498,7 +503,7 @@ def _write_feed(model: _Site, files: dict[str, bytes | Path], out: Path) -> list
     photos = {item.product.slug: item.photos for item in model.items}
 
     def page_url(product: Product) -> str:
-        return base + quote(f"products/{product.slug}.html")  # the page at the root, in the config's language
+        return product_page_url(base, product.slug)
 
     def image_urls(product: Product) -> list[str]:
         return [base + quote(photo.files[-1][0]) for photo in photos.get(product.slug, ())]

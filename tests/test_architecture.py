@@ -26,7 +26,7 @@ LAYERS = [
     {"catalog", "captions", "media", "whatsapp", "places", "feed", "questions"},
     {"publishers", "sitepush"},
     {"ledger", "runlock"},
-    {"publishing", "starter", "preview", "importer", "report", "site"},
+    {"publishing", "starter", "preview", "importer", "report", "site", "salesloop", "weekly"},
     {"run"},
     {"cli", "__main__", "__init__"},
 ]

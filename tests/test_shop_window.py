@@ -37,9 +37,10 @@ def with_site(village, **keys: str) -> Path:
 
 
 def published_titles(village) -> list[str]:
-    facebook = [post.message.splitlines()[0] for post in village.graph.posts if post.published]
-    instagram = [media.caption.splitlines()[0] for media in village.fake.media if not media.deleted]
-    return sorted(facebook + instagram)
+    """The first line of every post out, after the "TERJUAL / SOLD" line a sold product's posts gain."""
+    facebook = [post.message for post in village.graph.posts if post.published]
+    instagram = [media.caption for media in village.fake.media if not media.deleted]
+    return sorted(text.removeprefix("TERJUAL / SOLD\n").splitlines()[0] for text in facebook + instagram)
 
 
 def digests(folder: Path) -> dict[str, str]:
@@ -101,6 +102,12 @@ def test_a_product_sold_after_it_was_posted_keeps_its_link_and_is_not_posted_aga
     assert again.exit_code == 0
     assert again.stdout.startswith("sokasi-polos-kecil: sold, never posted again (`sokasi-post sold --undo")
     assert published_titles(village).count("Sokasi polos kecil") == 2  # once per platform, never again
+    marked = [text for text in [post.message for post in village.graph.posts if post.published]
+              + [media.caption for media in village.fake.media if not media.deleted] if "Sokasi polos kecil" in text]
+    assert len(marked) == 2 and all(text.startswith("TERJUAL / SOLD\nSokasi polos kecil\n") for text in marked)
+    assert village.run("publish").exit_code == 0
+    facebook = [post.message for post in village.graph.posts if post.published]
+    assert sorted(text.count("TERJUAL / SOLD") for text in facebook) == [0, 1]  # once on the sold product's post only
     rows = [row for row in json.loads(village.run("status", "--json").stdout) if row["slug"] == "sokasi-polos-kecil"]
     assert {row["platform"]: (row["state"], row["url"]) for row in rows} == {
         platform: ("sold", url) for platform, url in links.items()}
