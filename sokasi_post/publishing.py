@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import weakref
 import shutil
 import time
 from collections.abc import Callable
@@ -211,9 +212,17 @@ class Result:
         return self.outcome in TROUBLE
 
 
+_VERIFIED: weakref.WeakKeyDictionary[Publisher, str] = weakref.WeakKeyDictionary()
+
+
 def verify(publisher: Publisher) -> str:
-    """Check a publisher's credentials, retrying passing faults; who we post as, or an AuthError saying how to fix it."""
-    return with_retries(publisher.check, sleep)
+    """Check a publisher's credentials, retrying passing faults; who we post as, or an AuthError saying how to fix it.
+
+    A publisher is checked once: a run that posts and then reads comments and counts asks the platform once.
+    """
+    if publisher not in _VERIFIED:
+        _VERIFIED[publisher] = with_retries(publisher.check, sleep)
+    return _VERIFIED[publisher]
 
 
 def fingerprint(post: PlannedPost) -> str:

@@ -99,22 +99,36 @@ def publish(settings: Settings, products: tuple[Product, ...], options: PublishO
             _keep_site_current(settings, notice)
         planned = planner(products, settings, options.platform)
         with Ledger.open(settings.state_dir, notice=notice) as ledger:
-            make = make_publisher or _real_publishers(settings)
+            make = _once_each(make_publisher or _real_publishers(settings))
             moment = now or datetime.now(UTC)
             results = publishing.publish(planned, settings, ledger, make, moment, options, each, notice)
             first = _first_facebook_notice(ledger, results)
-            marks = _after_posting(settings, products, ledger, make, moment, notice)
+            unusable = {r.post.platform: r.detail for r in results if r.outcome == Outcome.STOPPED}
+            marks = _after_posting(settings, products, ledger, make, moment, notice, unusable)
     return Tally(tuple(results), first_facebook=first, sold_marks=tuple(marks))
 
 
+def _once_each(make: MakePublisher) -> MakePublisher:
+    """`make`, giving one publisher per platform for the whole run (so its credentials are checked once)."""
+    made: dict[str, Publisher] = {}
+
+    def once(platform: str) -> Publisher:
+        if platform not in made:
+            made[platform] = make(platform)
+        return made[platform]
+
+    return once
+
+
 def _after_posting(settings: Settings, products: tuple[Product, ...], ledger: Ledger, make: MakePublisher, now: datetime,
-                   notice: Callable[[str], None]) -> list[tuple[str, str, str]]:
+                   notice: Callable[[str], None], unusable: dict[str, str]) -> list[tuple[str, str, str]]:
     """After the posts: "sold" written on the posts of sold products, and one reading of each recent post's attention
-    (docs/sales-loop.md). Trouble here is said once and never changes what the posts did."""
+    (docs/sales-loop.md), on the platforms the run could use. Trouble here is said once and never changes what the
+    posts did."""
     from sokasi_post import salesloop
 
-    marks = salesloop.mark_sold(settings, products, ledger, make, now)
-    loop = salesloop.read(settings, ledger, make, now, comments=False)
+    marks = salesloop.mark_sold(settings, products, ledger, make, now, unusable)
+    loop = salesloop.read(settings, ledger, make, now, comments=False, skip=unusable)
     for problem in loop.problems:
         notice(problem)
     return marks

@@ -11,10 +11,9 @@ it is, so a run killed at any moment never writes it twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any, cast
 
 from sokasi_post import errors, publishing
@@ -24,7 +23,7 @@ from sokasi_post.i18n import _, language
 from sokasi_post.ledger import Entry, Ledger, StoredComment
 from sokasi_post.models import Product
 from sokasi_post.platforms import label_of
-from sokasi_post.publishers import Engagement, Publisher, same_text, with_retries
+from sokasi_post.publishers import Engagement, Publisher, same_text
 from sokasi_post.questions import first_name, question_kind, suggest_reply
 from sokasi_post.states import DONE, State
 
@@ -69,10 +68,11 @@ class Answer:
 class _Session:
     """The publishers of one run, each checked once; platforms that rest or failed are left alone."""
 
-    def __init__(self, settings: Settings, ledger: Ledger, make: MakePublisher, now: datetime):
+    def __init__(self, settings: Settings, ledger: Ledger, make: MakePublisher, now: datetime,
+                 skip: Mapping[str, str] | None = None):
         self.settings, self.ledger, self.make, self.now = settings, ledger, make, now
         self.ready: dict[str, Any] = {}
-        self.stopped: dict[str, str] = {}
+        self.stopped: dict[str, str] = dict(skip or {})  # platforms not to ask (the run could not use them): why
 
     def engagement(self, platform: str) -> Engagement | None:
         """The platform's publisher (as Engagement), its credentials checked once; None when it may not be asked."""
@@ -113,10 +113,11 @@ def recent_posts(settings: Settings, ledger: Ledger, now: datetime) -> list[Entr
             and entry.platform in settings.enabled_platforms and entry.published_at and entry.published_at >= earliest]
 
 
-def read(settings: Settings, ledger: Ledger, make: MakePublisher, now: datetime, comments: bool = True) -> LoopRun:
-    """Read the attention (and, with `comments`, the comments) of every recent post; keep one reading per post and the
-    new comments; then forget the comment texts older than inbox.retention_days."""
-    session = _Session(settings, ledger, make, now)
+def read(settings: Settings, ledger: Ledger, make: MakePublisher, now: datetime, comments: bool = True,
+         skip: Mapping[str, str] | None = None) -> LoopRun:
+    """Read the attention (and, with `comments`, the comments) of every recent post, but on the platforms in `skip`;
+    keep one reading per post and the new comments; then forget the comment texts older than inbox.retention_days."""
+    session = _Session(settings, ledger, make, now, skip)
     run = LoopRun()
     for entry in recent_posts(settings, ledger, now):
         engagement = session.engagement(entry.platform)
@@ -125,9 +126,9 @@ def read(settings: Settings, ledger: Ledger, make: MakePublisher, now: datetime,
         remote_id = cast(str, entry.remote_id)
         try:
             if comments:
-                found = with_retries(partial(engagement.comments, remote_id), publishing.sleep)
+                found = engagement.comments(remote_id)  # reads retry passing faults themselves
                 run.new += ledger.remember_comments(entry.slug, found, question_kind, now)
-            ledger.snapshot(entry.slug, with_retries(partial(engagement.counts, remote_id), publishing.sleep))
+            ledger.snapshot(entry.slug, engagement.counts(remote_id))
             run.readings += 1
         except (AuthError, ThrottledError, errors.UnreachableError) as error:
             session.stop(entry.platform, error)
@@ -226,20 +227,20 @@ def _send_once(ledger: Ledger, engagement: Engagement, comment: StoredComment, t
 
 def _our_reply(engagement: Engagement, comment_id: str, text: str) -> str | None:
     """The id of our answer with this text among the comment's replies, or None when it is not there."""
-    for reply in with_retries(lambda: engagement.replies(comment_id), publishing.sleep):
+    for reply in engagement.replies(comment_id):
         if reply.ours and same_text(reply.text, text):
             return reply.remote_id
     return None
 
 
 def mark_sold(settings: Settings, products: tuple[Product, ...], ledger: Ledger, make: MakePublisher,
-              now: datetime) -> list[tuple[str, str, str]]:
+              now: datetime, skip: Mapping[str, str] | None = None) -> list[tuple[str, str, str]]:
     """Write "TERJUAL / SOLD" as the first line of each sold product's posts, once per product and platform; where the
     platform cannot edit a caption (Instagram's official API) note it for the coordinator to do by hand.
     Returns (slug, platform, what happened: done, by_hand, in_doubt, stopped or failed with the reason)."""
     sold = [product for product in products if product.is_sold]
     ledger.remember_sold([product.slug for product in sold])
-    session = _Session(settings, ledger, make, now)
+    session = _Session(settings, ledger, make, now, skip)
     done = []
     for product in sold:
         for entry in (ledger.get(product.slug, platform) for platform in product.platforms):
@@ -258,7 +259,7 @@ def _mark(ledger: Ledger, engagement: Engagement, entry: Entry, session: _Sessio
         ledger.set_sold_mark(slug, platform, "by_hand")
         return "by_hand"
     try:
-        text = with_retries(lambda: engagement.caption(post_id), publishing.sleep)
+        text = engagement.caption(post_id)
         if text.lstrip().startswith(SOLD_LINE):  # written before (perhaps by a run killed before it could say so)
             ledger.set_sold_mark(slug, platform, "done")
             return "done"
