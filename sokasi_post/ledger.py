@@ -630,6 +630,11 @@ class Ledger:
                             (counts.platform, slug, counts.post_id, counts.at.astimezone(UTC).isoformat(), counts.reactions,
                              counts.comments, counts.shares, counts.likes))
 
+    def last_reading(self, platform: str, post_id: str) -> datetime | None:
+        """When the post's attention was last read, or None."""
+        row = self.db.execute("SELECT MAX(at) FROM attention WHERE platform = ? AND post_id = ?", (platform, post_id)).fetchone()
+        return _time(row[0])
+
     def attention(self, slug: str | None = None) -> list[tuple[str, Counts]]:
         """Every reading kept (of one product's posts, when `slug` is given), oldest first, as (slug, counts)."""
         rows = self.db.execute("SELECT * FROM attention WHERE ? IS NULL OR slug = ? ORDER BY at", (slug, slug))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import weakref
 import shutil
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta

@@ -128,7 +128,7 @@ def _after_posting(settings: Settings, products: tuple[Product, ...], ledger: Le
     from sokasi_post import salesloop
 
     marks = salesloop.mark_sold(settings, products, ledger, make, now, unusable)
-    loop = salesloop.read(settings, ledger, make, now, comments=False, skip=unusable)
+    loop = salesloop.read(settings, ledger, make, now, comments=False, skip=unusable, every=salesloop.READ_EVERY)
     for problem in loop.problems:
         notice(problem)
     return marks

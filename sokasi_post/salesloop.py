@@ -30,6 +30,9 @@ from sokasi_post.states import DONE, State
 log = logging.getLogger(__name__)
 
 SOLD_LINE = "TERJUAL / SOLD"  # the first line a sold product's posts gain
+# A publish run (cron, perhaps every hour) reads a post's counts at most this often: a weekly report needs no more, and
+# every read through instagrapi is one more request from the account's "phone" (docs/platforms.md I2, E4).
+READ_EVERY = timedelta(hours=6)
 MakePublisher = Callable[[str], Publisher]
 ENGAGEMENT = ("comments", "replies", "reply", "counts", "caption", "edit_caption")  # a publisher's part in the loop
 
@@ -114,12 +117,16 @@ def recent_posts(settings: Settings, ledger: Ledger, now: datetime) -> list[Entr
 
 
 def read(settings: Settings, ledger: Ledger, make: MakePublisher, now: datetime, comments: bool = True,
-         skip: Mapping[str, str] | None = None) -> LoopRun:
-    """Read the attention (and, with `comments`, the comments) of every recent post, but on the platforms in `skip`;
-    keep one reading per post and the new comments; then forget the comment texts older than inbox.retention_days."""
+         skip: Mapping[str, str] | None = None, every: timedelta | None = None) -> LoopRun:
+    """Read the attention (and, with `comments`, the comments) of every recent post, but on the platforms in `skip`
+    and, with `every`, the posts read less than `every` ago; keep one reading per post and the new comments; then
+    forget the comment texts older than inbox.retention_days."""
     session = _Session(settings, ledger, make, now, skip)
     run = LoopRun()
     for entry in recent_posts(settings, ledger, now):
+        last = ledger.last_reading(entry.platform, cast(str, entry.remote_id)) if every else None
+        if every and last and now - last < every:
+            continue
         engagement = session.engagement(entry.platform)
         if engagement is None:
             continue

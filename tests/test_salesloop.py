@@ -195,6 +195,19 @@ def test_attention_is_kept_as_a_series(shop):
     assert [counts.reactions for _slug, counts in series] == [3, 7]
 
 
+def test_a_publish_run_reads_a_post_again_only_after_some_hours(shop):
+    fb = ScriptedPlatform()
+
+    def cron(now):
+        fb.now = now
+        return with_ledger(shop, lambda settings, ledger: salesloop.read(
+            settings, ledger, lambda name: fb, now, comments=False, every=salesloop.READ_EVERY)).readings
+
+    assert cron(NOW) == 2
+    assert cron(NOW + timedelta(hours=1)) == 0  # an hourly cron job does not ask every hour
+    assert cron(NOW + timedelta(hours=6)) == 2
+
+
 def test_posts_older_than_the_attention_days_are_not_read(shop):
     fb = ScriptedPlatform()
     fb.comment("page_sokasi-a", "brp?")
