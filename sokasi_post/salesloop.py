@@ -243,7 +243,8 @@ def _our_reply(engagement: Engagement, comment_id: str, text: str) -> str | None
 def mark_sold(settings: Settings, products: tuple[Product, ...], ledger: Ledger, make: MakePublisher,
               now: datetime, skip: Mapping[str, str] | None = None) -> list[tuple[str, str, str]]:
     """Write "TERJUAL / SOLD" as the first line of each sold product's posts, once per product and platform; where the
-    platform cannot edit a caption (Instagram's official API) note it for the coordinator to do by hand.
+    platform cannot edit a caption (Instagram's official API) ask the coordinator to, on every run until the caption
+    read back begins with it.
     Returns (slug, platform, what happened: done, by_hand, in_doubt, stopped or failed with the reason)."""
     sold = [product for product in products if product.is_sold]
     ledger.remember_sold([product.slug for product in sold])
@@ -251,8 +252,8 @@ def mark_sold(settings: Settings, products: tuple[Product, ...], ledger: Ledger,
     done = []
     for product in sold:
         for entry in (ledger.get(product.slug, platform) for platform in product.platforms):
-            if entry is None or entry.state not in DONE or not entry.remote_id or ledger.sold_mark(entry.slug, entry.platform) \
-                    in ("done", "by_hand") or entry.platform not in settings.enabled_platforms:
+            if entry is None or entry.state not in DONE or not entry.remote_id or \
+                    ledger.sold_mark(entry.slug, entry.platform) == "done" or entry.platform not in settings.enabled_platforms:
                 continue
             engagement = session.engagement(entry.platform)
             if engagement is not None:
@@ -262,14 +263,14 @@ def mark_sold(settings: Settings, products: tuple[Product, ...], ledger: Ledger,
 
 def _mark(ledger: Ledger, engagement: Engagement, entry: Entry, session: _Session) -> str:
     slug, platform, post_id = entry.slug, entry.platform, cast(str, entry.remote_id)
-    if not engagement.can_edit_caption:
-        ledger.set_sold_mark(slug, platform, "by_hand")
-        return "by_hand"
     try:
         text = engagement.caption(post_id)
-        if text.lstrip().startswith(SOLD_LINE):  # written before (perhaps by a run killed before it could say so)
+        if text.lstrip().startswith(SOLD_LINE):  # written before: by a run killed before it could say so, or by hand
             ledger.set_sold_mark(slug, platform, "done")
             return "done"
+        if not engagement.can_edit_caption:  # said on every run until the coordinator has done it in the app
+            ledger.set_sold_mark(slug, platform, "by_hand")
+            return "by_hand"
         ledger.set_sold_mark(slug, platform, State.IN_FLIGHT)
         engagement.edit_caption(post_id, f"{SOLD_LINE}\n{text}")
     except UnknownOutcomeError as error:

@@ -15,7 +15,7 @@ from sokasi_post.config import Settings
 from sokasi_post.i18n import _, format_date
 from sokasi_post.ledger import Ledger
 from sokasi_post.models import Counts, Product
-from sokasi_post.platforms import short_name
+from sokasi_post.platforms import label_of, short_name
 from sokasi_post.questions import first_name, quotable
 from sokasi_post.salesloop import InboxItem, inbox_items
 from sokasi_post.states import DONE
@@ -65,7 +65,11 @@ def weekly_section(products: tuple[Product, ...], settings: Settings, ledger: Le
             maker_of(item.comment.slug).answered += 1
     for slug, _at in ledger.sold_since(start):
         product = by_slug.get(slug)
-        maker_of(slug).sold.append(product.title if product else slug)
+        title = product.title if product else slug
+        by_hand = [label_of(platform) for platform in (product.platforms if product else ())
+                   if ledger.sold_mark(slug, platform) == "by_hand"]
+        maker_of(slug).sold.append(_("{title} (add TERJUAL / SOLD to its {platforms} caption by hand)").format(
+            title=title, platforms=", ".join(by_hand)) if by_hand else title)
     return _lines({name: week for name, week in makers.items() if not week.empty()}, settings, start, now)
 
 

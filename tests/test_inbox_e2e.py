@@ -145,7 +145,11 @@ def test_through_the_official_instagram_api_a_sold_caption_is_left_to_the_coordi
         said = shop.run("inbox")
         assert "add the first line TERJUAL / SOLD to the post by hand in the Instagram app" in said.output
         assert "TERJUAL" not in media.caption
-        assert "by hand" not in shop.run("inbox").output  # said once
+        assert "(add TERJUAL / SOLD to its Instagram caption by hand)" in shop.run("report").output
+        assert "by hand" in shop.run("inbox").output  # said again: nothing hidden until it is done
+        media.caption = "TERJUAL / SOLD\n" + media.caption  # the coordinator edits it in the app
+        assert "by hand" not in shop.run("inbox").output
+        assert "(add TERJUAL" not in shop.run("report").output
 
 
 @pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")

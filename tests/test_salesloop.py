@@ -237,12 +237,19 @@ def test_sold_is_written_once_even_when_the_reply_to_the_edit_was_lost(shop):
     assert fb.edits == [("page_sokasi-a", "TERJUAL / SOLD\nSokasi a\n\nHarga: Rp 150.000")]
 
 
-def test_where_captions_cannot_be_edited_the_coordinator_is_told_once(shop):
+def test_where_captions_cannot_be_edited_the_coordinator_is_asked_until_it_is_done(shop):
     (shop.posts / "sokasi-a" / "post.yaml").write_text(
         (shop.posts / "sokasi-a" / "post.yaml").read_text(encoding="utf-8") + "status: sold\n", encoding="utf-8")
     official = ScriptedPlatform(can_edit_caption=False)
-    marks = with_ledger(shop, lambda s, ledger: salesloop.mark_sold(s, products(shop), ledger, lambda name: official, NOW))
-    assert marks == [("sokasi-a", "facebook", "by_hand")]
+
+    def mark():
+        return with_ledger(shop, lambda s, ledger: salesloop.mark_sold(s, products(shop), ledger, lambda name: official, NOW))
+
+    assert mark() == [("sokasi-a", "facebook", "by_hand")]
+    assert mark() == [("sokasi-a", "facebook", "by_hand")]  # asked again on each run until it is done
+    official.captions["page_sokasi-a"] = "TERJUAL / SOLD\nSokasi a"  # done by hand in the app
+    assert mark() == [("sokasi-a", "facebook", "done")]
+    assert mark() == []
     assert official.edits == []
 
 
