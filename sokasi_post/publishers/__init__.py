@@ -28,8 +28,9 @@ from sokasi_post.models import Comment, Counts, PlannedPost, Receipt
 from sokasi_post.platforms import label_of, rules_for
 from sokasi_post.redaction import redact
 
-__all__ = ["CLOCK_MARGIN", "SETUP_HELP", "Checkpoint", "Engagement", "Publisher", "build", "causes", "connect_failure",
-           "redact", "same_text", "schedules_natively", "secrets_of", "session_secrets", "unreachable", "with_retries"]
+__all__ = ["CLOCK_MARGIN", "DROPPED_CAPTION", "OTHER_CAPTION", "SETUP_HELP", "Checkpoint", "Engagement", "Publisher",
+           "build", "causes", "connect_failure", "redact", "same_text", "schedules_natively", "secrets_of",
+           "session_secrets", "unreachable", "with_retries"]
 
 T = TypeVar("T")
 
@@ -106,6 +107,12 @@ class Engagement(Protocol):
     def edit_caption(self, post_id: str, text: str) -> None:
         """Replace the post's text."""
 
+
+# Instagram's caption read back after a post, in the same words whichever backend made it.
+DROPPED_CAPTION = N_("Instagram posted it without the caption (it drops a caption over its limits, e.g. more than 5 "
+                     "hashtags), so buyers see no price and no WhatsApp number: add the caption in the Instagram app, "
+                     "or delete the post and send it again with --repost")
+OTHER_CAPTION = N_("Instagram posted it with a caption different from the one sent: check the post in the Instagram app")
 
 # A post created a little before our clock said it was sent still counts (clocks differ).
 CLOCK_MARGIN = timedelta(minutes=10)

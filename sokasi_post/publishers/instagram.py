@@ -49,8 +49,10 @@ from sokasi_post.platforms import rules_for
 from sokasi_post.publishers import (
     CLOCK_MARGIN,
     CONNECT_TIMED_OUT,
+    DROPPED_CAPTION,
     NAME_NOT_FOUND,
     NO_CONNECTION,
+    OTHER_CAPTION,
     TIMEOUT,
     Checkpoint,
     causes,
@@ -216,11 +218,9 @@ class InstagramPublisher:
         # means no price and no WhatsApp number, so the coordinator must hear of it.
         problem = None
         if not (media.caption_text or "").strip():
-            problem = _("Instagram posted it without the caption (it drops a caption over its limits, e.g. more than 5 "
-                        "hashtags), so buyers see no price and no WhatsApp number: add the caption in the Instagram app, "
-                        "or delete the post and send it again with --repost")
+            problem = _(DROPPED_CAPTION)
         elif not same_text(media.caption_text or "", post.caption):
-            problem = _("Instagram posted it with a caption different from the one sent: check the post in the Instagram app")
+            problem = _(OTHER_CAPTION)
         if problem:
             log.warning("%s: %s", post.product.slug, problem)
         return Receipt(platform=self.platform, remote_id=str(media.id), via="instagrapi",

@@ -34,7 +34,7 @@ from sokasi_post.i18n import N_, _, format_date
 from sokasi_post.models import Comment, Counts, PlannedPost, Receipt
 from sokasi_post.places import load_place
 from sokasi_post.platforms import rules_for
-from sokasi_post.publishers import CLOCK_MARGIN, Checkpoint, redact, same_text, with_retries
+from sokasi_post.publishers import CLOCK_MARGIN, DROPPED_CAPTION, OTHER_CAPTION, Checkpoint, redact, same_text, with_retries
 from sokasi_post.publishers.graphapi import (
     GraphRefusal,
     GraphSession,
@@ -85,11 +85,6 @@ WORDS = GraphWords(
     help=GRAPH_HELP,
 )
 
-# The same words as the instagrapi backend's (publishers/instagram.py), so the coordinator reads one sentence.
-DROPPED_CAPTION = N_("Instagram posted it without the caption (it drops a caption over its limits, e.g. more than 5 "
-                     "hashtags), so buyers see no price and no WhatsApp number: add the caption in the Instagram app, "
-                     "or delete the post and send it again with --repost")
-OTHER_CAPTION = N_("Instagram posted it with a caption different from the one sent: check the post in the Instagram app")
 
 
 class _AltTextRefused(Exception):
