@@ -776,6 +776,13 @@ def _say_inbox_run(app: _App, shown: run.Inbox) -> None:
             app.warn(_("{platform} not read: {why}").format(platform=label_of(platform), why=why))
         for problem in shown.loop.problems:
             app.warn(problem)
+    for comment, said in shown.automatic:
+        if said.outcome == "sent":
+            app.say(_("Answered automatically (inbox.auto_reply): #{number} on {slug}").format(number=comment.number,
+                                                                                               slug=comment.slug))
+        else:
+            app.warn(_("automatic answer to #{number} on {slug}: {detail}").format(number=comment.number, slug=comment.slug,
+                                                                                 detail=said.detail))
     for line in _sold_lines(shown.sold_marks):
         app.say(line)
 

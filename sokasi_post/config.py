@@ -207,6 +207,9 @@ SCHEMA: dict[str, Any] = {
         },
         "retention_days": _Key((int,), 90, N_("whole days")),
         "attention_days": _Key((int,), 30, N_("whole days")),
+        "auto_reply": _flag(False),
+        "auto_reply_per_post": _Key((int,), 1, N_("how many automatic answers on one post at most")),
+        "auto_reply_per_hour": _Key((int,), 3, N_("how many automatic answers in one hour at most")),
     },
     "site": {
         "base_url": _text(),
@@ -305,6 +308,9 @@ class InboxSettings:
     sold_template: dict[str, str]  # by language: the answer when the product is sold
     retention_days: int = 90  # comment texts are deleted from the ledger after this many days
     attention_days: int = 30  # comments and counts are read for posts younger than this
+    auto_reply: bool = False  # answer price questions without asking (Facebook and the official Instagram API only)
+    auto_reply_per_post: int = 1
+    auto_reply_per_hour: int = 3
 
 
 @dataclass(frozen=True)
@@ -668,8 +674,12 @@ def _inbox_settings(inbox: dict[str, Any], problems: list[str]) -> InboxSettings
             problems.extend(f"inbox.{kind}.{language}: {p}" for p in template_problems(inbox[kind][language], fields=fields))
     _within(problems, "inbox.retention_days", inbox["retention_days"], 1, 3650)
     _within(problems, "inbox.attention_days", inbox["attention_days"], 1, 365)
+    _within(problems, "inbox.auto_reply_per_post", inbox["auto_reply_per_post"], 1, 10)
+    _within(problems, "inbox.auto_reply_per_hour", inbox["auto_reply_per_hour"], 1, 30)
     return InboxSettings(reply_template=dict(inbox["reply_template"]), sold_template=dict(inbox["sold_template"]),
-                         retention_days=inbox["retention_days"], attention_days=inbox["attention_days"])
+                         retention_days=inbox["retention_days"], attention_days=inbox["attention_days"],
+                         auto_reply=inbox["auto_reply"], auto_reply_per_post=inbox["auto_reply_per_post"],
+                         auto_reply_per_hour=inbox["auto_reply_per_hour"])
 
 
 def _resolve(base: Path, value: str) -> Path:

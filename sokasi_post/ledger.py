@@ -132,6 +132,11 @@ def _add_sales_loop(db: sqlite3.Connection) -> None:
     db.execute("CREATE TABLE sold (slug TEXT PRIMARY KEY, at TEXT NOT NULL)")
 
 
+def _add_automatic_answers(db: sqlite3.Connection) -> None:
+    # Which answers went out without the coordinator asking (inbox.auto_reply), for their caps and the report.
+    db.execute("ALTER TABLE replies ADD COLUMN auto INTEGER NOT NULL DEFAULT 0")
+
+
 # Named migrations, applied in order, each once (the table `migrations` remembers which ran).
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_create_posts", _create_posts),
@@ -141,6 +146,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("005_setbacks", _add_setbacks),
     ("006_via", _add_via),
     ("007_sales_loop", _add_sales_loop),
+    ("008_automatic_answers", _add_automatic_answers),
 ]
 
 
@@ -186,6 +192,7 @@ class StoredReply:
     sent_at: datetime | None
     updated_at: datetime
     error: str | None
+    auto: bool = False  # sent without the coordinator asking (inbox.auto_reply)
 
 
 class _Outdated(Exception):
@@ -602,15 +609,25 @@ class Ledger:
     def stored_replies(self) -> list[StoredReply]:
         return [_stored_reply(row) for row in self.db.execute("SELECT * FROM replies")]
 
-    def begin_reply(self, platform: str, comment_id: str, text: str) -> None:
-        """The intent to answer a comment, written before the answer is sent."""
+    def begin_reply(self, platform: str, comment_id: str, text: str, auto: bool = False) -> None:
+        """The intent to answer a comment (`auto`: without the coordinator asking), written before it is sent."""
         now = self._now()
         with self.db:
             self.db.execute(
-                """INSERT INTO replies (platform, comment_id, state, text, sent_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                """INSERT INTO replies (platform, comment_id, state, text, sent_at, updated_at, auto)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT (platform, comment_id) DO UPDATE SET state = excluded.state, text = excluded.text,
-                       sent_at = excluded.sent_at, updated_at = excluded.updated_at, error = NULL""",
-                (platform, comment_id, State.IN_FLIGHT, redact(text), now, now))
+                       sent_at = excluded.sent_at, updated_at = excluded.updated_at, error = NULL, auto = excluded.auto""",
+                (platform, comment_id, State.IN_FLIGHT, redact(text), now, now, int(auto)))
+
+    def automatic_answers(self, since: datetime | None = None, post_id: str | None = None) -> int:
+        """How many automatic answers were begun (since `since`; on comments of `post_id`, when given)."""
+        row = self.db.execute(
+            """SELECT COUNT(*) FROM replies JOIN comments ON comments.platform = replies.platform
+                   AND comments.remote_id = replies.comment_id
+               WHERE replies.auto = 1 AND (? IS NULL OR replies.sent_at >= ?) AND (? IS NULL OR comments.post_id = ?)""",
+            (*[since.astimezone(UTC).isoformat() if since else None] * 2, post_id, post_id)).fetchone()
+        return int(row[0])
 
     def reply_sent(self, platform: str, comment_id: str, reply_id: str) -> None:
         with self.db:
@@ -672,7 +689,7 @@ def _stored_comment(row: sqlite3.Row) -> StoredComment:
 def _stored_reply(row: sqlite3.Row) -> StoredReply:
     return StoredReply(platform=row["platform"], comment_id=row["comment_id"], state=row["state"], text=row["text"],
                        reply_id=row["reply_id"], sent_at=_time(row["sent_at"]), updated_at=_when(row["updated_at"]),
-                       error=row["error"])
+                       error=row["error"], auto=bool(row["auto"]))
 
 
 def _time(value: str | None) -> datetime | None:

@@ -40,6 +40,7 @@ SAID_ONCE = (Outcome.STOPPED, Outcome.RETRY_LATER, Outcome.IN_DOUBT)
 
 if TYPE_CHECKING:  # imported where used: most commands need neither, and each costs start-up time
     from sokasi_post.importer import Draft, ImportPlan
+    from sokasi_post.ledger import StoredComment
     from sokasi_post.salesloop import Answer, InboxItem, LoopRun
     from sokasi_post.site import SiteResult
     from sokasi_post.sitepush import PushResult
@@ -142,6 +143,7 @@ class Inbox:
     loop: LoopRun | None = None
     sold_marks: tuple[tuple[str, str, str], ...] = ()
     busy: bool = False  # another run held the lock: only what the ledger had is shown
+    automatic: tuple[tuple[StoredComment, Answer], ...] = ()  # answers sent without asking (inbox.auto_reply)
 
 
 def inbox(settings: Settings, products: tuple[Product, ...], *, fetch: bool = True,
@@ -154,13 +156,14 @@ def inbox(settings: Settings, products: tuple[Product, ...], *, fetch: bool = Tr
     moment = now or datetime.now(UTC)
     lock = _acquire(settings) if fetch else None
     with lock or contextlib.nullcontext(), Ledger.open(settings.state_dir, notice=notice) as ledger:
-        loop, marks = None, []
+        loop, marks, automatic = None, [], []
         if lock is not None:
-            make = make_publisher or _real_publishers(settings)
+            make = _once_each(make_publisher or _real_publishers(settings))
             loop = salesloop.read(settings, ledger, make, moment)
             marks = salesloop.mark_sold(settings, products, ledger, make, moment)
+            automatic = salesloop.auto_answer(settings, products, ledger, make, moment)
         items = salesloop.inbox_items(settings, products, ledger)
-    return Inbox(tuple(items), loop, tuple(marks), busy=fetch and lock is None)
+    return Inbox(tuple(items), loop, tuple(marks), busy=fetch and lock is None, automatic=tuple(automatic))
 
 
 def answer(settings: Settings, products: tuple[Product, ...], number: int, text: str | None, *,

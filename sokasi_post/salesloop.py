@@ -58,6 +58,7 @@ class InboxItem:
     answered: bool  # our answer is out (sent by the tool, or written in the app)
     reply_state: str | None  # the tool's answer: pending, in_flight, unknown, published, failed; None: none tried
     suggestion: str | None  # the suggested answer to a question not yet answered
+    automatic: bool = False  # the tool's answer went out without the coordinator asking (inbox.auto_reply)
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,8 @@ def inbox_items(settings: Settings, products: tuple[Product, ...], ledger: Ledge
         suggestion = None
         if comment.question and not answered and product is not None:
             suggestion = suggestion_for(comment, product, settings, products)
-        items.append(InboxItem(comment, product, comment.question, answered, reply.state if reply else None, suggestion))
+        items.append(InboxItem(comment, product, comment.question, answered, reply.state if reply else None, suggestion,
+                               automatic=bool(reply and reply.auto and reply.state == State.PUBLISHED)))
     order = list(dict.fromkeys(item.comment.slug for item in items))  # newest comment first, so its product first
     return sorted(items, key=lambda item: order.index(item.comment.slug))
 
@@ -203,7 +205,43 @@ def answer(settings: Settings, products: tuple[Product, ...], ledger: Ledger, ma
     return _send_once(ledger, engagement, comment, said, session)
 
 
-def _send_once(ledger: Ledger, engagement: Engagement, comment: StoredComment, text: str, session: _Session) -> Answer:
+# An automatic answer goes only to a price question asked this recently: switching auto_reply on does not answer
+# weeks-old comments out of the blue.
+AUTO_REPLY_WITHIN = timedelta(days=2)
+HOUR = timedelta(hours=1)
+
+
+def auto_answer(settings: Settings, products: tuple[Product, ...], ledger: Ledger, make: MakePublisher,
+                now: datetime) -> list[tuple[StoredComment, Answer]]:
+    """With inbox.auto_reply, answer the price questions waiting (asked in the last two days, on a product for sale, on
+    Facebook or the official Instagram API), each exactly once, within inbox.auto_reply_per_post and
+    auto_reply_per_hour. Every answer is logged and returned, for the terminal and the report."""
+    inbox = settings.inbox
+    if not inbox.auto_reply:
+        return []
+    session = _Session(settings, ledger, make, now)
+    done = []
+    for item in sorted(inbox_items(settings, products, ledger), key=lambda i: (i.comment.created_at, i.comment.number)):
+        comment, product = item.comment, item.product
+        if (item.kind != "price" or item.answered or item.reply_state is not None or item.suggestion is None
+                or product is None or product.is_sold or now - comment.created_at > AUTO_REPLY_WITHIN):
+            continue
+        if ledger.automatic_answers(now - HOUR) >= inbox.auto_reply_per_hour:
+            break
+        if ledger.automatic_answers(post_id=comment.post_id) >= inbox.auto_reply_per_post:
+            continue
+        engagement = session.engagement(comment.platform)
+        if engagement is None or not engagement.can_reply:
+            continue
+        said = _send_once(ledger, engagement, comment, item.suggestion, session, auto=True)
+        log.info("automatic answer to comment %d (%s on %s): %s — %s", comment.number, comment.slug,
+                 label_of(comment.platform), said.outcome, said.detail)
+        done.append((comment, said))
+    return done
+
+
+def _send_once(ledger: Ledger, engagement: Engagement, comment: StoredComment, text: str, session: _Session,
+               auto: bool = False) -> Answer:
     platform, target = comment.platform, comment.remote_id
     before = ledger.stored_reply(platform, target)
     if before is not None and before.state == State.PUBLISHED:
@@ -214,7 +252,7 @@ def _send_once(ledger: Ledger, engagement: Engagement, comment: StoredComment, t
             if found is not None:
                 ledger.reply_sent(platform, target, found)
                 return Answer("already", _("it had gone out after all: {text}").format(text=before.text))
-        ledger.begin_reply(platform, target, text)  # the intent, before anything is sent
+        ledger.begin_reply(platform, target, text, auto)  # the intent, before anything is sent
         reply_id = engagement.reply(target, text)
     except UnknownOutcomeError as error:
         ledger.settle_reply(platform, target, State.UNKNOWN, str(error))

@@ -34,6 +34,7 @@ class _Maker:
     before: int = 0
     waiting: list[InboxItem] = field(default_factory=list)
     answered: int = 0
+    automatic: int = 0  # of those answered, without the coordinator asking
     sold: list[str] = field(default_factory=list)
 
     def empty(self) -> bool:
@@ -63,6 +64,7 @@ def weekly_section(products: tuple[Product, ...], settings: Settings, ledger: Le
             maker_of(item.comment.slug).waiting.append(item)
         elif item.kind and item.comment.created_at >= start:
             maker_of(item.comment.slug).answered += 1
+            maker_of(item.comment.slug).automatic += item.automatic
     for slug, _at in ledger.sold_since(start):
         product = by_slug.get(slug)
         title = product.title if product else slug
@@ -90,7 +92,8 @@ def _lines(makers: dict[str, _Maker], settings: Settings, start: datetime, now: 
                 now=week.attention, before=week.before))
         if week.waiting or week.answered:
             lines.append(_("• questions from buyers: {waiting} waiting for an answer, {answered} answered").format(
-                waiting=len(week.waiting), answered=week.answered))
+                waiting=len(week.waiting), answered=week.answered) + (_(" ({count} automatically)").format(
+                count=week.automatic) if week.automatic else ""))
             lines += [_quote(item) for item in week.waiting[:QUOTE_AT_MOST]]
         if week.sold:
             lines.append(_("• sold: {titles}").format(titles=", ".join(sorted(week.sold))))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import time
@@ -184,3 +185,16 @@ def test_an_answer_killed_at_any_moment_goes_out_exactly_once(tmp_path, seed):
                 break
         assert done.returncode == 0, done.stderr
         assert [c.message for c in graph.comments if c.parent_id == comment] == [ANSWER]
+
+
+def test_with_auto_reply_a_fresh_price_question_is_answered_once_by_inbox_itself(shop):
+    shop.config.write_text(shop.config.read_text(encoding="utf-8") + "inbox:\n  auto_reply: true\n", encoding="utf-8")
+    post = shop.post_of("Sokasi bundar")
+    comment = shop.graph.add_comment(post, "brp harganya kak?")
+    other = shop.graph.add_comment(post, "masih ada?")
+    first = shop.run("inbox")
+    assert re.search(r"Answered automatically \(inbox.auto_reply\): #\d+ on sokasi-bundar", first.output)
+    shop.run("inbox")
+    answers = [c for c in shop.graph.comments if c.parent_id in (comment, other)]
+    assert [(c.parent_id, c.author["id"]) for c in answers] == [(comment, shop.graph.page_id)]  # once, price only
+    assert "Rp 50.000" in answers[0].message

@@ -285,3 +285,68 @@ def test_the_weekly_section_names_each_craftsman_with_questions_attention_and_sa
     assert "0812" not in text and "Wirawan" not in text
     assert "– Komang asked about Sokasi b: \"masih ada kak?\"" in text
     assert text.count("1 waiting for an answer") == 2
+
+
+def auto(project, platform, now=NOW):
+    return with_ledger(project, lambda settings, ledger: salesloop.auto_answer(settings, products(project), ledger,
+                                                                               lambda name: platform, now))
+
+
+def switch_on_auto_reply(project, per_post=1, per_hour=3):
+    project.config.write_text(project.config.read_text(encoding="utf-8") + f"inbox:\n  auto_reply: true\n"
+                              f"  auto_reply_per_post: {per_post}\n  auto_reply_per_hour: {per_hour}\n", encoding="utf-8")
+
+
+def test_automatic_answers_are_off_unless_switched_on(shop):
+    fb = ScriptedPlatform()
+    fb.comment("page_sokasi-a", "brp kak?")
+    read(shop, fb)
+    assert auto(shop, fb) == [] and fb.sent == []
+
+
+def test_automatic_answers_go_to_fresh_price_questions_only_once_each_within_the_caps(shop):
+    switch_on_auto_reply(shop, per_post=1, per_hour=3)
+    fb = ScriptedPlatform()
+    fb.comment("page_sokasi-a", "brp kak?", author="Made Wirawan")
+    fb.comment("page_sokasi-a", "harganya berapa?", author="Komang")  # the same post: over its cap of one
+    fb.comment("page_sokasi-b", "masih ada?", author="Ayu")  # not about the price: left to the coordinator
+    fb.comment("page_sokasi-b", "bagus 😍", author="Ketut")
+    read(shop, fb)
+    done = auto(shop, fb)
+    assert [(comment.text, said.outcome) for comment, said in done] == [("brp kak?", "sent")]
+    assert fb.sent[0][0] == "c1" and "Rp 150.000" in fb.sent[0][1]
+    assert auto(shop, fb) == []  # nothing twice, and the post's cap holds
+    waiting = {item.comment.text: item for item in items(shop)}
+    assert waiting["harganya berapa?"].suggestion and not waiting["harganya berapa?"].answered
+    fb.comment("page_sokasi-b", "hrg brp?")
+    read(shop, fb)
+    assert [comment.text for comment, _said in auto(shop, fb)] == ["hrg brp?"]
+    lines = "\n".join(with_ledger(shop, lambda settings, ledger: weekly_section(products(shop), settings, ledger, NOW)))
+    assert "1 answered (1 automatically)" in lines
+
+
+def test_the_hourly_cap_holds_across_posts(shop):
+    switch_on_auto_reply(shop, per_post=5, per_hour=1)
+    fb = ScriptedPlatform()
+    fb.comment("page_sokasi-a", "brp kak?")
+    fb.comment("page_sokasi-b", "hrg brp?")
+    read(shop, fb)
+    assert len(auto(shop, fb)) == 1 and len(fb.sent) == 1
+
+
+def test_no_automatic_answer_to_an_old_question_a_sold_product_or_through_instagrapi(shop):
+    switch_on_auto_reply(shop, per_post=5, per_hour=10)
+    fb = ScriptedPlatform()
+    fb.comment("page_sokasi-a", "brp kak?", minutes=-3 * 24 * 60)  # asked three days ago
+    read(shop, fb)
+    assert auto(shop, fb) == []
+    (shop.posts / "sokasi-b" / "post.yaml").write_text(
+        (shop.posts / "sokasi-b" / "post.yaml").read_text(encoding="utf-8") + "status: sold\n", encoding="utf-8")
+    fb.comment("page_sokasi-b", "brp kak?")
+    read(shop, fb)
+    assert auto(shop, fb) == []
+    private = ScriptedPlatform(can_reply=False)
+    private.comments_on = fb.comments_on
+    fb.comment("page_sokasi-a", "harga?")
+    read(shop, private)
+    assert auto(shop, private) == [] and private.sent == []
