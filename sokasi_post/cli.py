@@ -723,6 +723,8 @@ def inbox(app: _App, action: str | None, number: int | None, text: str | None, f
     else:
         _print_inbox(shown.items, settings)
     _say_inbox_run(app, shown)
+    if shown.loop is not None and (shown.loop.stopped or shown.loop.problems):
+        raise SystemExit(1)  # something could not be read: cron's mail and the exit code say so
 
 
 def _answer(app: _App, settings: Settings, products: tuple[Product, ...], number: int, text: str | None) -> None:

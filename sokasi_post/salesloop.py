@@ -77,10 +77,11 @@ class _Session:
         self.settings, self.ledger, self.make, self.now = settings, ledger, make, now
         self.ready: dict[str, Any] = {}
         self.stopped: dict[str, str] = dict(skip or {})  # platforms not to ask (the run could not use them): why
+        self.unsupported: set[str] = set()  # platforms whose publisher has no comments or counts
 
     def engagement(self, platform: str) -> Engagement | None:
         """The platform's publisher (as Engagement), its credentials checked once; None when it may not be asked."""
-        if platform in self.stopped:
+        if platform in self.stopped or platform in self.unsupported:
             return None
         if platform not in self.ready:
             rests = publishing.active_cooldowns(self.settings, self.ledger, self.now)
@@ -89,9 +90,8 @@ class _Session:
                 return None
             try:
                 publisher = self.make(platform)
-                if not all(hasattr(publisher, name) for name in ENGAGEMENT):
-                    self.stopped[platform] = _("sokasi-post reads no comments or counts on {platform}").format(
-                        platform=label_of(platform))
+                if not all(hasattr(publisher, name) for name in ENGAGEMENT):  # a platform the loop does not cover
+                    self.unsupported.add(platform)
                     return None
                 publishing.verify(publisher)
             except PublishError as error:
@@ -199,7 +199,8 @@ def answer(settings: Settings, products: tuple[Product, ...], ledger: Ledger, ma
     session = _Session(settings, ledger, make, now)
     engagement = session.engagement(comment.platform)
     if engagement is None:
-        return Answer("stopped", session.stopped[comment.platform])
+        return Answer("stopped", session.stopped.get(comment.platform) or _(
+            "sokasi-post reads no comments or counts on {platform}").format(platform=label_of(comment.platform)))
     if not engagement.can_reply:
         return Answer("by_hand", said)
     return _send_once(ledger, engagement, comment, said, session)

@@ -198,3 +198,14 @@ def test_with_auto_reply_a_fresh_price_question_is_answered_once_by_inbox_itself
     answers = [c for c in shop.graph.comments if c.parent_id in (comment, other)]
     assert [(c.parent_id, c.author["id"]) for c in answers] == [(comment, shop.graph.page_id)]  # once, price only
     assert "Rp 50.000" in answers[0].message
+
+
+def test_without_a_connection_inbox_says_so_in_one_line_lists_what_it_has_and_exits_1(shop):
+    shop.graph.add_comment(shop.post_of("Sokasi bundar"), "brp kak?")
+    shop.inbox()
+    shop.graph.stop()  # the link is down
+    result = shop.run("inbox")
+    assert result.exit_code == 1
+    assert "brp kak?" in result.stdout  # what the ledger has is still shown
+    assert result.stderr.count("\n") == 2 and "warning: Facebook not read: no internet connection" in result.stderr
+    assert "Traceback" not in result.output
