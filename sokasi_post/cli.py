@@ -774,10 +774,12 @@ def _say_inbox_run(app: _App, shown: run.Inbox) -> None:
     if shown.loop is not None:
         app.say(_("New comments: {new}; questions waiting for an answer: {waiting}").format(new=len(shown.loop.new),
                                                                                          waiting=waiting))
+        # What could not be read is said even with -q: it needs attention (and cron mails what is printed).
         for platform, why in shown.loop.stopped.items():
-            app.warn(_("{platform} not read: {why}").format(platform=label_of(platform), why=why))
+            click.echo(_("warning: {message}").format(message=_("{platform} not read: {why}").format(
+                platform=label_of(platform), why=why)), err=True)
         for problem in shown.loop.problems:
-            app.warn(problem)
+            click.echo(_("warning: {message}").format(message=problem), err=True)
     for comment, said in shown.automatic:
         if said.outcome == "sent":
             app.say(_("Answered automatically (inbox.auto_reply): #{number} on {slug}").format(number=comment.number,

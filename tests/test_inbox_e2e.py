@@ -209,3 +209,5 @@ def test_without_a_connection_inbox_says_so_in_one_line_lists_what_it_has_and_ex
     assert "brp kak?" in result.stdout  # what the ledger has is still shown
     assert result.stderr.count("\n") == 2 and "warning: Facebook not read: no internet connection" in result.stderr
     assert "Traceback" not in result.output
+    quiet = shop.run("-q", "inbox", "--json")  # as cron runs it: only what needs attention
+    assert quiet.exit_code == 1 and quiet.stderr.startswith("warning: Facebook not read: no internet connection")
