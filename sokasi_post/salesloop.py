@@ -110,11 +110,20 @@ class _Session:
         self.stopped[platform] = said
 
 
+def made_the_current_way(entry: Entry, settings: Settings) -> bool:
+    """True when the post's id means something to the configured backend: an Instagram post made through instagrapi
+    has another id than through the official API (posts from before the ledger said so were made through instagrapi)."""
+    if entry.platform != "instagram":
+        return True
+    return (entry.via or "instagrapi") == ("graph" if settings.instagram.official else "instagrapi")
+
+
 def recent_posts(settings: Settings, ledger: Ledger, now: datetime) -> list[Entry]:
-    """Our posts out on an enabled platform, published within inbox.attention_days."""
+    """Our posts out on an enabled platform, published within inbox.attention_days, made the way now configured."""
     earliest = now - timedelta(days=settings.inbox.attention_days)
     return [entry for entry in ledger.entries() if entry.state in DONE and entry.remote_id
-            and entry.platform in settings.enabled_platforms and entry.published_at and entry.published_at >= earliest]
+            and entry.platform in settings.enabled_platforms and entry.published_at and entry.published_at >= earliest
+            and made_the_current_way(entry, settings)]
 
 
 def read(settings: Settings, ledger: Ledger, make: MakePublisher, now: datetime, comments: bool = True,
@@ -293,6 +302,11 @@ def mark_sold(settings: Settings, products: tuple[Product, ...], ledger: Ledger,
         for entry in (ledger.get(product.slug, platform) for platform in product.platforms):
             if entry is None or entry.state not in DONE or not entry.remote_id or \
                     ledger.sold_mark(entry.slug, entry.platform) == "done" or entry.platform not in settings.enabled_platforms:
+                continue
+            if not made_the_current_way(entry, settings):  # its id means nothing to this backend: by hand, said once
+                if ledger.sold_mark(entry.slug, entry.platform) != "by_hand":  # (it cannot be read back to check)
+                    ledger.set_sold_mark(entry.slug, entry.platform, "by_hand")
+                    done.append((entry.slug, entry.platform, "by_hand"))
                 continue
             engagement = session.engagement(entry.platform)
             if engagement is not None:

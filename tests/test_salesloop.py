@@ -350,3 +350,23 @@ def test_no_automatic_answer_to_an_old_question_a_sold_product_or_through_instag
     fb.comment("page_sokasi-a", "harga?")
     read(shop, private)
     assert auto(shop, private) == [] and private.sent == []
+
+
+def test_after_switching_instagram_backends_the_other_ways_posts_are_not_read_and_sold_is_left_to_the_coordinator(project):
+    project.good("sokasi-a", platforms="[instagram]")
+    settings = load_settings(project.config)
+    with Ledger.open(settings.state_dir) as ledger:  # posted through instagrapi; the config now says graph
+        ledger.begin("sokasi-a", "instagram", "x")
+        ledger.succeed("sokasi-a", "instagram", Receipt("instagram", "3011_4242", None, NOW - timedelta(days=1),
+                                                        via="instagrapi"))
+    project.config.write_text(project.config.read_text(encoding="utf-8").replace(
+        "instagram:\n", "instagram:\n  backend: graph\n  photo_host: page\n"), encoding="utf-8")
+    official = ScriptedPlatform("instagram")
+    official.comment("3011_4242", "brp?")
+    assert read(project, official).readings == 0  # an instagrapi id means nothing to the official API
+    (project.posts / "sokasi-a" / "post.yaml").write_text(
+        (project.posts / "sokasi-a" / "post.yaml").read_text(encoding="utf-8") + "status: sold\n", encoding="utf-8")
+    marks = with_ledger(project, lambda s, ledger: salesloop.mark_sold(s, products(project), ledger, lambda n: official, NOW))
+    assert marks == [("sokasi-a", "instagram", "by_hand")] and official.edits == []
+    again = with_ledger(project, lambda s, ledger: salesloop.mark_sold(s, products(project), ledger, lambda n: official, NOW))
+    assert again == []  # said once: it cannot be read back through this backend to see it done
