@@ -239,14 +239,28 @@ def test_diagnose_with_the_apps_id_and_secret_reports_permissions_and_expiry(pro
     settings = configure(project, graph)
     with_app(monkeypatch, graph)
     findings = publisher(settings, graph).diagnose()
-    assert findings[:3] == [
+    assert findings[:4] == [
         (True, "the token can read the Page's posts"),
         (True, "permissions: pages_manage_posts, pages_read_engagement, pages_show_list"),
+        (True, "answers to buyers' comments: not sent by sokasi-post, the token lacks pages_manage_engagement (add it "
+               "to the Page token to answer with `inbox reply`; README.md, \"Connecting Facebook and Instagram\")"),
         (True, "the token does not expire"),
     ]
-    assert findings[3][1].startswith("app mode: could not be confirmed (Facebook's API does not tell). Check it by "
+    assert findings[4][1].startswith("app mode: could not be confirmed (Facebook's API does not tell). Check it by "
                                      f"hand: open https://developers.facebook.com/apps, choose the app sokasi-post "
                                      f"({graph.app_id}); the App Mode switch at the top must say Live.")
+
+
+def test_with_automatic_answers_a_token_that_cannot_answer_needs_fixing(project, graph, monkeypatch):
+    configure(project, graph)
+    project.config.write_text(project.config.read_text(encoding="utf-8") + "inbox:\n  auto_reply: true\n", encoding="utf-8")
+    settings = load_settings(project.config)
+    with_app(monkeypatch, graph)
+    findings = publisher(settings, graph).diagnose()
+    assert [good for good, line in findings if line.startswith("answers to buyers' comments")] == [False]
+    graph.add_token(graph.page_token, scopes=["pages_manage_posts", "pages_read_engagement", "pages_show_list",
+                                              "pages_manage_engagement"])
+    assert not [line for _good, line in publisher(settings, graph).diagnose() if line.startswith("answers to buyers")]
 
 
 def test_diagnose_names_missing_permissions_and_a_token_that_expires_soon(project, graph, monkeypatch):

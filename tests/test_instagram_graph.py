@@ -751,7 +751,9 @@ def test_doctor_reports_the_account_permissions_quota_and_a_photo_fetched_from_o
     findings = publisher(settings, graph, clock).diagnose()
     assert findings[:3] == [
         (True, f"account: {graph.ig_user_id} is the professional account linked to the Page {graph.page_id}"),
-        (True, "permissions: instagram_basic, instagram_content_publish, pages_read_engagement"),
+        (True, "permissions: instagram_basic, instagram_content_publish, pages_read_engagement; without "
+               "instagram_manage_comments, `inbox` cannot read or answer Instagram comments (README.md, \"Instagram "
+               "through the official API\")"),
         (True, "publishing limit: 3 of 100 posts in the last 24 hours"),
     ]
     good, line = findings[3]

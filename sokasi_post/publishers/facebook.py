@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 ALT_TEXT_FIELD = "alt_text_custom"  # a creation parameter of POST /{page-id}/photos only (docs/platforms.md F3)
 # What posting and reading need (developers.facebook.com/docs/pages-api/posts; docs/platforms.md F4).
 NEEDED_SCOPES = ("pages_manage_posts", "pages_read_engagement")
+ANSWER_SCOPE = "pages_manage_engagement"  # answering comments as the Page (docs/platforms.md E1)
 EXPIRY_WARNING = timedelta(days=14)
 # The comments on a post, replies included, and who wrote them (docs/platforms.md E1).
 COMMENT_FIELDS = "id,message,from{id,name},created_time,parent{id}"
@@ -303,6 +304,10 @@ class FacebookPublisher:
                                                                      help=_(SETUP_HELP))))
         else:
             findings.append((True, _("permissions: {scopes}").format(scopes=", ".join(scopes))))
+        if ANSWER_SCOPE not in scopes:  # needed only to answer comments; a must with inbox.auto_reply
+            findings.append((not self.full_settings.inbox.auto_reply, _(
+                "answers to buyers' comments: not sent by sokasi-post, the token lacks {scope} (add it to the Page token "
+                "to answer with `inbox reply`; {help})").format(scope=ANSWER_SCOPE, help=_(SETUP_HELP))))
         findings.append(self._expiry_finding(info.get("expires_at")))
         return info, findings
 

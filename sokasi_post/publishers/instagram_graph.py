@@ -627,7 +627,11 @@ class InstagramGraphPublisher:
         if missing:
             return False, _("the token in {variable} lacks {missing}: make a new Page token with these permissions "
                             "({help})").format(variable=variable, missing=", ".join(missing), help=_(GRAPH_HELP))
-        return True, _("permissions: {scopes}").format(scopes=", ".join(NEEDED_SCOPES))
+        if COMMENTS_PERMISSION not in scopes:  # needed only to read and answer comments (docs/platforms.md E2)
+            return True, _("permissions: {scopes}; without {scope}, `inbox` cannot read or answer Instagram comments "
+                           "({help})").format(scopes=", ".join(NEEDED_SCOPES), scope=COMMENTS_PERMISSION,
+                                              help=_(GRAPH_HELP))
+        return True, _("permissions: {scopes}").format(scopes=", ".join((*NEEDED_SCOPES, COMMENTS_PERMISSION)))
 
     def _quota_finding(self) -> tuple[bool | None, str]:
         try:
