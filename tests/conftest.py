@@ -21,9 +21,15 @@ if sys.dont_write_bytecode:
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings as hypothesis_settings
 from PIL import Image
 
 from sokasi_post.cli import cli
+
+# The property tests check what comes out, not how fast: without a deadline a busy machine (CI with two workers and
+# the kill trials' processes) cannot fail one for taking longer than Hypothesis's default 200 ms per example.
+hypothesis_settings.register_profile("sokasi-post", deadline=None)
+hypothesis_settings.load_profile("sokasi-post")
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = """\
