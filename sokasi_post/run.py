@@ -160,8 +160,8 @@ def inbox(settings: Settings, products: tuple[Product, ...], *, fetch: bool = Tr
         if lock is not None:
             make = _once_each(make_publisher or _real_publishers(settings))
             loop = salesloop.read(settings, ledger, make, moment)
-            marks = salesloop.mark_sold(settings, products, ledger, make, moment)
-            automatic = salesloop.auto_answer(settings, products, ledger, make, moment)
+            marks = salesloop.mark_sold(settings, products, ledger, make, moment, loop.stopped)  # not asked twice
+            automatic = salesloop.auto_answer(settings, products, ledger, make, moment, loop.stopped)
         items = salesloop.inbox_items(settings, products, ledger)
     return Inbox(tuple(items), loop, tuple(marks), busy=fetch and lock is None, automatic=tuple(automatic))
 

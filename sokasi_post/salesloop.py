@@ -222,14 +222,14 @@ HOUR = timedelta(hours=1)
 
 
 def auto_answer(settings: Settings, products: tuple[Product, ...], ledger: Ledger, make: MakePublisher,
-                now: datetime) -> list[tuple[StoredComment, Answer]]:
+                now: datetime, skip: Mapping[str, str] | None = None) -> list[tuple[StoredComment, Answer]]:
     """With inbox.auto_reply, answer the price questions waiting (asked in the last two days, on a product for sale, on
     Facebook or the official Instagram API), each exactly once, within inbox.auto_reply_per_post and
     auto_reply_per_hour. Every answer is logged and returned, for the terminal and the report."""
     inbox = settings.inbox
     if not inbox.auto_reply:
         return []
-    session = _Session(settings, ledger, make, now)
+    session = _Session(settings, ledger, make, now, skip)
     done = []
     for item in sorted(inbox_items(settings, products, ledger), key=lambda i: (i.comment.created_at, i.comment.number)):
         comment, product = item.comment, item.product
