@@ -157,9 +157,10 @@ def read(settings: Settings, ledger: Ledger, make: MakePublisher, now: datetime,
     return run
 
 
-def inbox_items(settings: Settings, products: tuple[Product, ...], ledger: Ledger) -> list[InboxItem]:
+def inbox_items(settings: Settings, products: tuple[Product, ...], ledger: Ledger, suggest: bool = True) -> list[InboxItem]:
     """Every kept comment that is not ours, grouped by product (the product with the newest comment first), newest
-    first, each with its question kind, whether it is answered, and a suggested answer to a waiting question."""
+    first, each with its question kind, whether it is answered, and (with `suggest`) a suggested answer to a waiting
+    question."""
     by_slug = {product.slug: product for product in products}
     comments = [comment for comment in ledger.stored_comments() if comment.text is not None]
     ours_under = {(comment.platform, comment.parent_id) for comment in comments if comment.ours and comment.parent_id}
@@ -172,12 +173,12 @@ def inbox_items(settings: Settings, products: tuple[Product, ...], ledger: Ledge
         answered = (comment.platform, comment.remote_id) in ours_under or (reply is not None and reply.state == State.PUBLISHED)
         product = by_slug.get(comment.slug)
         suggestion = None
-        if comment.question and not answered and product is not None:
+        if suggest and comment.question and not answered and product is not None:
             suggestion = suggestion_for(comment, product, settings, products)
         items.append(InboxItem(comment, product, comment.question, answered, reply.state if reply else None, suggestion,
                                automatic=bool(reply and reply.auto and reply.state == State.PUBLISHED)))
-    order = list(dict.fromkeys(item.comment.slug for item in items))  # newest comment first, so its product first
-    return sorted(items, key=lambda item: order.index(item.comment.slug))
+    rank = {slug: place for place, slug in enumerate(dict.fromkeys(item.comment.slug for item in items))}
+    return sorted(items, key=lambda item: rank[item.comment.slug])  # the product with the newest comment first
 
 
 def suggestion_for(comment: StoredComment, product: Product, settings: Settings, products: tuple[Product, ...]) -> str:

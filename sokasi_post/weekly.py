@@ -59,7 +59,7 @@ def weekly_section(products: tuple[Product, ...], settings: Settings, ledger: Le
         maker_of(slug).attention += gained
     for slug, gained in _gains(ledger, start - WEEK, start).items():
         maker_of(slug).before += gained
-    for item in inbox_items(settings, products, ledger):
+    for item in inbox_items(settings, products, ledger, suggest=False):  # the report quotes, it suggests nothing
         if item.kind and not item.answered:
             maker_of(item.comment.slug).waiting.append(item)
         elif item.kind and item.comment.created_at >= start:
